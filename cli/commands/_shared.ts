@@ -1,0 +1,53 @@
+/**
+ * Small pieces several commands share: the dependencies lib/ needs from the process, and the
+ * overwrite confirmation for key files.
+ *
+ * @module
+ */
+import type { Context } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { confirmContinue } from "../io.ts";
+import { PromptDeclinedError } from "../../lib/errors.ts";
+import type { KeyRefDeps } from "../../lib/keys/key_ref.ts";
+import { keyPairExists, keyPairPaths } from "../../lib/keys/write_key_pair.ts";
+
+/** The process-side dependencies for reading key references. */
+export function keyRefDeps(ctx: Context): KeyRefDeps {
+  return {
+    readFile: (path: string) => Deno.readFile(path),
+    getEnv: ctx.io.getEnv,
+    fetch: (input, init) => fetch(input, { ...init, signal: ctx.signal }),
+  };
+}
+
+/**
+ * Decides whether an existing key pair may be replaced: not when there is none, yes with
+ * `--yes`, otherwise by asking (cosign: "WARNING: File cosign.key already exists. Overwrite?").
+ *
+ * @returns whether to overwrite
+ * @throws {PromptDeclinedError} when the user does not answer "y"
+ */
+export async function confirmOverwrite(ctx: Context, prefix: string): Promise<boolean> {
+  if (!(await keyPairExists(prefix))) return false;
+  const { privatePath } = keyPairPaths(prefix);
+  await ctx.warn(`File ${privatePath} already exists. Overwrite?`);
+  if (ctx.flags.yes === true) return true;
+  try {
+    await confirmContinue(ctx.io);
+  } catch (e) {
+    if (!(e instanceof PromptDeclinedError)) throw e;
+    throw new PromptDeclinedError(
+      `Cannot write ${privatePath}: file exists and overwriting was declined (pass --yes to overwrite)`,
+    );
+  }
+  return true;
+}
+
+/** Requires a flag to be non-empty. */
+export function requireFlag(ctx: Context, name: string, why?: string): string {
+  const v = ctx.flags[name];
+  if (typeof v !== "string" || v === "") {
+    throw new UsageError(why ?? `required flag "${name}" not set`);
+  }
+  return v;
+}

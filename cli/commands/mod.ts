@@ -1,0 +1,31 @@
+/** The cosign command tree. Command modules import their lib/ code lazily. @module */
+import type { Command } from "../command.ts";
+import { rootFlags } from "../flags/groups.ts";
+import { completionCommand } from "./completion.ts";
+import { envCommand } from "./env.ts";
+import { generateKeyPairCommand } from "./generate_key_pair.ts";
+import { importKeyPairCommand } from "./import_key_pair.ts";
+import { publicKeyCommand } from "./public_key.ts";
+import { signBlobCommand } from "./sign_blob.ts";
+import { verifyBlobCommand } from "./verify_blob.ts";
+import { versionCommand } from "./version.ts";
+
+/** The root `cosign` command. */
+export const cosignCommand: Command = {
+  name: "cosign",
+  short: "A tool for Container Signing, Verification and Storage in an OCI registry.",
+  example: `  # create a key pair, sign a file, verify it
+  cosign generate-key-pair
+  cosign sign-blob --key cosign.key --tlog-upload=false --output-signature app.sig app.tar.gz
+  cosign verify-blob --key cosign.pub --signature app.sig --insecure-ignore-tlog=true app.tar.gz`,
+  subcommands: [
+    completionCommand(() => cosignCommand, rootFlags),
+    envCommand,
+    generateKeyPairCommand,
+    importKeyPairCommand,
+    publicKeyCommand,
+    signBlobCommand,
+    verifyBlobCommand,
+    versionCommand,
+  ],
+};

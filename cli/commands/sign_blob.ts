@@ -1,0 +1,122 @@
+/** `cosign sign-blob`. @module */
+import type { Command } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { readPassword, writeAll } from "../io.ts";
+import {
+  fulcioFlags,
+  oidcFlags,
+  rekorFlags,
+  securityKeyFlags,
+  yesFlag,
+} from "../flags/groups.ts";
+import { keyRefDeps } from "./_shared.ts";
+import { SigstoreError } from "../../lib/errors.ts";
+
+/** The error for a transparency-log upload we cannot do yet: it never silently skips. */
+export function tlogNotAvailable(): SigstoreError {
+  return new SigstoreError(
+    "TLOG_UNAVAILABLE",
+    "Cannot upload to the transparency log: Rekor support is not available yet; " +
+      "pass --tlog-upload=false to sign without a transparency log entry",
+  );
+}
+
+export const signBlobCommand: Command = {
+  name: "sign-blob",
+  short: "Sign the supplied blob, outputting the base64-encoded signature to stdout.",
+  example: `  # sign a blob with a local key pair file, without a transparency log entry
+  cosign sign-blob --key cosign.key --tlog-upload=false <FILE>
+
+  # write the signature to a file instead of standard output
+  cosign sign-blob --key cosign.key --tlog-upload=false --output-signature <FILE>.sig <FILE>
+
+  # sign standard input, writing the raw (not base64) signature
+  cat <FILE> | cosign sign-blob --key cosign.key --tlog-upload=false --b64=false - > <FILE>.sig
+
+  # sign a blob with a key stored in an environment variable
+  cosign sign-blob --key env://[ENV_VAR] --tlog-upload=false <FILE>`,
+  argsUsage: "<blob|-> [blob ...]",
+  minArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...securityKeyFlags,
+    ...fulcioFlags,
+    ...rekorFlags,
+    ...oidcFlags,
+    { name: "key", type: "string", help: "path to the private key file, KMS URI or Kubernetes Secret" },
+    { name: "b64", type: "bool", default: true, help: "whether to base64 encode the output" },
+    { name: "output-signature", type: "string", help: "write the signature to FILE" },
+    { name: "output", type: "string", help: "write the signature to FILE", hidden: true },
+    { name: "output-certificate", type: "string", help: "write the certificate to FILE" },
+    { name: "bundle", type: "string", help: "write everything required to verify the blob to a FILE" },
+    {
+      name: "new-bundle-format",
+      type: "bool",
+      help: "output bundle in new format that contains all verification material",
+    },
+    {
+      name: "trusted-root",
+      type: "string",
+      help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
+    },
+    yesFlag,
+    { name: "tlog-upload", type: "bool", default: true, help: "whether or not to upload to the tlog" },
+    { name: "issue-certificate", type: "bool", help: "issue a code signing certificate from Fulcio, even if a key is provided" },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const key = f.key as string;
+    if (key !== "" && f.sk === true) {
+      throw new UsageError(
+        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
+      );
+    }
+    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
+    if (key === "" || f["issue-certificate"] === true) {
+      throw new UsageError(
+        "cannot sign without --key yet: keyless signing with Fulcio is not supported; pass --key",
+      );
+    }
+    if (f.bundle !== "" || f["new-bundle-format"] === true) {
+      throw new UsageError("cannot write a bundle yet: --bundle needs transparency log support");
+    }
+    if (f["tlog-upload"] === true) throw tlogNotAvailable();
+
+    let outputSignature = f["output-signature"] as string;
+    if (f.output !== "") {
+      await ctx.warn(
+        "the '--output' flag is deprecated and will be removed in the future. Use '--output-signature'",
+      );
+      outputSignature = f.output as string;
+    }
+
+    const { openBlob } = await import("../../lib/blob_input.ts");
+    const { loadSigner } = await import("../../lib/sign/load_signer.ts");
+    // Every input must open before the password is asked for.
+    const inputs = [];
+    try {
+      for (const path of ctx.args) {
+        inputs.push(await openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin));
+      }
+      const signer = await loadSigner(key, {
+        ...keyRefDeps(ctx),
+        getPassword: () => readPassword(ctx.io, false),
+      });
+      for (const [i, path] of ctx.args.entries()) {
+        if (path !== "-") await ctx.info(`Using payload from: ${path}`);
+        const signature = await signer.sign(inputs[i].reader);
+        const out = f.b64 === true ? new TextEncoder().encode(signature.toBase64()) : signature;
+        if (outputSignature !== "") {
+          const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+          await writeFileAtomic(outputSignature, out, { mode: 0o600 });
+          await ctx.info(`Wrote signature to file ${outputSignature}`);
+        } else {
+          await writeAll(ctx.io.stdout, out);
+          if (f.b64 === true) await writeAll(ctx.io.stdout, "\n");
+        }
+      }
+    } finally {
+      for (const input of inputs) input.close();
+    }
+  },
+};

@@ -1,0 +1,111 @@
+/** `cosign verify-blob`. @module */
+import type { Command } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import {
+  certVerifyFlags,
+  commonVerifyFlags,
+  rekorFlags,
+  securityKeyFlags,
+  signatureDigestFlags,
+} from "../flags/groups.ts";
+import { keyRefDeps } from "./_shared.ts";
+import { SigstoreError } from "../../lib/errors.ts";
+
+const HASHES = new Set(["sha256", "sha384", "sha512"]);
+
+export const verifyBlobCommand: Command = {
+  name: "verify-blob",
+  short: "Verify a signature on the supplied blob",
+  long: `Verify a signature on the supplied blob input using the specified key reference.
+You may specify either a key, a certificate or a kms reference to verify against.
+	If you use a key or a certificate, you must specify the path to them on disk.
+
+The signature may be specified as a path to a file or a base64 encoded string.
+The blob may be specified as a path to a file or - for stdin.`,
+  example: `  # Verify a simple blob and message, skipping the transparency log
+  cosign verify-blob --key cosign.pub --signature sig --insecure-ignore-tlog=true msg
+
+  # Verify a signature from an environment variable
+  cosign verify-blob --key cosign.pub --signature $sig --insecure-ignore-tlog=true msg
+
+  # verify a signature with public key provided by URL
+  cosign verify-blob --key https://host.for/[FILE] --signature $sig --insecure-ignore-tlog=true msg
+
+  # Verify a signature against a payload from another process using process redirection
+  cosign verify-blob --key cosign.pub --signature $sig --insecure-ignore-tlog=true <(git rev-parse HEAD)
+
+  # Verify a blob read from standard input
+  cat msg | cosign verify-blob --key cosign.pub --signature sig --insecure-ignore-tlog=true -`,
+  argsUsage: "<blob|->",
+  minArgs: 1,
+  maxArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...securityKeyFlags,
+    ...rekorFlags,
+    ...certVerifyFlags,
+    ...commonVerifyFlags,
+    ...signatureDigestFlags,
+    { name: "key", type: "string", help: "path to the public key file, KMS URI or Kubernetes Secret" },
+    { name: "signature", type: "string", help: "signature content or path or remote URL" },
+    { name: "bundle", type: "string", help: "path to bundle FILE" },
+    { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const key = f.key as string;
+    const cert = f.certificate as string;
+    const bundle = f.bundle as string;
+    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
+    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
+    if (!HASHES.has(hash)) throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
+    const given = [key !== "", cert !== "", f.sk === true, bundle !== ""].filter(Boolean).length;
+    if (given === 0) {
+      throw new UsageError(
+        "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle",
+      );
+    }
+    if ([key !== "", f.sk === true, cert !== ""].filter(Boolean).length > 1) {
+      throw new UsageError(
+        "exactly one of: key reference (--key), certificate (--cert) or hardware token (--sk) must be provided",
+      );
+    }
+    if (key === "") {
+      throw new UsageError(
+        "cannot verify without --key yet: certificates, hardware tokens and bundles are not supported",
+      );
+    }
+    if (bundle !== "") {
+      throw new UsageError("cannot verify a bundle yet: --bundle needs transparency log support");
+    }
+    const signatureRef = f.signature as string;
+    if (signatureRef === "") throw new UsageError("missing flag '--signature'");
+    if (!ignoreTlog) {
+      throw new SigstoreError(
+        "TLOG_UNAVAILABLE",
+        "Cannot verify the transparency log entry: Rekor support is not available yet; " +
+          "pass --insecure-ignore-tlog=true to verify the signature alone",
+      );
+    }
+    if (f["private-infrastructure"] !== true) {
+      await ctx.warn(
+        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.",
+      );
+    }
+    const { openBlob } = await import("../../lib/blob_input.ts");
+    const { verifyBlob } = await import("../../lib/verify/verify_blob.ts");
+    const input = await openBlob(ctx.args[0], ctx.io.stdin, ctx.io.isTerminal.stdin);
+    try {
+      await verifyBlob({
+        keyRef: key,
+        signatureRef,
+        hash: hash as "sha256" | "sha384" | "sha512",
+        input: input.reader,
+        deps: keyRefDeps(ctx),
+      });
+    } finally {
+      input.close();
+    }
+    await ctx.info("Verified OK");
+  },
+};

@@ -1,0 +1,159 @@
+/**
+ * Reusable flag groups, declared as data with cosign 2's names, shorthands, defaults and help
+ * texts (cmd/cosign/cli/options/*.go).
+ *
+ * @module
+ */
+import type { Flag } from "./parse.ts";
+
+/** The public transparency log cosign 2 uses by default. */
+export const DEFAULT_REKOR_URL = "https://rekor.sigstore.dev";
+/** The public certificate authority cosign 2 uses by default. */
+export const DEFAULT_FULCIO_URL = "https://fulcio.sigstore.dev";
+/** The default OIDC issuer. */
+export const DEFAULT_OIDC_ISSUER = "https://oauth2.sigstore.dev/auth";
+
+/** Persistent flags every command inherits (options/root.go). */
+export const rootFlags: Flag[] = [
+  { name: "output-file", type: "string", help: "log output to a file", metavar: "FILE" },
+  { name: "verbose", short: "d", type: "bool", help: "log debug output" },
+  {
+    name: "timeout",
+    short: "t",
+    type: "duration",
+    default: 180_000,
+    help: "timeout for commands",
+  },
+];
+
+/** `--help` is accepted everywhere. */
+export const helpFlag: Flag = { name: "help", short: "h", type: "bool", help: "help for this command" };
+
+/** Hardware security key selection (options/securitykey.go). */
+export const securityKeyFlags: Flag[] = [
+  { name: "sk", type: "bool", help: "whether to use a hardware security key" },
+  {
+    name: "slot",
+    type: "string",
+    help: "security key slot to use for generated key (default: signature) " +
+      "(authentication|signature|card-authentication|key-management)",
+  },
+];
+
+/** The transparency log location (options/rekor.go). */
+export const rekorFlags: Flag[] = [
+  { name: "rekor-url", type: "string", default: DEFAULT_REKOR_URL, help: "address of rekor STL server" },
+];
+
+/** Certificate authority flags (options/fulcio.go). */
+export const fulcioFlags: Flag[] = [
+  { name: "fulcio-url", type: "string", default: DEFAULT_FULCIO_URL, help: "address of sigstore PKI server" },
+  {
+    name: "identity-token",
+    type: "string",
+    help: "identity token to use for certificate from fulcio. the token or a path to a file " +
+      "containing the token is accepted.",
+  },
+  {
+    name: "fulcio-auth-flow",
+    type: "string",
+    help: "fulcio interactive oauth2 flow to use for certificate from fulcio. Defaults to " +
+      "determining the flow based on the runtime environment. (options) normal|device|token|client_credentials",
+  },
+  {
+    name: "insecure-skip-verify",
+    type: "bool",
+    help: "skip verifying fulcio published to the SCT (this should only be used for testing).",
+  },
+];
+
+/** OIDC flags (options/oidc.go). */
+export const oidcFlags: Flag[] = [
+  { name: "oidc-issuer", type: "string", default: DEFAULT_OIDC_ISSUER, help: "OIDC provider to be used to issue ID token" },
+  { name: "oidc-client-id", type: "string", default: "sigstore", help: "OIDC client ID for application" },
+  {
+    name: "oidc-client-secret-file",
+    type: "string",
+    help: "Path to file containing OIDC client secret for application",
+  },
+  {
+    name: "oidc-redirect-url",
+    type: "string",
+    help: "OIDC redirect URL (Optional). The default oidc-redirect-url is 'http://localhost:0/auth/callback'.",
+  },
+  { name: "oidc-provider", type: "string", help: "Specify the provider to get the OIDC token from (Optional). If unset, all options will be tried. Options include: [spiffe, google, github-actions, filesystem, buildkite-agent]" },
+  { name: "oidc-disable-ambient-providers", type: "bool", help: "Disable ambient OIDC providers. When true, ambient credentials will not be read" },
+];
+
+/** `--yes`, to skip confirmation prompts. */
+export const yesFlag: Flag = {
+  name: "yes",
+  short: "y",
+  type: "bool",
+  help: "skip confirmation prompts for non-destructive operations",
+};
+
+/** Verification flags shared by verify-blob and friends (options/verify.go CommonVerifyOptions). */
+export const commonVerifyFlags: Flag[] = [
+  { name: "offline", type: "bool", help: "only allow offline verification" },
+  {
+    name: "timestamp-certificate-chain",
+    type: "string",
+    help: "path to PEM-encoded certificate chain file for the RFC3161 timestamp authority. Must " +
+      "contain the root CA certificate. Optionally may contain intermediate CA certificates, and " +
+      "may contain the leaf TSA certificate if not present in the timestamp",
+  },
+  { name: "use-signed-timestamps", type: "bool", help: "verify rfc3161 timestamps" },
+  {
+    name: "insecure-ignore-tlog",
+    type: "bool",
+    help: "ignore transparency log verification, to be used when an artifact signature has not " +
+      "been uploaded to the transparency log. Artifacts cannot be publicly verified when not " +
+      "included in a log",
+  },
+  {
+    name: "private-infrastructure",
+    type: "bool",
+    help: "skip transparency log verification when verifying artifacts in a privately deployed infrastructure",
+  },
+  {
+    name: "experimental-oci11",
+    type: "bool",
+    help: "set to true to enable experimental OCI 1.1 behaviour (unrelated to bundle format)",
+  },
+  { name: "max-workers", type: "int", default: 10, help: "the amount of maximum workers for parallel executions" },
+  {
+    name: "trusted-root",
+    type: "string",
+    help: "Path to a Sigstore TrustedRoot JSON file. Requires --new-bundle-format to be set.",
+  },
+  {
+    name: "new-bundle-format",
+    type: "bool",
+    help: "expect the signature/attestation to be packaged in a Sigstore bundle",
+  },
+];
+
+/** Certificate identity flags (options/certificate.go), accepted now, used with keyless. */
+export const certVerifyFlags: Flag[] = [
+  { name: "certificate", type: "string", help: "path to the public certificate. The certificate will be verified against the Fulcio roots if the --certificate-chain option is not passed." },
+  { name: "certificate-identity", type: "string", help: "The identity expected in a valid Fulcio certificate. Valid values include email address, DNS names, IP addresses, and URIs. Either --certificate-identity or --certificate-identity-regexp must be set for keyless flows." },
+  { name: "certificate-identity-regexp", type: "string", help: "A regular expression alternative to --certificate-identity." },
+  { name: "certificate-oidc-issuer", type: "string", help: "The OIDC issuer expected in a valid Fulcio certificate, e.g. https://token.actions.githubusercontent.com or https://oauth2.sigstore.dev/auth. Either --certificate-oidc-issuer or --certificate-oidc-issuer-regexp must be set for keyless flows." },
+  { name: "certificate-oidc-issuer-regexp", type: "string", help: "A regular expression alternative to --certificate-oidc-issuer." },
+  { name: "certificate-chain", type: "string", help: "path to a list of CA certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate" },
+  { name: "ca-roots", type: "string", help: "path to a bundle file of CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain." },
+  { name: "ca-intermediates", type: "string", help: "path to a file of intermediate CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain." },
+  { name: "sct", type: "string", help: "path to a detached Signed Certificate Timestamp, formatted as a RFC6962 AddChainResponse struct. If a certificate contains an SCT, verification will check both the detached and embedded SCTs." },
+  { name: "insecure-ignore-sct", type: "bool", help: "when set, verification will not check that a certificate contains an embedded SCT, a proof of inclusion in a certificate transparency log" },
+];
+
+/** The digest used to process a signature (options/signature_digest.go). */
+export const signatureDigestFlags: Flag[] = [
+  {
+    name: "signature-digest-algorithm",
+    type: "string",
+    default: "sha256",
+    help: "digest algorithm to use when processing a signature (sha224|sha256|sha384|sha512)",
+  },
+];

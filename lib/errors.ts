@@ -1,0 +1,70 @@
+/**
+ * Coded domain errors shared by every `lib/` module.
+ *
+ * Malformed input is reported with the built-in `TypeError`, `RangeError` or `SyntaxError`;
+ * everything that is a *domain* failure (a key that does not decrypt, a signature that does not
+ * verify, a registry that refuses us) is a {@link SigstoreError} subclass carrying a stable `code`.
+ * The CLI maps codes to cosign's exit codes in one table (`cli/exit_codes.ts`).
+ *
+ * Messages follow one rule: sentence case, no trailing period, the failing step first
+ * ("Cannot verify signature: invalid signature when validating ASN.1 encoded signature").
+ * Secrets (passwords, tokens, key material) never appear in a message.
+ *
+ * @module
+ */
+
+/** Every code a {@link SigstoreError} may carry. */
+export type ErrorCode =
+  // keys
+  | "KEY_NOT_FOUND"
+  | "KEY_INVALID"
+  | "KEY_UNSUPPORTED"
+  | "KEY_DECRYPT_FAILED"
+  | "KEY_PASSWORDS_DIFFER"
+  // verification (cosign exit codes 10-13 map from the first four)
+  | "NO_SIGNATURES"
+  | "TAG_NOT_FOUND"
+  | "NO_MATCHING_SIGNATURE"
+  | "NO_CERTIFICATE"
+  | "SIGNATURE_INVALID"
+  | "TLOG_UNAVAILABLE"
+  // input/output
+  | "INPUT_NOT_FOUND"
+  | "INPUT_UNREADABLE"
+  | "OUTPUT_EXISTS"
+  | "OUTPUT_FAILED"
+  | "PROMPT_DECLINED"
+  | "NETWORK";
+
+/** The base of every coded domain error. */
+export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {
+  /** A stable, machine-readable code (never localised, never changes meaning). */
+  readonly code: C;
+
+  /**
+   * @param code the stable error code
+   * @param message a sentence-case message without trailing period
+   * @param options `cause` keeps the underlying error for `--verbose`
+   */
+  constructor(code: C, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A key could not be read, decrypted, parsed or is of an unsupported kind. */
+export class KeyError extends SigstoreError {}
+
+/** A signature, certificate or log entry did not verify. */
+export class VerificationError extends SigstoreError {}
+
+/** A file, URL or stream could not be read or written. */
+export class IoError extends SigstoreError {}
+
+/** The user declined a confirmation prompt. */
+export class PromptDeclinedError extends SigstoreError<"PROMPT_DECLINED"> {
+  constructor(message = "User declined the prompt") {
+    super("PROMPT_DECLINED", message);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Streaming helpers: read large inputs through one reused buffer, and bounded reads of small
+ * untrusted inputs.
+ *
+ * PRIMITIVES.md: reading a file into one reused 4 MiB buffer with `FsFile.read` hashes 2.9× faster
+ * than iterating `file.readable` (64 KiB chunks), at flat memory.
+ *
+ * @module
+ */
+
+/** Anything with Deno's `read` shape: `Deno.FsFile`, `Deno.stdin`, or a test double. */
+export interface ByteReader {
+  read(p: Uint8Array): Promise<number | null>;
+}
+
+/** The chunk size used for hashing and signing large inputs. */
+export const CHUNK_SIZE = 4 * 1024 * 1024;
+
+/**
+ * Calls `fn` with successive chunks of `reader` until EOF, reusing one buffer.
+ *
+ * The chunk passed to `fn` is only valid until `fn` returns: it is overwritten by the next read.
+ * Reads fill the buffer as far as they can before calling `fn`, so hashing gets large chunks even
+ * from pipes that deliver 64 KiB at a time.
+ *
+ * @param reader the source
+ * @param fn called once per chunk
+ * @param bufferSize the size of the reused buffer
+ * @returns the total number of bytes read
+ */
+export async function forEachChunk(
+  reader: ByteReader,
+  fn: (chunk: Uint8Array) => void,
+  bufferSize: number = CHUNK_SIZE,
+): Promise<number> {
+  const buf = new Uint8Array(bufferSize);
+  let total = 0;
+  for (;;) {
+    let filled = 0;
+    let eof = false;
+    while (filled < buf.length) {
+      const n = await reader.read(buf.subarray(filled));
+      if (n === null) {
+        eof = true;
+        break;
+      }
+      filled += n;
+    }
+    if (filled > 0) {
+      fn(buf.subarray(0, filled));
+      total += filled;
+    }
+    if (eof) return total;
+  }
+}
+
+/**
+ * Reads all of `reader` into memory, failing once more than `limit` bytes arrive.
+ *
+ * @param reader the source
+ * @param limit the most bytes accepted
+ * @param what names the input in the error message
+ * @returns the bytes read
+ * @throws {RangeError} when the input is larger than `limit`
+ */
+export async function readAllBounded(
+  reader: ByteReader,
+  limit: number,
+  what = "input",
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(64 * 1024);
+  for (;;) {
+    const n = await reader.read(buf);
+    if (n === null) break;
+    total += n;
+    if (total > limit) {
+      throw new RangeError(`Cannot read ${what}: larger than ${limit} bytes`);
+    }
+    chunks.push(buf.slice(0, n));
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** A {@link ByteReader} over bytes already in memory (tests, small inputs). */
+export function bytesReader(bytes: Uint8Array): ByteReader {
+  let off = 0;
+  return {
+    read(p: Uint8Array): Promise<number | null> {
+      if (off >= bytes.length) return Promise.resolve(null);
+      const n = Math.min(p.length, bytes.length - off);
+      p.set(bytes.subarray(off, off + n));
+      off += n;
+      return Promise.resolve(n);
+    },
+  };
+}
