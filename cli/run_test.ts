@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { cosign } from "./_test_io.ts";
+
+Deno.test("run() prints help with examples first, for every command", async () => {
+  for (const argv of [["--help"], ["sign-blob", "--help"], ["help", "verify-blob"], ["generate-key-pair", "-h"]]) {
+    const { code, io } = await cosign(argv);
+    assert.equal(code, 0, argv.join(" "));
+    const out = io.out();
+    assert.ok(out.indexOf("Examples:") < out.indexOf("Usage:"), `examples first for ${argv}`);
+    assert.match(out, /Flags:\n/);
+  }
+});
+
+Deno.test("run() lists the subcommands in the root help", async () => {
+  const { io } = await cosign([]);
+  for (const name of ["generate-key-pair", "import-key-pair", "public-key", "sign-blob", "verify-blob", "version", "env", "completion"]) {
+    assert.match(io.out(), new RegExp(`\\n  ${name} `));
+  }
+});
+
+Deno.test("run() rejects usage errors with exit code 2 and one error line", async () => {
+  const cases: [string[], string][] = [
+    [["frobnicate"], `error: unknown command "frobnicate" for "cosign"\n`],
+    [["sign-blob", "--nope"], "error: unknown flag: --nope\n"],
+    [["sign-blob"], "error: requires at least 1 arg(s), only received 0\n"],
+    [["verify-blob", "--key", "k.pub", "a", "b"], "error: accepts 1 arg(s), received 2\n"],
+    [["verify-blob", "a"], "error: provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle\n"],
+    [["verify-blob", "--key", "k.pub", "a"], "error: missing flag '--signature'\n"],
+    [["sign-blob", "--b64=maybe", "x"], `error: invalid argument "maybe" for "--b64" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n`],
+    [["import-key-pair"], `error: required flag "key" not set\n`],
+    [["public-key"], "error: exactly one of: key reference (--key), or hardware token (--sk) must be provided\n"],
+    [["completion", "tcsh"], `error: invalid argument "tcsh" for "cosign completion": use bash, zsh or fish\n`],
+  ];
+  for (const [argv, stderr] of cases) {
+    const { code, io } = await cosign(argv);
+    assert.equal(io.err(), stderr, argv.join(" "));
+    assert.equal(code, 2, argv.join(" "));
+    assert.equal(io.out(), "");
+  }
+});
+
+Deno.test("run() refuses to skip the transparency log silently", async () => {
+  const sign = await cosign(["sign-blob", "--key", "cosign.key", "blob"]);
+  assert.equal(sign.code, 1);
+  assert.equal(
+    sign.io.err(),
+    "error: cannot upload to the transparency log: Rekor support is not available yet; pass --tlog-upload=false to sign without a transparency log entry\n",
+  );
+  const verify = await cosign(["verify-blob", "--key", "cosign.pub", "--signature", "sig", "blob"]);
+  assert.equal(verify.code, 1);
+  assert.match(verify.io.err(), /pass --insecure-ignore-tlog=true/);
+});
+
+Deno.test("run() binds COSIGN_<FLAG> variables to unset flags", async () => {
+  // COSIGN_TLOG_UPLOAD=false lets sign-blob get past the transparency check to the missing key.
+  const { code, io } = await cosign(["sign-blob", "--key", "missing.key", "blob"], {
+    env: { COSIGN_TLOG_UPLOAD: "false" },
+  });
+  assert.equal(code, 1);
+  assert.equal(io.err(), "error: cannot read blob blob: no such file or directory\n");
+});
+
+Deno.test("run() shows the cause chain with --verbose", async () => {
+  const { code, io } = await cosign(["sign-blob", "--verbose", "--tlog-upload=false", "--key", "k", "/nonexistent/blob"]);
+  assert.equal(code, 1);
+  const lines = io.err().trimEnd().split("\n");
+  assert.equal(lines[0], "error: cannot read blob /nonexistent/blob: no such file or directory");
+  assert.match(lines[1], /^  caused by: NotFound: /);
+});
+
+Deno.test("run() warns about single-dash long flags and still runs", async () => {
+  const { code, io } = await cosign(["-version"]);
+  assert.equal(code, 0);
+  assert.match(io.err(), /WARNING: the -version flag is deprecated.*Please use the version subcommand instead\./);
+  assert.match(io.out(), /GitVersion:\s+v\d+\.\d+\.\d+/);
+});
+
+Deno.test("version --json prints cosign's fields", async () => {
+  const { code, io } = await cosign(["version", "--json"]);
+  assert.equal(code, 0);
+  const v = JSON.parse(io.out());
+  assert.deepEqual(Object.keys(v), ["gitVersion", "gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform"]);
+  assert.match(v.gitVersion, /^v\d+\.\d+\.\d+$/);
+});
+
+Deno.test("env lists registered variables, masking sensitive values", async () => {
+  const { code, io } = await cosign(["env"], {
+    env: { COSIGN_PASSWORD: "hunter2", COSIGN_REPOSITORY: "r.example/sigs", COSIGN_CUSTOM: "x" },
+  });
+  assert.equal(code, 0);
+  const out = io.out();
+  assert.match(out, /^# COSIGN_PASSWORD overrides password inputs with this value\n# Expects: /m);
+  assert.match(out, /^COSIGN_PASSWORD=\*\*\*\*\*\*$/m);
+  assert.match(out, /^COSIGN_REPOSITORY=r\.example\/sigs$/m);
+  assert.match(out, /^COSIGN_CUSTOM=\*\*\*\*\*\*$/m);
+  assert.ok(!out.includes("hunter2"));
+  const shown = await cosign(["env", "--show-descriptions=false", "--show-sensitive-values"], {
+    env: { COSIGN_PASSWORD: "hunter2" },
+  });
+  assert.match(shown.io.out(), /^COSIGN_PASSWORD=hunter2$/m);
+  assert.ok(!shown.io.out().includes("#"));
+});
+
+Deno.test("completion prints a script for each shell that names the commands", async () => {
+  for (const shell of ["bash", "zsh", "fish"]) {
+    const { code, io } = await cosign(["completion", shell]);
+    assert.equal(code, 0);
+    assert.match(io.out(), /sign-blob/);
+    assert.match(io.out(), /output-signature/);
+  }
+  const bash = (await cosign(["completion", "bash"])).io.out();
+  const check = new Deno.Command("bash", { args: ["-n"], stdin: "piped" }).spawn();
+  const w = check.stdin.getWriter();
+  await w.write(new TextEncoder().encode(bash));
+  await w.close();
+  assert.equal((await check.status).code, 0, "bash -n accepts the script");
+});

@@ -1,0 +1,22 @@
+/**
+ * cosign for Deno, as a library: cosign-compatible keys, blob signing and verification.
+ *
+ * @example
+ * ```ts
+ * import { generateKeyPair, loadPrivateKey, keySigner, bytesReader } from "./mod.ts";
+ * const password = new TextEncoder().encode("s3cret");
+ * const { privatePem } = await generateKeyPair(password);
+ * const key = await loadPrivateKey(new TextEncoder().encode(privatePem), password);
+ * const signature = await keySigner(key).sign(bytesReader(new TextEncoder().encode("hello")));
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/errors.ts";
+export * from "./lib/keys/mod.ts";
+export * from "./lib/sign/mod.ts";
+export * from "./lib/verify/mod.ts";
+export { bytesReader, forEachChunk, readAllBounded } from "./lib/stream.ts";
+export type { ByteReader } from "./lib/stream.ts";
+export { AtomicFile, writeFileAtomic } from "./lib/atomic_file.ts";
+export { VERSION } from "./version.ts";

@@ -1,0 +1,390 @@
+/**
+ * Benchmark: our cosign against the real Go cosign v2.6.4, in the same run.
+ *
+ *     deno task bench                   # 1 MiB (5 runs) and 1 GiB (3 runs)
+ *     deno task bench --quick           # 1 MiB only, 1 run (the CI smoke test)
+ *     deno task bench --runs 9 --large-runs 1 --large-mib 256
+ *
+ * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_MIB. `--rss time|proc|none`
+ * forces how peak RSS is measured.
+ *
+ * Measures generate-key-pair, sign-blob and verify-blob: the median wall time of each side, the
+ * ratio ours/Go, and each side's peak resident set size (the maximum over the runs). Ours runs as
+ * `deno run --allow-read --allow-write --allow-env --allow-net --allow-run --allow-sys
+ * cli/cosign.ts`, so Deno's start-up is part of its time, exactly as a user pays it. Both tools run
+ * with the same sandboxed environment as the interop tests (tests/peers/run.ts): no network.
+ * Both sign with the same Go-made key (scrypt N=65536) and verify the same Go-made signature.
+ *
+ * Peak RSS comes from GNU `/usr/bin/time -v` ("Maximum resident set size"); when it is missing the
+ * script installs Debian's `time` package if it runs as root (not in --quick mode), else it polls
+ * /proc/<pid>/status VmHWM every few milliseconds, else it prints n/a.
+ *
+ * Prints one markdown table on stdout, for the README's Performance section; progress on stderr.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { ensureCosign } from "./peers/install.ts";
+import { COSIGN_VERSION } from "../tests/peers/cosign.ts";
+import { childEnv, commandLine, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
+
+const MiB = 1024 * 1024;
+const decoder = new TextDecoder();
+
+type RssMethod = "time" | "proc" | "none";
+
+interface Sample {
+  seconds: number;
+  /** Peak RSS in bytes, or null when it could not be measured. */
+  rss: number | null;
+}
+
+interface Row {
+  operation: string;
+  input: string;
+  runs: number;
+  ours: Sample[];
+  go: Sample[];
+}
+
+function say(message: string): void {
+  console.error(`bench: ${message}`);
+}
+
+function positiveInt(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`"${name}" expected a positive integer, got ${value}`);
+  }
+  return n;
+}
+
+async function commandWorks(program: string, args: string[]): Promise<boolean> {
+  try {
+    const out = await new Deno.Command(program, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** Picks how to measure peak RSS, installing GNU time when allowed. */
+async function rssMethod(mayInstall: boolean): Promise<RssMethod> {
+  const gnuTime = () => commandWorks("/usr/bin/time", ["-v", "true"]);
+  if (await gnuTime()) return "time";
+  if (mayInstall && Deno.uid() === 0 && (await commandWorks("apt-get", ["--version"]))) {
+    say("installing Debian package `time` for /usr/bin/time -v");
+    const env = { DEBIAN_FRONTEND: "noninteractive" };
+    const install = () =>
+      new Deno.Command("apt-get", {
+        args: ["install", "-y", "-q", "time"],
+        env,
+        stdin: "null",
+        stdout: "null",
+      })
+        .output();
+    if (!(await install()).success) {
+      await new Deno.Command("apt-get", {
+        args: ["update", "-q"],
+        env,
+        stdin: "null",
+        stdout: "null",
+      }).output();
+      await install();
+    }
+    if (await gnuTime()) return "time";
+  }
+  try {
+    await Deno.readTextFile("/proc/self/status");
+    return "proc";
+  } catch {
+    return "none";
+  }
+}
+
+/** VmHWM of a running process, in bytes, or null once it is gone. */
+async function vmHwm(pid: number): Promise<number | null> {
+  try {
+    const status = await Deno.readTextFile(`/proc/${pid}/status`);
+    const match = status.match(/^VmHWM:\s+(\d+) kB/m);
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs one cosign command once, timing it and measuring its peak RSS. */
+async function measure(
+  tool: Tool,
+  args: string[],
+  cwd: string,
+  home: string,
+  method: RssMethod,
+): Promise<Sample> {
+  const [program, programArgs] = await commandLine(tool, args);
+  const env = await childEnv({ cwd, home, password: "" });
+  const timeFile = join(home, `time-${crypto.randomUUID()}.txt`);
+  const wrapped: [string, string[]] = method === "time"
+    ? ["/usr/bin/time", ["-v", "-o", timeFile, program, ...programArgs]]
+    : [program, programArgs];
+  const started = performance.now();
+  const child = new Deno.Command(wrapped[0], {
+    args: wrapped[1],
+    cwd,
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let peak: number | null = null;
+  let done = false;
+  const poller = method === "proc"
+    ? (async () => {
+      while (!done) {
+        const hwm = await vmHwm(child.pid);
+        if (hwm !== null) peak = Math.max(peak ?? 0, hwm);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })()
+    : Promise.resolve();
+  const out = await child.output();
+  const seconds = (performance.now() - started) / 1000;
+  done = true;
+  await poller;
+  if (!out.success) {
+    throw new Error(
+      `${tool} cosign ${args.join(" ")} exited with ${out.code}:\n${decoder.decode(out.stderr)}`,
+    );
+  }
+  if (method === "time") {
+    const report = await Deno.readTextFile(timeFile);
+    await Deno.remove(timeFile);
+    const match = report.match(/Maximum resident set size \(kbytes\): (\d+)/);
+    peak = match ? Number(match[1]) * 1024 : null;
+  }
+  return { seconds, rss: peak };
+}
+
+/** Writes `size` bytes of fast, non-repeating content: one random MiB, re-stamped per MiB. */
+async function makeBlob(path: string, size: number): Promise<void> {
+  const chunk = new Uint8Array(Math.min(size, MiB));
+  for (let i = 0; i < chunk.length; i += 65536) {
+    crypto.getRandomValues(chunk.subarray(i, i + 65536));
+  }
+  const view = new DataView(chunk.buffer);
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  for (let written = 0, n = 0; written < size; n++) {
+    if (chunk.length >= 8) view.setFloat64(0, n);
+    const part = chunk.subarray(0, Math.min(chunk.length, size - written));
+    for (let off = 0; off < part.length;) off += await file.write(part.subarray(off));
+    written += part.length;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function formatSeconds(s: number): string {
+  return s < 10 ? s.toFixed(3) : s.toFixed(2);
+}
+
+function formatRss(samples: Sample[]): string {
+  const values = samples.map((s) => s.rss).filter((v): v is number => v !== null);
+  if (values.length !== samples.length) return "n/a";
+  return `${(Math.max(...values) / MiB).toFixed(0)} MiB`;
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)} GiB` : `${bytes / MiB} MiB`;
+}
+
+async function machine(): Promise<string> {
+  let cpu = "unknown CPU";
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    cpu = info.match(/^model name\s*:\s*(.+)$/m)?.[1].trim() ?? cpu;
+  } catch { /* not Linux */ }
+  const memory = Deno.systemMemoryInfo().total / (1024 * MiB);
+  return `${cpu}, nproc ${navigator.hardwareConcurrency}, ` +
+    `${memory.toFixed(1)} GiB RAM, ${Deno.build.os} ${Deno.osRelease()}`;
+}
+
+async function versions(goBinary: string): Promise<string> {
+  const out = await new Deno.Command(goBinary, { args: ["version"], stdin: "null" }).output();
+  const goVersion = decoder.decode(out.stdout).match(/GoVersion:\s+(\S+)/)?.[1] ?? "unknown Go";
+  const config = JSON.parse(await Deno.readTextFile(join(REPO_ROOT, "deno.json"))) as {
+    version?: string;
+  };
+  return `ours ${
+    config.version ?? "(unversioned)"
+  } on Deno ${Deno.version.deno} (V8 ${Deno.version.v8}); ` +
+    `Go cosign ${COSIGN_VERSION} built with ${goVersion} (CGO_ENABLED=0)`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      quick: { type: "boolean", default: false },
+      runs: { type: "string" },
+      "large-runs": { type: "string" },
+      "large-mib": { type: "string" },
+      rss: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.error(
+      "usage: deno task bench [--quick] [--runs N] [--large-runs N] [--large-mib M] [--rss time|proc|none]",
+    );
+    return;
+  }
+  const quick = values.quick;
+  const runs = positiveInt(values.runs ?? Deno.env.get("BENCH_RUNS"), "--runs", quick ? 1 : 5);
+  const largeRuns = positiveInt(
+    values["large-runs"] ?? Deno.env.get("BENCH_LARGE_RUNS"),
+    "--large-runs",
+    3,
+  );
+  const largeMib = positiveInt(
+    values["large-mib"] ?? Deno.env.get("BENCH_LARGE_MIB"),
+    "--large-mib",
+    1024,
+  );
+
+  const goBinary = await ensureCosign();
+  const forced = values.rss;
+  if (forced !== undefined && !["time", "proc", "none"].includes(forced)) {
+    throw new RangeError(`"--rss" expected time, proc or none, got ${forced}`);
+  }
+  const method = (forced as RssMethod | undefined) ?? await rssMethod(!quick);
+  say(
+    `peak RSS via ${
+      { time: "/usr/bin/time -v", proc: "/proc/<pid>/status VmHWM", none: "nothing (n/a)" }[method]
+    }`,
+  );
+
+  const root = await Deno.makeTempDir({ prefix: "cosign-bench-" });
+  try {
+    const home = join(root, "home");
+    await Deno.mkdir(home);
+    const at = (tool: Tool, args: string[]) => measure(tool, args, root, home, method);
+
+    // The shared key and a Go-made signature for each file; these runs also warm up both tools
+    // (Deno's module and code caches), and are not counted.
+    say("preparing key and warming up");
+    await at("go", ["generate-key-pair", "--output-key-prefix", "shared"]);
+    await at("ours", ["public-key", "--key", "shared.key", "--outfile", "warm.pub"]);
+
+    const files: { size: number; runs: number }[] = [{ size: MiB, runs }];
+    if (!quick) files.push({ size: largeMib * MiB, runs: largeRuns });
+
+    const rows: Row[] = [];
+    const interleaved = async (
+      operation: string,
+      input: string,
+      n: number,
+      args: (tool: Tool, i: number) => string[],
+    ) => {
+      const row: Row = { operation, input, runs: n, ours: [], go: [] };
+      for (let i = 0; i < n; i++) {
+        say(`${operation} ${input} run ${i + 1}/${n}`);
+        row.go.push(await at("go", args("go", i)));
+        row.ours.push(await at("ours", args("ours", i)));
+      }
+      rows.push(row);
+    };
+
+    await interleaved(
+      "generate-key-pair",
+      "—",
+      runs,
+      (tool, i) => ["generate-key-pair", "--output-key-prefix", `gen-${tool}-${i}`],
+    );
+    for (const { size, runs: n } of files) {
+      const name = formatSize(size);
+      const blob = join(root, `blob-${size}`);
+      say(`writing ${name} file`);
+      await makeBlob(blob, size);
+      const reference = `${blob}.go.sig`;
+      await at("go", [
+        "sign-blob",
+        "--key",
+        "shared.key",
+        "--tlog-upload=false",
+        "--yes",
+        "--output-signature",
+        reference,
+        blob,
+      ]);
+      await interleaved("sign-blob", name, n, (tool, i) => [
+        "sign-blob",
+        "--key",
+        "shared.key",
+        "--tlog-upload=false",
+        "--yes",
+        "--output-signature",
+        `${blob}.${tool}-${i}.sig`,
+        blob,
+      ]);
+      await interleaved("verify-blob", name, n, () => [
+        "verify-blob",
+        "--key",
+        "shared.pub",
+        "--signature",
+        reference,
+        "--insecure-ignore-tlog=true",
+        blob,
+      ]);
+      await Deno.remove(blob);
+    }
+
+    const lines = [
+      `Machine: ${await machine()}.`,
+      `Versions: ${await versions(goBinary)}.`,
+      `Median wall time of ${runs} run(s) per operation${
+        quick ? "" : ` (${largeRuns} for ${formatSize(largeMib * MiB)})`
+      }, ` +
+      `including process start-up; peak RSS is the maximum over those runs${
+        method === "time" ? " (/usr/bin/time -v)" : method === "proc" ? " (polled VmHWM)" : ""
+      }. Both sign with the same scrypt N=65536 key; nothing touches the network.`,
+      "",
+      "| operation | input | ours (s) | Go cosign (s) | ours/Go | ours peak RSS | Go peak RSS |",
+      "|---|---|--:|--:|--:|--:|--:|",
+    ];
+    for (const row of rows) {
+      const ours = median(row.ours.map((s) => s.seconds));
+      const go = median(row.go.map((s) => s.seconds));
+      lines.push(
+        `| ${row.operation} | ${row.input} | ${formatSeconds(ours)} | ${formatSeconds(go)} | ${
+          (ours / go).toFixed(2)
+        }× | ` +
+          `${formatRss(row.ours)} | ${formatRss(row.go)} |`,
+      );
+    }
+    console.log(lines.join("\n"));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (err) {
+    console.error(`bench: error: ${err instanceof Error ? err.message : String(err)}`);
+    Deno.exit(1);
+  }
+}

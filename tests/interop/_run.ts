@@ -1,0 +1,156 @@
+/**
+ * Test helpers for the interop suites: assertions on runs, temporary folders, case tables.
+ * How the two cosigns are run (environment, sandboxing) lives in tests/peers/run.ts.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { REPO_ROOT, type RunResult, type Tool } from "../peers/run.ts";
+
+export {
+  REPO_ROOT,
+  run,
+  runGo,
+  type RunOptions,
+  runOurs,
+  type RunResult,
+  type Tool,
+  TOOLS,
+} from "../peers/run.ts";
+
+/**
+ * Describes a result for an assertion message: command, exit code, stdout and stderr.
+ *
+ * @param result what a command did
+ * @returns several lines of text
+ */
+export function describe(result: RunResult): string {
+  const clip = (s: string) => (s.length > 2000 ? `${s.slice(0, 2000)}...` : s).trimEnd();
+  return `[${result.tool}] $ ${result.command}\n  exit ${result.code}\n  stdout: ${
+    clip(result.stdout)
+  }\n  stderr: ${clip(result.stderr)}`;
+}
+
+/**
+ * Throws unless the command exited with 0.
+ *
+ * @param result what a command did
+ * @param what what the command was meant to do, for the message
+ * @returns the same result, for chaining
+ * @throws {Error} with the command, exit code and output when it failed
+ */
+export function expectSuccess(result: RunResult, what: string): RunResult {
+  if (result.code !== 0) throw new Error(`${what}: expected exit 0\n${describe(result)}`);
+  return result;
+}
+
+/**
+ * Throws unless every result failed with one and the same non-zero exit code (the Go peer's code
+ * is the reference: cosign exits 1 for a bad signature, key or password).
+ *
+ * @param results the runs of the same failing case by each tool
+ * @param what the case, for the message
+ * @throws {Error} showing every command, exit code and stderr when they disagree
+ */
+export function expectSameFailure(results: readonly RunResult[], what: string): void {
+  const codes = results.map((r) => r.code);
+  const details = results.map(describe).join("\n");
+  if (codes.some((code) => code === 0)) {
+    throw new Error(
+      `${what}: expected every tool to fail, exit codes ${codes.join(", ")}\n${details}`,
+    );
+  }
+  if (new Set(codes).size !== 1) {
+    throw new Error(`${what}: exit codes differ (${codes.join(" vs ")})\n${details}`);
+  }
+  for (const r of results) {
+    if (r.stderr.includes("Verified OK") || r.stdout.includes("Verified OK")) {
+      throw new Error(`${what}: a failing run printed "Verified OK"\n${details}`);
+    }
+  }
+}
+
+/**
+ * Throws unless a verify-blob run succeeded and said "Verified OK" on stderr, as cosign does.
+ *
+ * @param result the verify-blob run
+ * @param what the case, for the message
+ * @returns the same result
+ * @throws {Error} with the command and its output otherwise
+ */
+export function expectVerified(result: RunResult, what: string): RunResult {
+  if (result.code !== 0 || !result.stderr.includes("Verified OK")) {
+    throw new Error(`${what}: expected exit 0 and "Verified OK" on stderr\n${describe(result)}`);
+  }
+  return result;
+}
+
+/** The other tool. */
+export function other(tool: Tool): Tool {
+  return tool === "go" ? "ours" : "go";
+}
+
+/**
+ * Creates a temporary folder, runs `fn` in it and removes it afterwards.
+ *
+ * @param fn the work to do with the folder
+ * @returns what `fn` returned
+ */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "cosign-interop-" });
+  try {
+    return await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * Runs every case with at most `limit` at a time and reports all failures together, so that one
+ * run of the suite shows every broken case, not only the first.
+ *
+ * @param cases the table of cases
+ * @param name a label for each case in the failure report
+ * @param fn the check for one case; it throws to fail
+ * @param limit how many cases run at once (each case spawns processes that use ~100 MiB)
+ * @throws {Error} listing each failed case with its message
+ */
+export async function checkAll<T>(
+  cases: readonly T[],
+  name: (c: T) => string,
+  fn: (c: T) => Promise<void>,
+  limit = 4,
+): Promise<void> {
+  const failures: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < cases.length) {
+      const c = cases[next++];
+      try {
+        await fn(c);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push(`- ${name(c)}: ${message.replaceAll("\n", "\n    ")}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, cases.length) }, worker));
+  if (failures.length > 0) {
+    throw new Error(`${failures.length} of ${cases.length} cases failed:\n${failures.join("\n")}`);
+  }
+}
+
+/** Reads a text file. */
+export function readText(path: string): Promise<string> {
+  return Deno.readTextFile(path);
+}
+
+/** A blob of `size` bytes that differ from run to run (crypto.getRandomValues, 64 KiB at a time). */
+export function randomBlob(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  return bytes;
+}
+
+/** The fixtures folder. */
+export const FIXTURES: string = join(REPO_ROOT, "tests", "fixtures");
