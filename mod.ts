@@ -19,4 +19,6 @@ export * from "./lib/verify/mod.ts";
 export { bytesReader, forEachChunk, readAllBounded } from "./lib/stream.ts";
 export type { ByteReader } from "./lib/stream.ts";
 export { AtomicFile, writeFileAtomic } from "./lib/atomic_file.ts";
+export { openBlob } from "./lib/blob_input.ts";
+export type { BlobInput } from "./lib/blob_input.ts";
 export { VERSION } from "./version.ts";

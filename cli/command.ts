@@ -52,10 +52,13 @@ function flagLine(f: Flag): [string, string] {
   let help = f.help;
   const d = f.default;
   if (f.type === "bool" && d === true) help += " (default true)";
-  else if (f.type === "duration" && typeof d === "number" && d > 0) help += ` (default ${goDuration(d)})`;
-  else if (f.type === "int" && typeof d === "number" && d !== 0) help += ` (default ${d})`;
+  else if (f.type === "duration" && typeof d === "number" && d > 0) {
+    help += ` (default ${goDuration(d)})`;
+  } else if (f.type === "int" && typeof d === "number" && d !== 0) help += ` (default ${d})`;
   else if (f.type === "string" && typeof d === "string" && d !== "") help += ` (default "${d}")`;
-  else if (f.type === "strings" && Array.isArray(d) && d.length) help += ` (default [${d.join(",")}])`;
+  else if (f.type === "strings" && Array.isArray(d) && d.length) {
+    help += ` (default [${d.join(",")}])`;
+  }
   return [`  ${short}--${f.name}${metavar}`, help];
 }
 
@@ -97,8 +100,14 @@ export function renderHelp(cmd: Command, path: string[], inherited: Flag[]): str
     out.push("");
   }
   const own = cmd.flags ?? [];
-  out.push("Flags:", flagTable([...own, { name: "help", short: "h", type: "bool", help: `help for ${cmd.name}` }]), "");
+  out.push(
+    "Flags:",
+    flagTable([...own, { name: "help", short: "h", type: "bool", help: `help for ${cmd.name}` }]),
+    "",
+  );
   if (inherited.length) out.push("Global Flags:", flagTable(inherited), "");
-  if (subs.length) out.push(`Use "${full} [command] --help" for more information about a command.`, "");
+  if (subs.length) {
+    out.push(`Use "${full} [command] --help" for more information about a command.`, "");
+  }
   return out.join("\n");
 }

@@ -34,7 +34,9 @@ export function findCommand(
   const path = [root.name];
   const rest: string[] = [];
   const takesValue = new Set(
-    persistent.filter((f) => f.type !== "bool").flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]),
+    persistent.filter((f) => f.type !== "bool").flatMap((
+      f,
+    ) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]),
   );
   let descending = true;
   for (let i = 0; i < argv.length; i++) {

@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import { cosign } from "./_test_io.ts";
 
 Deno.test("run() prints help with examples first, for every command", async () => {
-  for (const argv of [["--help"], ["sign-blob", "--help"], ["help", "verify-blob"], ["generate-key-pair", "-h"]]) {
+  for (
+    const argv of [["--help"], ["sign-blob", "--help"], ["help", "verify-blob"], [
+      "generate-key-pair",
+      "-h",
+    ]]
+  ) {
     const { code, io } = await cosign(argv);
     assert.equal(code, 0, argv.join(" "));
     const out = io.out();
@@ -13,7 +18,18 @@ Deno.test("run() prints help with examples first, for every command", async () =
 
 Deno.test("run() lists the subcommands in the root help", async () => {
   const { io } = await cosign([]);
-  for (const name of ["generate-key-pair", "import-key-pair", "public-key", "sign-blob", "verify-blob", "version", "env", "completion"]) {
+  for (
+    const name of [
+      "generate-key-pair",
+      "import-key-pair",
+      "public-key",
+      "sign-blob",
+      "verify-blob",
+      "version",
+      "env",
+      "completion",
+    ]
+  ) {
     assert.match(io.out(), new RegExp(`\\n  ${name} `));
   }
 });
@@ -24,12 +40,24 @@ Deno.test("run() rejects usage errors with exit code 2 and one error line", asyn
     [["sign-blob", "--nope"], "error: unknown flag: --nope\n"],
     [["sign-blob"], "error: requires at least 1 arg(s), only received 0\n"],
     [["verify-blob", "--key", "k.pub", "a", "b"], "error: accepts 1 arg(s), received 2\n"],
-    [["verify-blob", "a"], "error: provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle\n"],
+    [
+      ["verify-blob", "a"],
+      "error: provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle\n",
+    ],
     [["verify-blob", "--key", "k.pub", "a"], "error: missing flag '--signature'\n"],
-    [["sign-blob", "--b64=maybe", "x"], `error: invalid argument "maybe" for "--b64" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n`],
+    [
+      ["sign-blob", "--b64=maybe", "x"],
+      `error: invalid argument "maybe" for "--b64" flag: strconv.ParseBool: parsing "maybe": invalid syntax\n`,
+    ],
     [["import-key-pair"], `error: required flag "key" not set\n`],
-    [["public-key"], "error: exactly one of: key reference (--key), or hardware token (--sk) must be provided\n"],
-    [["completion", "tcsh"], `error: invalid argument "tcsh" for "cosign completion": use bash, zsh or fish\n`],
+    [
+      ["public-key"],
+      "error: exactly one of: key reference (--key), or hardware token (--sk) must be provided\n",
+    ],
+    [
+      ["completion", "tcsh"],
+      `error: invalid argument "tcsh" for "cosign completion": use bash, zsh or fish\n`,
+    ],
   ];
   for (const [argv, stderr] of cases) {
     const { code, io } = await cosign(argv);
@@ -61,17 +89,27 @@ Deno.test("run() binds COSIGN_<FLAG> variables to unset flags", async () => {
 });
 
 Deno.test("run() shows the cause chain with --verbose", async () => {
-  const { code, io } = await cosign(["sign-blob", "--verbose", "--tlog-upload=false", "--key", "k", "/nonexistent/blob"]);
+  const { code, io } = await cosign([
+    "sign-blob",
+    "--verbose",
+    "--tlog-upload=false",
+    "--key",
+    "k",
+    "/nonexistent/blob",
+  ]);
   assert.equal(code, 1);
   const lines = io.err().trimEnd().split("\n");
   assert.equal(lines[0], "error: cannot read blob /nonexistent/blob: no such file or directory");
-  assert.match(lines[1], /^  caused by: NotFound: /);
+  assert.match(lines[1], /^ {2}caused by: NotFound: /);
 });
 
 Deno.test("run() warns about single-dash long flags and still runs", async () => {
   const { code, io } = await cosign(["-version"]);
   assert.equal(code, 0);
-  assert.match(io.err(), /WARNING: the -version flag is deprecated.*Please use the version subcommand instead\./);
+  assert.match(
+    io.err(),
+    /WARNING: the -version flag is deprecated.*Please use the version subcommand instead\./,
+  );
   assert.match(io.out(), /GitVersion:\s+v\d+\.\d+\.\d+/);
 });
 
@@ -79,7 +117,15 @@ Deno.test("version --json prints cosign's fields", async () => {
   const { code, io } = await cosign(["version", "--json"]);
   assert.equal(code, 0);
   const v = JSON.parse(io.out());
-  assert.deepEqual(Object.keys(v), ["gitVersion", "gitCommit", "gitTreeState", "buildDate", "goVersion", "compiler", "platform"]);
+  assert.deepEqual(Object.keys(v), [
+    "gitVersion",
+    "gitCommit",
+    "gitTreeState",
+    "buildDate",
+    "goVersion",
+    "compiler",
+    "platform",
+  ]);
   assert.match(v.gitVersion, /^v\d+\.\d+\.\d+$/);
 });
 

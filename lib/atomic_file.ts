@@ -130,5 +130,5 @@ export function describeFsError(e: unknown): string {
   if (e instanceof Deno.errors.NotADirectory) return "not a directory";
   const msg = e instanceof Error ? e.message : String(e);
   // Deno messages look like "Is a directory (os error 21): open '/x'"; keep the reason only.
-  return msg.replace(/ \(os error \d+\).*$/s, "").replace(/^./, (c) => c.toLowerCase());
+  return msg.replace(/ \(os error \d+\).*$/s, "").replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase());
 }

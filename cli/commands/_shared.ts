@@ -14,7 +14,6 @@ import { keyPairExists, keyPairPaths } from "../../lib/keys/write_key_pair.ts";
 /** The process-side dependencies for reading key references. */
 export function keyRefDeps(ctx: Context): KeyRefDeps {
   return {
-    readFile: (path: string) => Deno.readFile(path),
     getEnv: ctx.io.getEnv,
     fetch: (input, init) => fetch(input, { ...init, signal: ctx.signal }),
   };

@@ -11,11 +11,16 @@ interface Entry {
 
 function walk(cmd: Command, path: string[] = []): Entry[] {
   const here = { path, cmd };
-  return [here, ...(cmd.subcommands ?? []).filter((c) => !c.hidden).flatMap((c) => walk(c, [...path, c.name]))];
+  return [
+    here,
+    ...(cmd.subcommands ?? []).filter((c) => !c.hidden).flatMap((c) => walk(c, [...path, c.name])),
+  ];
 }
 
 function flagWords(flags: Flag[]): string[] {
-  return flags.filter((f) => !f.hidden).flatMap((f) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]);
+  return flags.filter((f) => !f.hidden).flatMap((
+    f,
+  ) => [`--${f.name}`, ...(f.short ? [`-${f.short}`] : [])]);
 }
 
 /** A bash completion script; zsh loads it through bashcompinit. */
@@ -73,10 +78,16 @@ export function fishCompletion(root: Command, persistent: Flag[]): string {
     for (const sub of (cmd.subcommands ?? []).filter((c) => !c.hidden)) {
       out.push(`complete -c ${n} -f -n '${cond}' -a '${sub.name}' -d '${esc(sub.short)}'`);
     }
-    for (const f of [...(cmd.flags ?? []), ...(path.length === 0 ? persistent : [])].filter((f) => !f.hidden)) {
+    for (
+      const f of [...(cmd.flags ?? []), ...(path.length === 0 ? persistent : [])].filter((f) =>
+        !f.hidden
+      )
+    ) {
       const s = f.short ? ` -s ${f.short}` : "";
       const r = f.type === "bool" ? "" : " -r";
-      out.push(`complete -c ${n} -n '${cond}' -l ${f.name}${s}${r} -d '${esc(f.help.split(". ")[0])}'`);
+      out.push(
+        `complete -c ${n} -n '${cond}' -l ${f.name}${s}${r} -d '${esc(f.help.split(". ")[0])}'`,
+      );
     }
   }
   return out.join("\n") + "\n";
@@ -114,7 +125,9 @@ export function completionCommand(getRoot: () => Command, persistent: Flag[]): C
         ? fishCompletion(root, persistent)
         : undefined;
       if (script === undefined) {
-        throw new UsageError(`invalid argument "${shell}" for "cosign completion": use bash, zsh or fish`);
+        throw new UsageError(
+          `invalid argument "${shell}" for "cosign completion": use bash, zsh or fish`,
+        );
       }
       await writeAll(ctx.io.stdout, script);
     },

@@ -33,7 +33,9 @@ export const envCommand: Command = {
     for (const v of ENV_VARIABLES) {
       const val = ctx.io.getEnv(v.name) ?? "";
       if (describe) out.push(`# ${v.name} ${v.description}`, `# Expects: ${v.expects}`);
-      out.push(v.sensitive && !showSensitive && val !== "" ? `${v.name}=******` : `${v.name}=${val}`);
+      out.push(
+        v.sensitive && !showSensitive && val !== "" ? `${v.name}=******` : `${v.name}=${val}`,
+      );
     }
     // Unregistered variables that may still influence behaviour (as cosign prints them).
     const others = Object.entries(ctx.io.envObject())

@@ -49,9 +49,13 @@ CAVEATS:
       if ((await Deno.stat(keyPath)).isDirectory) throw new Deno.errors.IsADirectory();
       pem = await Deno.readFile(keyPath);
     } catch (e) {
-      throw new IoError("INPUT_NOT_FOUND", `Cannot read key file ${keyPath}: ${describeFsError(e)}`, {
-        cause: e,
-      });
+      throw new IoError(
+        "INPUT_NOT_FOUND",
+        `Cannot read key file ${keyPath}: ${describeFsError(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
     const { importKeyPair } = await import("../../lib/keys/import_key_pair.ts");
     const { writeKeyPair } = await import("../../lib/keys/write_key_pair.ts");

@@ -27,7 +27,9 @@ async function listDir(dir: string): Promise<string[]> {
 const shared = await (async () => {
   const dir = await Deno.makeTempDir({ prefix: "cosign-cli-keys-" });
   const prefix = join(dir, "cosign");
-  const { code, io } = await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env: PW });
+  const { code, io } = await cosign(["generate-key-pair", "--output-key-prefix", prefix], {
+    env: PW,
+  });
   if (code !== 0) throw new Error(`generate-key-pair failed: ${io.err()}`);
   const blob = join(dir, "blob.txt");
   await Deno.writeTextFile(blob, "hello, world\n");
@@ -46,14 +48,28 @@ Deno.test("generate-key-pair writes an encrypted SIGSTORE key (0600) and its pub
 });
 
 Deno.test("sign-blob and verify-blob round trip, base64 and raw, file and stdin", async () => {
-  const signed = await cosign(["sign-blob", "--key", shared.key, "--tlog-upload=false", shared.blob], { env: PW });
+  const signed = await cosign([
+    "sign-blob",
+    "--key",
+    shared.key,
+    "--tlog-upload=false",
+    shared.blob,
+  ], { env: PW });
   assert.equal(signed.code, 0, signed.io.err());
   assert.match(signed.io.out(), /^[A-Za-z0-9+/]+=*\n$/);
   assert.equal(signed.io.err(), `Using payload from: ${shared.blob}\n`);
   const sig = signed.io.out().trim();
 
   const verified = await cosign(
-    ["verify-blob", "--key", shared.pub, "--signature", sig, "--insecure-ignore-tlog=true", shared.blob],
+    [
+      "verify-blob",
+      "--key",
+      shared.pub,
+      "--signature",
+      sig,
+      "--insecure-ignore-tlog=true",
+      shared.blob,
+    ],
   );
   assert.equal(verified.code, 0, verified.io.err());
   assert.equal(
@@ -62,7 +78,14 @@ Deno.test("sign-blob and verify-blob round trip, base64 and raw, file and stdin"
   );
 
   const data = await Deno.readFile(shared.blob);
-  const raw = await cosign(["sign-blob", "--key", shared.key, "--tlog-upload=false", "--b64=false", "-"], {
+  const raw = await cosign([
+    "sign-blob",
+    "--key",
+    shared.key,
+    "--tlog-upload=false",
+    "--b64=false",
+    "-",
+  ], {
     env: PW,
     stdin: data,
   });
@@ -75,14 +98,26 @@ Deno.test("sign-blob and verify-blob round trip, base64 and raw, file and stdin"
     { stdin: data },
   );
   assert.equal(viaStdin.code, 0, viaStdin.io.err());
-  assert.equal(viaStdin.io.err(), "Verified OK\n", "--private-infrastructure skips the tlog without a warning");
+  assert.equal(
+    viaStdin.io.err(),
+    "Verified OK\n",
+    "--private-infrastructure skips the tlog without a warning",
+  );
 });
 
 Deno.test("sign-blob --output-signature writes the base64 signature without a newline", async () => {
   await withDir(async (dir) => {
     const out = join(dir, "blob.sig");
     const { code, io } = await cosign(
-      ["sign-blob", "--key", shared.key, "--tlog-upload=false", "--output-signature", out, shared.blob],
+      [
+        "sign-blob",
+        "--key",
+        shared.key,
+        "--tlog-upload=false",
+        "--output-signature",
+        out,
+        shared.blob,
+      ],
       { env: PW },
     );
     assert.equal(code, 0, io.err());
@@ -103,11 +138,17 @@ Deno.test("public-key prints the public key of the private key", async () => {
 Deno.test("a piped password is used as piped, trailing newline included (as cosign)", async () => {
   await withDir(async (dir) => {
     const prefix = join(dir, "piped");
-    const gen = await cosign(["generate-key-pair", "--output-key-prefix", prefix], { stdin: "pw\n" });
+    const gen = await cosign(["generate-key-pair", "--output-key-prefix", prefix], {
+      stdin: "pw\n",
+    });
     assert.equal(gen.code, 0, gen.io.err());
-    const withNewline = await cosign(["public-key", "--key", `${prefix}.key`], { env: { COSIGN_PASSWORD: "pw\n" } });
+    const withNewline = await cosign(["public-key", "--key", `${prefix}.key`], {
+      env: { COSIGN_PASSWORD: "pw\n" },
+    });
     assert.equal(withNewline.code, 0, withNewline.io.err());
-    const without = await cosign(["public-key", "--key", `${prefix}.key`], { env: { COSIGN_PASSWORD: "pw" } });
+    const without = await cosign(["public-key", "--key", `${prefix}.key`], {
+      env: { COSIGN_PASSWORD: "pw" },
+    });
     assert.equal(without.code, 1);
   });
 });
@@ -115,10 +156,16 @@ Deno.test("a piped password is used as piped, trailing newline included (as cosi
 Deno.test("generate-key-pair asks before overwriting and keeps the old key when declined", async () => {
   await withDir(async (dir) => {
     const prefix = join(dir, "cosign");
-    assert.equal((await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env: PW })).code, 0);
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env: PW })).code,
+      0,
+    );
     const before = await Deno.readTextFile(`${prefix}.key`);
 
-    const declined = await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env: PW, stdin: "n\n" });
+    const declined = await cosign(["generate-key-pair", "--output-key-prefix", prefix], {
+      env: PW,
+      stdin: "n\n",
+    });
     assert.equal(declined.code, 1);
     assert.equal(
       declined.io.err(),
@@ -127,11 +174,16 @@ Deno.test("generate-key-pair asks before overwriting and keeps the old key when 
     );
     assert.equal(await Deno.readTextFile(`${prefix}.key`), before);
 
-    const accepted = await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env: PW, stdin: "y\n" });
+    const accepted = await cosign(["generate-key-pair", "--output-key-prefix", prefix], {
+      env: PW,
+      stdin: "y\n",
+    });
     assert.equal(accepted.code, 0, accepted.io.err());
     assert.notEqual(await Deno.readTextFile(`${prefix}.key`), before);
 
-    const yes = await cosign(["generate-key-pair", "--output-key-prefix", prefix, "--yes"], { env: PW });
+    const yes = await cosign(["generate-key-pair", "--output-key-prefix", prefix, "--yes"], {
+      env: PW,
+    });
     assert.equal(yes.code, 0, yes.io.err());
     assert.deepEqual(await listDir(dir), ["cosign.key", "cosign.pub"], "no temporary files left");
   });
@@ -155,7 +207,9 @@ Deno.test("generate-key-pair on a terminal asks twice and refuses different pass
       stdinIsTerminal: true,
     });
     assert.equal(ok.code, 0, ok.io.err());
-    const load = await cosign(["public-key", "--key", `${prefix}.key`], { env: { COSIGN_PASSWORD: "same" } });
+    const load = await cosign(["public-key", "--key", `${prefix}.key`], {
+      env: { COSIGN_PASSWORD: "same" },
+    });
     assert.equal(load.code, 0, load.io.err());
   });
 });
@@ -164,7 +218,15 @@ Deno.test("verify-blob rejects a tampered blob, a tampered signature and the wro
   await withDir(async (dir) => {
     const sigFile = join(dir, "sig");
     assert.equal(
-      (await cosign(["sign-blob", "--key", shared.key, "--tlog-upload=false", "--output-signature", sigFile, shared.blob], { env: PW })).code,
+      (await cosign([
+        "sign-blob",
+        "--key",
+        shared.key,
+        "--tlog-upload=false",
+        "--output-signature",
+        sigFile,
+        shared.blob,
+      ], { env: PW })).code,
       0,
     );
     const tampered = join(dir, "tampered.txt");
@@ -174,7 +236,10 @@ Deno.test("verify-blob rejects a tampered blob, a tampered signature and the wro
     const badSig = join(dir, "bad.sig");
     await Deno.writeTextFile(badSig, sig.toBase64());
     const other = join(dir, "other");
-    assert.equal((await cosign(["generate-key-pair", "--output-key-prefix", other], { env: PW })).code, 0);
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", other], { env: PW })).code,
+      0,
+    );
 
     const cases: [string, string, string][] = [
       ["tampered blob", shared.pub, sigFile],
@@ -183,9 +248,21 @@ Deno.test("verify-blob rejects a tampered blob, a tampered signature and the wro
     ];
     for (const [what, pub, s] of cases) {
       const blob = what === "tampered blob" ? tampered : shared.blob;
-      const { code, io } = await cosign(["verify-blob", "--key", pub, "--signature", s, "--insecure-ignore-tlog", blob]);
+      const { code, io } = await cosign([
+        "verify-blob",
+        "--key",
+        pub,
+        "--signature",
+        s,
+        "--insecure-ignore-tlog",
+        blob,
+      ]);
       assert.equal(code, 1, what);
-      assert.match(io.err(), /\nerror: cannot verify signature: invalid signature when validating ASN\.1 encoded signature\n$/, what);
+      assert.match(
+        io.err(),
+        /\nerror: cannot verify signature: invalid signature when validating ASN\.1 encoded signature\n$/,
+        what,
+      );
     }
   });
 });
@@ -195,7 +272,8 @@ Deno.test("bad input gets one error line, a non-zero exit code, and writes nothi
     const keyText = await Deno.readTextFile(shared.key);
     const files: Record<string, string> = {
       "truncated.key": keyText.slice(0, keyText.length / 2),
-      "corrupt.key": "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nbm90IGpzb24=\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
+      "corrupt.key":
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nbm90IGpzb24=\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
       "public-as-private.key": await Deno.readTextFile(shared.pub),
       "dsa.pub": [
         "-----BEGIN PUBLIC KEY-----",
@@ -213,36 +291,81 @@ Deno.test("bad input gets one error line, a non-zero exit code, and writes nothi
       ].join("\n"),
       "truncated.sig": "MEUCIQDxA",
     };
-    for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(join(dir, name), text);
+    }
     await Deno.mkdir(join(dir, "adir"));
     const out = join(dir, "out.sig");
-    const sign = (key: string, blob: string, env: Record<string, string> = PW, extra: string[] = []) =>
-      ["sign-blob", "--key", key, "--tlog-upload=false", "--output-signature", out, ...extra, blob];
-    const verify = (pub: string, sig: string, blob: string) =>
-      ["verify-blob", "--key", pub, "--signature", sig, "--insecure-ignore-tlog", blob];
+    const sign = (
+      key: string,
+      blob: string,
+      extra: string[] = [],
+    ) => [
+      "sign-blob",
+      "--key",
+      key,
+      "--tlog-upload=false",
+      "--output-signature",
+      out,
+      ...extra,
+      blob,
+    ];
+    const verify = (
+      pub: string,
+      sig: string,
+      blob: string,
+    ) => ["verify-blob", "--key", pub, "--signature", sig, "--insecure-ignore-tlog", blob];
     const d = (n: string) => join(dir, n);
 
-    const cases: { argv: string[]; env?: Record<string, string>; tty?: boolean; err: string; code?: number }[] = [
+    const cases: {
+      argv: string[];
+      env?: Record<string, string>;
+      tty?: boolean;
+      err: string;
+      code?: number;
+    }[] = [
       {
         argv: sign(shared.key, shared.blob),
         env: { COSIGN_PASSWORD: "wrong" },
         err: "error: cannot decrypt private key: wrong password or corrupt key",
       },
-      { argv: sign(d("truncated.key"), shared.blob), err: "error: cannot load private key: invalid pem block" },
-      { argv: sign(d("corrupt.key"), shared.blob), err: "error: cannot decrypt private key: envelope is not valid JSON" },
+      {
+        argv: sign(d("truncated.key"), shared.blob),
+        err: "error: cannot load private key: invalid pem block",
+      },
+      {
+        argv: sign(d("corrupt.key"), shared.blob),
+        err: "error: cannot decrypt private key: envelope is not valid JSON",
+      },
       {
         argv: sign(d("public-as-private.key"), shared.blob),
         err: "error: cannot load private key: unsupported pem type: PUBLIC KEY",
       },
-      { argv: sign(d("missing.key"), shared.blob), err: `error: cannot read key file ${d("missing.key")}: no such file or directory` },
-      { argv: sign(d("adir"), shared.blob), err: `error: cannot read key file ${d("adir")}: is a directory` },
-      { argv: sign(shared.key, d("missing.txt")), err: `error: cannot read blob ${d("missing.txt")}: no such file or directory` },
-      { argv: sign(shared.key, d("adir")), err: `error: cannot read blob ${d("adir")}: is a directory` },
-      { argv: sign(shared.key, "/etc/hostname/x"), err: "error: cannot read blob /etc/hostname/x: not a directory" },
+      {
+        argv: sign(d("missing.key"), shared.blob),
+        err: `error: cannot read key file ${d("missing.key")}: no such file or directory`,
+      },
+      {
+        argv: sign(d("adir"), shared.blob),
+        err: `error: cannot read key file ${d("adir")}: is a directory`,
+      },
+      {
+        argv: sign(shared.key, d("missing.txt")),
+        err: `error: cannot read blob ${d("missing.txt")}: no such file or directory`,
+      },
+      {
+        argv: sign(shared.key, d("adir")),
+        err: `error: cannot read blob ${d("adir")}: is a directory`,
+      },
+      {
+        argv: sign(shared.key, "/etc/hostname/x"),
+        err: "error: cannot read blob /etc/hostname/x: not a directory",
+      },
       {
         argv: sign(shared.key, "-"),
         tty: true,
-        err: "error: cannot read blob from standard input: it is a terminal (pipe the blob in or name a file)",
+        err:
+          "error: cannot read blob from standard input: it is a terminal (pipe the blob in or name a file)",
       },
       {
         argv: verify(shared.pub, d("truncated.sig"), shared.blob),
@@ -250,28 +373,58 @@ Deno.test("bad input gets one error line, a non-zero exit code, and writes nothi
       },
       {
         argv: verify(shared.pub, "MEUCIQDx", shared.blob),
-        err: "error: cannot verify signature: invalid signature when validating ASN.1 encoded signature",
+        err:
+          "error: cannot verify signature: invalid signature when validating ASN.1 encoded signature",
       },
       {
         argv: verify(shared.pub, d("nosuch.sig"), shared.blob),
         err: `error: cannot read signature ${d("nosuch.sig")}: no such file or directory`,
       },
-      { argv: verify(d("dsa.pub"), d("truncated.sig"), shared.blob), err: "error: cannot load public key: x509: unknown public key algorithm 1.2.840.10040.4.1" },
-      { argv: verify(shared.key, d("truncated.sig"), shared.blob), err: "error: cannot load public key: unknown Public key PEM file type: ENCRYPTED SIGSTORE PRIVATE KEY. Are you passing the correct public key?" },
-      { argv: verify(d("missing.pub"), d("truncated.sig"), shared.blob), err: `error: cannot read key file ${d("missing.pub")}: no such file or directory` },
       {
-        argv: ["verify-blob", "--key", shared.pub, "--signature", d("truncated.sig"), "--insecure-ignore-tlog", "-"],
-        tty: true,
-        err: "error: cannot read blob from standard input: it is a terminal (pipe the blob in or name a file)",
+        argv: verify(d("dsa.pub"), d("truncated.sig"), shared.blob),
+        err: "error: cannot load public key: x509: unknown public key algorithm 1.2.840.10040.4.1",
       },
-      { argv: ["public-key", "--key", d("truncated.key")], env: PW, err: "error: cannot load private key: invalid pem block" },
+      {
+        argv: verify(shared.key, d("truncated.sig"), shared.blob),
+        err:
+          "error: cannot load public key: unknown Public key PEM file type: ENCRYPTED SIGSTORE PRIVATE KEY. Are you passing the correct public key?",
+      },
+      {
+        argv: verify(d("missing.pub"), d("truncated.sig"), shared.blob),
+        err: `error: cannot read key file ${d("missing.pub")}: no such file or directory`,
+      },
+      {
+        argv: [
+          "verify-blob",
+          "--key",
+          shared.pub,
+          "--signature",
+          d("truncated.sig"),
+          "--insecure-ignore-tlog",
+          "-",
+        ],
+        tty: true,
+        err:
+          "error: cannot read blob from standard input: it is a terminal (pipe the blob in or name a file)",
+      },
+      {
+        argv: ["public-key", "--key", d("truncated.key")],
+        env: PW,
+        err: "error: cannot load private key: invalid pem block",
+      },
       {
         argv: ["import-key-pair", "--key", d("missing.key"), "--output-key-prefix", d("imported")],
         env: PW,
         err: `error: cannot read key file ${d("missing.key")}: no such file or directory`,
       },
       {
-        argv: ["import-key-pair", "--key", d("public-as-private.key"), "--output-key-prefix", d("imported")],
+        argv: [
+          "import-key-pair",
+          "--key",
+          d("public-as-private.key"),
+          "--output-key-prefix",
+          d("imported"),
+        ],
         env: PW,
         err: "error: cannot import key pair: unsupported private key",
       },

@@ -8,7 +8,8 @@ import { keyRefDeps } from "./_shared.ts";
 export const publicKeyCommand: Command = {
   name: "public-key",
   short: "Gets a public key from the key-pair.",
-  long: "Gets a public key from the key-pair and\nwrites to a specified file. By default, it will write to standard out.",
+  long:
+    "Gets a public key from the key-pair and\nwrites to a specified file. By default, it will write to standard out.",
   example: `  # extract public key from private key to a specified out file.
   cosign public-key --key <PRIVATE KEY FILE> --outfile <OUTPUT>
 
@@ -26,7 +27,11 @@ export const publicKeyCommand: Command = {
       type: "string",
       help: "path to the private key file, KMS URI or Kubernetes Secret",
     },
-    { name: "outfile", type: "string", help: "path to a payload file to use rather than generating one" },
+    {
+      name: "outfile",
+      type: "string",
+      help: "path to a payload file to use rather than generating one",
+    },
   ],
   async run(ctx) {
     const key = ctx.flags.key as string;
@@ -36,7 +41,9 @@ export const publicKeyCommand: Command = {
       );
     }
     if (ctx.flags.sk === true) {
-      throw new UsageError("cannot use a hardware token (--sk) yet: only key references are supported");
+      throw new UsageError(
+        "cannot use a hardware token (--sk) yet: only key references are supported",
+      );
     }
     const { loadSigner } = await import("../../lib/sign/load_signer.ts");
     const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");

@@ -2,13 +2,7 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword, writeAll } from "../io.ts";
-import {
-  fulcioFlags,
-  oidcFlags,
-  rekorFlags,
-  securityKeyFlags,
-  yesFlag,
-} from "../flags/groups.ts";
+import { fulcioFlags, oidcFlags, rekorFlags, securityKeyFlags, yesFlag } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
 import { SigstoreError } from "../../lib/errors.ts";
 
@@ -43,12 +37,20 @@ export const signBlobCommand: Command = {
     ...fulcioFlags,
     ...rekorFlags,
     ...oidcFlags,
-    { name: "key", type: "string", help: "path to the private key file, KMS URI or Kubernetes Secret" },
+    {
+      name: "key",
+      type: "string",
+      help: "path to the private key file, KMS URI or Kubernetes Secret",
+    },
     { name: "b64", type: "bool", default: true, help: "whether to base64 encode the output" },
     { name: "output-signature", type: "string", help: "write the signature to FILE" },
     { name: "output", type: "string", help: "write the signature to FILE", hidden: true },
     { name: "output-certificate", type: "string", help: "write the certificate to FILE" },
-    { name: "bundle", type: "string", help: "write everything required to verify the blob to a FILE" },
+    {
+      name: "bundle",
+      type: "string",
+      help: "write everything required to verify the blob to a FILE",
+    },
     {
       name: "new-bundle-format",
       type: "bool",
@@ -60,8 +62,17 @@ export const signBlobCommand: Command = {
       help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
     },
     yesFlag,
-    { name: "tlog-upload", type: "bool", default: true, help: "whether or not to upload to the tlog" },
-    { name: "issue-certificate", type: "bool", help: "issue a code signing certificate from Fulcio, even if a key is provided" },
+    {
+      name: "tlog-upload",
+      type: "bool",
+      default: true,
+      help: "whether or not to upload to the tlog",
+    },
+    {
+      name: "issue-certificate",
+      type: "bool",
+      help: "issue a code signing certificate from Fulcio, even if a key is provided",
+    },
   ],
   async run(ctx) {
     const f = ctx.flags;

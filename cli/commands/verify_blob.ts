@@ -46,7 +46,11 @@ The blob may be specified as a path to a file or - for stdin.`,
     ...certVerifyFlags,
     ...commonVerifyFlags,
     ...signatureDigestFlags,
-    { name: "key", type: "string", help: "path to the public key file, KMS URI or Kubernetes Secret" },
+    {
+      name: "key",
+      type: "string",
+      help: "path to the public key file, KMS URI or Kubernetes Secret",
+    },
     { name: "signature", type: "string", help: "signature content or path or remote URL" },
     { name: "bundle", type: "string", help: "path to bundle FILE" },
     { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
@@ -58,7 +62,9 @@ The blob may be specified as a path to a file or - for stdin.`,
     const bundle = f.bundle as string;
     const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
     const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
-    if (!HASHES.has(hash)) throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
+    if (!HASHES.has(hash)) {
+      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
+    }
     const given = [key !== "", cert !== "", f.sk === true, bundle !== ""].filter(Boolean).length;
     if (given === 0) {
       throw new UsageError(

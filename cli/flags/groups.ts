@@ -27,7 +27,12 @@ export const rootFlags: Flag[] = [
 ];
 
 /** `--help` is accepted everywhere. */
-export const helpFlag: Flag = { name: "help", short: "h", type: "bool", help: "help for this command" };
+export const helpFlag: Flag = {
+  name: "help",
+  short: "h",
+  type: "bool",
+  help: "help for this command",
+};
 
 /** Hardware security key selection (options/securitykey.go). */
 export const securityKeyFlags: Flag[] = [
@@ -42,12 +47,22 @@ export const securityKeyFlags: Flag[] = [
 
 /** The transparency log location (options/rekor.go). */
 export const rekorFlags: Flag[] = [
-  { name: "rekor-url", type: "string", default: DEFAULT_REKOR_URL, help: "address of rekor STL server" },
+  {
+    name: "rekor-url",
+    type: "string",
+    default: DEFAULT_REKOR_URL,
+    help: "address of rekor STL server",
+  },
 ];
 
 /** Certificate authority flags (options/fulcio.go). */
 export const fulcioFlags: Flag[] = [
-  { name: "fulcio-url", type: "string", default: DEFAULT_FULCIO_URL, help: "address of sigstore PKI server" },
+  {
+    name: "fulcio-url",
+    type: "string",
+    default: DEFAULT_FULCIO_URL,
+    help: "address of sigstore PKI server",
+  },
   {
     name: "identity-token",
     type: "string",
@@ -69,8 +84,18 @@ export const fulcioFlags: Flag[] = [
 
 /** OIDC flags (options/oidc.go). */
 export const oidcFlags: Flag[] = [
-  { name: "oidc-issuer", type: "string", default: DEFAULT_OIDC_ISSUER, help: "OIDC provider to be used to issue ID token" },
-  { name: "oidc-client-id", type: "string", default: "sigstore", help: "OIDC client ID for application" },
+  {
+    name: "oidc-issuer",
+    type: "string",
+    default: DEFAULT_OIDC_ISSUER,
+    help: "OIDC provider to be used to issue ID token",
+  },
+  {
+    name: "oidc-client-id",
+    type: "string",
+    default: "sigstore",
+    help: "OIDC client ID for application",
+  },
   {
     name: "oidc-client-secret-file",
     type: "string",
@@ -79,10 +104,20 @@ export const oidcFlags: Flag[] = [
   {
     name: "oidc-redirect-url",
     type: "string",
-    help: "OIDC redirect URL (Optional). The default oidc-redirect-url is 'http://localhost:0/auth/callback'.",
+    help:
+      "OIDC redirect URL (Optional). The default oidc-redirect-url is 'http://localhost:0/auth/callback'.",
   },
-  { name: "oidc-provider", type: "string", help: "Specify the provider to get the OIDC token from (Optional). If unset, all options will be tried. Options include: [spiffe, google, github-actions, filesystem, buildkite-agent]" },
-  { name: "oidc-disable-ambient-providers", type: "bool", help: "Disable ambient OIDC providers. When true, ambient credentials will not be read" },
+  {
+    name: "oidc-provider",
+    type: "string",
+    help:
+      "Specify the provider to get the OIDC token from (Optional). If unset, all options will be tried. Options include: [spiffe, google, github-actions, filesystem, buildkite-agent]",
+  },
+  {
+    name: "oidc-disable-ambient-providers",
+    type: "bool",
+    help: "Disable ambient OIDC providers. When true, ambient credentials will not be read",
+  },
 ];
 
 /** `--yes`, to skip confirmation prompts. */
@@ -114,14 +149,20 @@ export const commonVerifyFlags: Flag[] = [
   {
     name: "private-infrastructure",
     type: "bool",
-    help: "skip transparency log verification when verifying artifacts in a privately deployed infrastructure",
+    help:
+      "skip transparency log verification when verifying artifacts in a privately deployed infrastructure",
   },
   {
     name: "experimental-oci11",
     type: "bool",
     help: "set to true to enable experimental OCI 1.1 behaviour (unrelated to bundle format)",
   },
-  { name: "max-workers", type: "int", default: 10, help: "the amount of maximum workers for parallel executions" },
+  {
+    name: "max-workers",
+    type: "int",
+    default: 10,
+    help: "the amount of maximum workers for parallel executions",
+  },
   {
     name: "trusted-root",
     type: "string",
@@ -136,16 +177,64 @@ export const commonVerifyFlags: Flag[] = [
 
 /** Certificate identity flags (options/certificate.go), accepted now, used with keyless. */
 export const certVerifyFlags: Flag[] = [
-  { name: "certificate", type: "string", help: "path to the public certificate. The certificate will be verified against the Fulcio roots if the --certificate-chain option is not passed." },
-  { name: "certificate-identity", type: "string", help: "The identity expected in a valid Fulcio certificate. Valid values include email address, DNS names, IP addresses, and URIs. Either --certificate-identity or --certificate-identity-regexp must be set for keyless flows." },
-  { name: "certificate-identity-regexp", type: "string", help: "A regular expression alternative to --certificate-identity." },
-  { name: "certificate-oidc-issuer", type: "string", help: "The OIDC issuer expected in a valid Fulcio certificate, e.g. https://token.actions.githubusercontent.com or https://oauth2.sigstore.dev/auth. Either --certificate-oidc-issuer or --certificate-oidc-issuer-regexp must be set for keyless flows." },
-  { name: "certificate-oidc-issuer-regexp", type: "string", help: "A regular expression alternative to --certificate-oidc-issuer." },
-  { name: "certificate-chain", type: "string", help: "path to a list of CA certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate" },
-  { name: "ca-roots", type: "string", help: "path to a bundle file of CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain." },
-  { name: "ca-intermediates", type: "string", help: "path to a file of intermediate CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain." },
-  { name: "sct", type: "string", help: "path to a detached Signed Certificate Timestamp, formatted as a RFC6962 AddChainResponse struct. If a certificate contains an SCT, verification will check both the detached and embedded SCTs." },
-  { name: "insecure-ignore-sct", type: "bool", help: "when set, verification will not check that a certificate contains an embedded SCT, a proof of inclusion in a certificate transparency log" },
+  {
+    name: "certificate",
+    type: "string",
+    help:
+      "path to the public certificate. The certificate will be verified against the Fulcio roots if the --certificate-chain option is not passed.",
+  },
+  {
+    name: "certificate-identity",
+    type: "string",
+    help:
+      "The identity expected in a valid Fulcio certificate. Valid values include email address, DNS names, IP addresses, and URIs. Either --certificate-identity or --certificate-identity-regexp must be set for keyless flows.",
+  },
+  {
+    name: "certificate-identity-regexp",
+    type: "string",
+    help: "A regular expression alternative to --certificate-identity.",
+  },
+  {
+    name: "certificate-oidc-issuer",
+    type: "string",
+    help:
+      "The OIDC issuer expected in a valid Fulcio certificate, e.g. https://token.actions.githubusercontent.com or https://oauth2.sigstore.dev/auth. Either --certificate-oidc-issuer or --certificate-oidc-issuer-regexp must be set for keyless flows.",
+  },
+  {
+    name: "certificate-oidc-issuer-regexp",
+    type: "string",
+    help: "A regular expression alternative to --certificate-oidc-issuer.",
+  },
+  {
+    name: "certificate-chain",
+    type: "string",
+    help:
+      "path to a list of CA certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate",
+  },
+  {
+    name: "ca-roots",
+    type: "string",
+    help:
+      "path to a bundle file of CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain.",
+  },
+  {
+    name: "ca-intermediates",
+    type: "string",
+    help:
+      "path to a file of intermediate CA certificates in PEM format which will be needed when building the certificate chains for the signing certificate. Conflicts with --certificate-chain.",
+  },
+  {
+    name: "sct",
+    type: "string",
+    help:
+      "path to a detached Signed Certificate Timestamp, formatted as a RFC6962 AddChainResponse struct. If a certificate contains an SCT, verification will check both the detached and embedded SCTs.",
+  },
+  {
+    name: "insecure-ignore-sct",
+    type: "bool",
+    help:
+      "when set, verification will not check that a certificate contains an embedded SCT, a proof of inclusion in a certificate transparency log",
+  },
 ];
 
 /** The digest used to process a signature (options/signature_digest.go). */

@@ -108,8 +108,7 @@ export function convert(
   fresh: boolean,
   source = `"--${f.name}" flag`,
 ): FlagValues[string] {
-  const bad = (why: string) =>
-    new UsageError(`invalid argument "${text}" for ${source}: ${why}`);
+  const bad = (why: string) => new UsageError(`invalid argument "${text}" for ${source}: ${why}`);
   switch (f.type) {
     case "bool": {
       const b = parseBool(text);
@@ -117,7 +116,9 @@ export function convert(
       return b;
     }
     case "int": {
-      if (!/^[+-]?\d+$/.test(text)) throw bad(`strconv.ParseInt: parsing "${text}": invalid syntax`);
+      if (!/^[+-]?\d+$/.test(text)) {
+        throw bad(`strconv.ParseInt: parsing "${text}": invalid syntax`);
+      }
       return Number(text);
     }
     case "duration":

@@ -54,12 +54,24 @@ Deno.test("parseFlags() rejects bad input with pflag's messages", () => {
     [["--nope"], "unknown flag: --nope"],
     [["-x"], "unknown shorthand flag: 'x' in -x"],
     [["--key"], "flag needs an argument: --key"],
-    [["--b64=maybe"], `invalid argument "maybe" for "--b64" flag: strconv.ParseBool: parsing "maybe": invalid syntax`],
-    [["--max-workers=ten"], `invalid argument "ten" for "--max-workers" flag: strconv.ParseInt: parsing "ten": invalid syntax`],
-    [["--timeout=soon"], `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"`],
+    [
+      ["--b64=maybe"],
+      `invalid argument "maybe" for "--b64" flag: strconv.ParseBool: parsing "maybe": invalid syntax`,
+    ],
+    [
+      ["--max-workers=ten"],
+      `invalid argument "ten" for "--max-workers" flag: strconv.ParseInt: parsing "ten": invalid syntax`,
+    ],
+    [
+      ["--timeout=soon"],
+      `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"`,
+    ],
   ];
   for (const [argv, message] of cases) {
-    assert.throws(() => parseFlags(argv, flags), (e) => e instanceof UsageError && e.message === message);
+    assert.throws(
+      () => parseFlags(argv, flags),
+      (e) => e instanceof UsageError && e.message === message,
+    );
   }
 });
 

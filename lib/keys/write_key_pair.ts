@@ -4,12 +4,7 @@
  * @module
  */
 import { AtomicFile } from "../atomic_file.ts";
-
-/** A PEM-encoded key pair as written to disk. */
-export interface KeyPairPem {
-  privatePem: string;
-  publicPem: string;
-}
+import type { KeyPairPem } from "./generate_key_pair.ts";
 
 /** The two file names for a prefix, as cosign names them. */
 export function keyPairPaths(prefix: string): { privatePath: string; publicPath: string } {

@@ -56,15 +56,22 @@ export async function readSignatureRef(ref: string, deps: KeyRefDeps): Promise<U
     } catch (e) {
       if (e instanceof IoError || e instanceof RangeError) throw e;
       if (!(e instanceof Deno.errors.NotFound) && !(e instanceof Deno.errors.InvalidData)) {
-        throw new IoError("INPUT_UNREADABLE", `Cannot read signature ${ref}: ${describeFsError(e)}`, {
-          cause: e,
-        });
+        throw new IoError(
+          "INPUT_UNREADABLE",
+          `Cannot read signature ${ref}: ${describeFsError(e)}`,
+          {
+            cause: e,
+          },
+        );
       }
       // Not a file: the value is the signature itself (cosign's documented behaviour). A value
       // that cannot be base64 (a typo'd file name like "sig.txt") is reported as a missing file
       // instead of failing later as a bogus signature.
       if (!/^[A-Za-z0-9+/=\r\n]+$/.test(ref)) {
-        throw new IoError("INPUT_NOT_FOUND", `Cannot read signature ${ref}: no such file or directory`);
+        throw new IoError(
+          "INPUT_NOT_FOUND",
+          `Cannot read signature ${ref}: no such file or directory`,
+        );
       }
       bytes = new TextEncoder().encode(ref);
     }

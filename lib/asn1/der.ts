@@ -1,0 +1,264 @@
+/**
+ * A minimal, bounded DER reader and the few writers the key code needs (PKCS#8, SEC1, PKCS#1 and
+ * SubjectPublicKeyInfo, X.690 §10 distinguished encoding).
+ *
+ * The reader only knows the low-tag-number form (every tag used by keys), definite minimal lengths,
+ * and parses constructed values (SEQUENCE, SET, context-specific `[n]`) into children, up to a depth
+ * and a node-count limit. Anything else is malformed and throws `SyntaxError`.
+ *
+ * @module
+ */
+
+/** The universal and context tags used by key structures. */
+export const TAG = {
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  SEQUENCE: 0x30,
+  /** Context-specific constructed `[n]` is `0xa0 | n`. */
+  CONTEXT: 0xa0,
+} as const;
+
+/** Object identifiers of the key algorithms and curves cosign meets. */
+export const OID = {
+  ecPublicKey: "1.2.840.10045.2.1",
+  rsaEncryption: "1.2.840.113549.1.1.1",
+  rsaPss: "1.2.840.113549.1.1.10",
+  ed25519: "1.3.101.112",
+  p224: "1.3.132.0.33",
+  p256: "1.2.840.10045.3.1.7",
+  p384: "1.3.132.0.34",
+  p521: "1.3.132.0.35",
+  secp256k1: "1.3.132.0.10",
+} as const;
+
+/** One parsed TLV. */
+export interface DerNode {
+  /** The identifier octet (class, constructed bit and tag number). */
+  tag: number;
+  /** The contents octets. */
+  value: Uint8Array;
+  /** The whole encoding, header included. */
+  raw: Uint8Array;
+  /** The parsed contents of a constructed node. */
+  children?: DerNode[];
+}
+
+/** Limits of {@link parseDer}. */
+export interface DerLimits {
+  /** How deep constructed values may nest (default 8). */
+  maxDepth?: number;
+  /** How many nodes the whole input may hold (default 4096). */
+  maxNodes?: number;
+  /** How many bytes the input may have (default 1 MiB). */
+  maxBytes?: number;
+}
+
+/**
+ * Parses exactly one DER value (no trailing bytes), with constructed values parsed into children.
+ *
+ * @param bytes the encoding
+ * @param limits depth, node-count and size limits
+ * @returns the root node
+ * @throws {SyntaxError} when the input is not well-formed DER or exceeds a limit
+ */
+export function parseDer(bytes: Uint8Array, limits: DerLimits = {}): DerNode {
+  const maxBytes = limits.maxBytes ?? 1024 * 1024;
+  if (bytes.length > maxBytes) throw new SyntaxError(`DER input larger than ${maxBytes} bytes`);
+  const budget = { nodes: limits.maxNodes ?? 4096, depth: limits.maxDepth ?? 8 };
+  const [node, end] = readNode(bytes, 0, 0, budget);
+  if (end !== bytes.length) throw new SyntaxError("DER input has trailing data");
+  return node;
+}
+
+function readNode(
+  buf: Uint8Array,
+  off: number,
+  depth: number,
+  budget: { nodes: number; depth: number },
+): [DerNode, number] {
+  if (--budget.nodes < 0) throw new SyntaxError("DER input has too many elements");
+  if (off + 2 > buf.length) throw new SyntaxError("DER input truncated");
+  const start = off;
+  const tag = buf[off++];
+  if ((tag & 0x1f) === 0x1f) throw new SyntaxError("DER high tag numbers are not supported");
+  let len = buf[off++];
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0) throw new SyntaxError("DER indefinite length is not allowed");
+    if (n > 4) throw new SyntaxError("DER length too large");
+    if (off + n > buf.length) throw new SyntaxError("DER input truncated");
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[off++];
+    if (len < 0x80 || buf[start + 2] === 0) throw new SyntaxError("DER length not minimal");
+  }
+  const end = off + len;
+  if (end > buf.length) throw new SyntaxError("DER input truncated");
+  const node: DerNode = { tag, value: buf.subarray(off, end), raw: buf.subarray(start, end) };
+  if (tag & 0x20) {
+    if (depth >= budget.depth) throw new SyntaxError("DER input nested too deeply");
+    node.children = [];
+    let p = off;
+    while (p < end) {
+      const [child, next] = readNode(buf.subarray(0, end), p, depth + 1, budget);
+      node.children.push(child);
+      p = next;
+    }
+  }
+  return [node, end];
+}
+
+/**
+ * Returns the children of a constructed node after checking its tag.
+ *
+ * @param node the node
+ * @param tag the expected tag
+ * @param what names the structure in the error message
+ * @returns the children
+ * @throws {SyntaxError} when the tag differs or the node is primitive
+ */
+export function derChildren(node: DerNode, tag: number, what: string): DerNode[] {
+  if (node.tag !== tag || !node.children) throw new SyntaxError(`${what}: unexpected ASN.1 tag`);
+  return node.children;
+}
+
+/**
+ * Decodes an OBJECT IDENTIFIER to dotted form.
+ *
+ * @param node an OID node
+ * @returns the dotted OID, e.g. "1.2.840.10045.2.1"
+ * @throws {SyntaxError} when the node is not a well-formed OID
+ */
+export function derOid(node: DerNode): string {
+  if (node.tag !== TAG.OID || node.value.length === 0) throw new SyntaxError("expected an OID");
+  const arcs: number[] = [];
+  let v = 0;
+  for (let i = 0; i < node.value.length; i++) {
+    const b = node.value[i];
+    if (v === 0 && b === 0x80) throw new SyntaxError("OID arc not minimal");
+    v = v * 128 + (b & 0x7f);
+    if (v > Number.MAX_SAFE_INTEGER / 128) throw new SyntaxError("OID arc too large");
+    if (!(b & 0x80)) {
+      arcs.push(v);
+      v = 0;
+    } else if (i === node.value.length - 1) throw new SyntaxError("OID truncated");
+  }
+  const first = arcs[0] < 80 ? Math.floor(arcs[0] / 40) : 2;
+  return [first, arcs[0] - first * 40, ...arcs.slice(1)].join(".");
+}
+
+/**
+ * Decodes an INTEGER, checking minimal encoding.
+ *
+ * @param node an INTEGER node
+ * @returns the value
+ * @throws {SyntaxError} when the node is not a minimally encoded INTEGER
+ */
+export function derInteger(node: DerNode): bigint {
+  const v = node.value;
+  if (node.tag !== TAG.INTEGER || v.length === 0) throw new SyntaxError("expected an INTEGER");
+  if (v.length > 1 && ((v[0] === 0 && !(v[1] & 0x80)) || (v[0] === 0xff && v[1] & 0x80))) {
+    throw new SyntaxError("INTEGER not minimally encoded");
+  }
+  let n = 0n;
+  for (const b of v) n = (n << 8n) | BigInt(b);
+  if (v[0] & 0x80) n -= 1n << BigInt(v.length * 8);
+  return n;
+}
+
+/**
+ * Returns the bits of a BIT STRING that has no unused bits (all keys are whole bytes).
+ *
+ * @param node a BIT STRING node
+ * @returns the contents without the unused-bits octet
+ * @throws {SyntaxError} when the node is not a BIT STRING of whole bytes
+ */
+export function derBitString(node: DerNode): Uint8Array {
+  if (node.tag !== TAG.BIT_STRING || node.value.length === 0 || node.value[0] !== 0) {
+    throw new SyntaxError("expected a BIT STRING of whole bytes");
+  }
+  return node.value.subarray(1);
+}
+
+// ---- writers ----
+
+function header(tag: number, len: number): Uint8Array {
+  if (len < 0x80) return Uint8Array.of(tag, len);
+  const bytes: number[] = [];
+  for (let n = len; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+  return Uint8Array.of(tag, 0x80 | bytes.length, ...bytes);
+}
+
+/**
+ * Encodes one TLV.
+ *
+ * @param tag the identifier octet
+ * @param parts the contents, concatenated
+ * @returns the encoding
+ */
+export function derEncode(tag: number, ...parts: Uint8Array[]): Uint8Array {
+  const len = parts.reduce((n, p) => n + p.length, 0);
+  const h = header(tag, len);
+  const out = new Uint8Array(h.length + len);
+  out.set(h);
+  let off = h.length;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/**
+ * Encodes a non-negative INTEGER.
+ *
+ * @param value a bigint or big-endian unsigned magnitude
+ * @returns the encoding
+ */
+export function derUint(value: bigint | Uint8Array): Uint8Array {
+  let b: Uint8Array;
+  if (typeof value === "bigint") {
+    const hex = value.toString(16);
+    b = Uint8Array.fromHex(hex.length % 2 ? "0" + hex : hex);
+  } else b = value;
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  b = b.subarray(i);
+  if (b.length === 0) b = Uint8Array.of(0);
+  return b[0] & 0x80 ? derEncode(TAG.INTEGER, Uint8Array.of(0), b) : derEncode(TAG.INTEGER, b);
+}
+
+/**
+ * Encodes an OBJECT IDENTIFIER from dotted form.
+ *
+ * @param dotted e.g. "1.3.101.112"
+ * @returns the encoding
+ */
+export function derOidEncode(dotted: string): Uint8Array {
+  const arcs = dotted.split(".").map(Number);
+  const out: number[] = [];
+  for (const arc of [arcs[0] * 40 + arcs[1], ...arcs.slice(2)]) {
+    const groups = [arc & 0x7f];
+    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) {
+      groups.unshift((v & 0x7f) | 0x80);
+    }
+    out.push(...groups);
+  }
+  return derEncode(TAG.OID, Uint8Array.from(out));
+}
+
+/** Encodes a SEQUENCE of already-encoded elements. */
+export const derSequence = (...parts: Uint8Array[]): Uint8Array =>
+  derEncode(TAG.SEQUENCE, ...parts);
+
+/** Encodes an OCTET STRING. */
+export const derOctets = (bytes: Uint8Array): Uint8Array => derEncode(TAG.OCTET_STRING, bytes);
+
+/** Encodes a BIT STRING of whole bytes. */
+export const derBits = (bytes: Uint8Array): Uint8Array =>
+  derEncode(TAG.BIT_STRING, Uint8Array.of(0), bytes);
+
+/** The encoding of NULL. */
+export const DER_NULL: Uint8Array = Uint8Array.of(TAG.NULL, 0);

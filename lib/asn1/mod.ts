@@ -1,0 +1,7 @@
+/**
+ * A minimal, bounded DER codec for key structures.
+ *
+ * @module
+ */
+
+export * from "./der.ts";

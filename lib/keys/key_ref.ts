@@ -1,0 +1,132 @@
+/**
+ * Reading a key reference the way cosign's `blob.LoadFileOrURL` does: `env://VAR`, `http(s)://`
+ * URLs, or a file path. KMS, PKCS#11 and Kubernetes references are resolved elsewhere.
+ *
+ * @module
+ */
+
+import { IoError, KeyError } from "../errors.ts";
+import { describeFsError } from "../atomic_file.ts";
+import { readAllBounded } from "../stream.ts";
+
+/** The most bytes read from a key file or URL. */
+export const MAX_KEY_BYTES = 1024 * 1024;
+
+/** What {@link readKeyRef} needs from its environment. */
+export interface KeyRefDeps {
+  /** Reads a file; defaults to {@link readFileBounded}. */
+  readFile?: (path: string) => Promise<Uint8Array>;
+  /** Looks up an environment variable (`undefined` when unset). */
+  getEnv: (name: string) => string | undefined;
+  /** Used for http(s) references; defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Reads at most {@link MAX_KEY_BYTES} of a file.
+ *
+ * @param path the file
+ * @returns its contents
+ * @throws {Deno.errors.NotFound} and the other `Deno.open` errors; `Deno.errors.IsADirectory`
+ *   for a directory
+ * @throws {RangeError} when the file is larger than the limit
+ */
+export async function readFileBounded(path: string): Promise<Uint8Array> {
+  using file = await Deno.open(path);
+  if ((await file.stat()).isDirectory) throw new Deno.errors.IsADirectory(path);
+  return await readAllBounded(file, MAX_KEY_BYTES, `key file ${path}`);
+}
+
+function hasCode(e: unknown, code: string): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === code;
+}
+
+/**
+ * Reads the bytes a key reference points at (cosign `blob.LoadFileOrURL`).
+ *
+ * @param ref `env://VAR`, `http://…`, `https://…` or a file path
+ * @param deps file, environment and network access
+ * @returns the referenced bytes (at most 1 MiB)
+ * @throws {KeyError} `KEY_NOT_FOUND` "Cannot load key: env var $VAR not found" or
+ *   "Cannot read key file <path>: no such file or directory"; `KEY_INVALID` "Cannot read key file <path>: is a
+ *   directory"; `KEY_UNSUPPORTED` "Cannot load key: unrecognized scheme: <scheme>://"
+ * @throws {IoError} `NETWORK` when a URL cannot be fetched or answers with a non-2xx status;
+ *   `INPUT_UNREADABLE` for other file errors
+ * @throws {RangeError} when the key is larger than 1 MiB
+ */
+export async function readKeyRef(ref: string, deps: KeyRefDeps): Promise<Uint8Array> {
+  const sep = ref.indexOf("://");
+  if (sep >= 0) {
+    const scheme = ref.slice(0, sep + 3);
+    if (scheme === "env://") {
+      const name = ref.slice(sep + 3);
+      const value = deps.getEnv(name);
+      if (value === undefined) {
+        throw new KeyError("KEY_NOT_FOUND", `Cannot load key: env var $${name} not found`);
+      }
+      return new TextEncoder().encode(value);
+    }
+    if (scheme === "http://" || scheme === "https://") {
+      return await fetchKey(ref, deps.fetch ?? fetch);
+    }
+    throw new KeyError("KEY_UNSUPPORTED", `Cannot load key: unrecognized scheme: ${scheme}`);
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = await (deps.readFile ?? readFileBounded)(ref);
+  } catch (e) {
+    if (e instanceof RangeError) throw e;
+    if (e instanceof Deno.errors.NotFound || hasCode(e, "ENOENT")) {
+      throw new KeyError(
+        "KEY_NOT_FOUND",
+        `Cannot read key file ${ref}: no such file or directory`,
+        {
+          cause: e,
+        },
+      );
+    }
+    if (e instanceof Deno.errors.IsADirectory || hasCode(e, "EISDIR")) {
+      throw new KeyError("KEY_INVALID", `Cannot read key file ${ref}: is a directory`, {
+        cause: e,
+      });
+    }
+    throw new IoError("INPUT_UNREADABLE", `Cannot read key file ${ref}: ${describeFsError(e)}`, {
+      cause: e,
+    });
+  }
+  if (bytes.length > MAX_KEY_BYTES) {
+    throw new RangeError(`Cannot read key file ${ref}: larger than ${MAX_KEY_BYTES} bytes`);
+  }
+  return bytes;
+}
+
+async function fetchKey(url: string, fetchFn: typeof fetch): Promise<Uint8Array> {
+  let res: Response;
+  try {
+    res = await fetchFn(url);
+  } catch (e) {
+    throw new IoError("NETWORK", `Cannot load key: GET ${url}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new IoError("NETWORK", `Cannot load key: GET ${url} returned HTTP ${res.status}`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body ?? []) {
+    total += chunk.length;
+    if (total > MAX_KEY_BYTES) {
+      throw new RangeError(`Cannot load key: ${url} is larger than ${MAX_KEY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}

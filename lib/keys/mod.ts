@@ -1,0 +1,25 @@
+/**
+ * Keys: cosign's encrypted key files, PEM, public keys, key references and the goodkey policy.
+ *
+ * @module
+ */
+
+export { decryptKeyBytes, encryptKeyBytes } from "./encrypted.ts";
+export { generateKeyPair } from "./generate_key_pair.ts";
+export type { KeyPairPem } from "./generate_key_pair.ts";
+export { importKeyPair } from "./import_key_pair.ts";
+export { MAX_KEY_BYTES, readFileBounded, readKeyRef } from "./key_ref.ts";
+export type { KeyRefDeps } from "./key_ref.ts";
+export { decodePem, encodePem } from "./pem.ts";
+export type { PemBlock } from "./pem.ts";
+export { ENCRYPTED_PEM_TYPES, loadPrivateKey } from "./private_key.ts";
+export type { PrivateKey } from "./private_key.ts";
+export {
+  marshalPublicKeyPem,
+  parsePublicKeyDer,
+  parsePublicKeyPem,
+  publicKeyFromKeyObject,
+} from "./public_key.ts";
+export type { Curve, KeyKind, PublicKey } from "./public_key.ts";
+export { goodKeyProblem, validateKey } from "./validate_key.ts";
+export { keyPairExists, keyPairPaths, writeKeyPair } from "./write_key_pair.ts";
