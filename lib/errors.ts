@@ -34,7 +34,18 @@ export type ErrorCode =
   | "OUTPUT_EXISTS"
   | "OUTPUT_FAILED"
   | "PROMPT_DECLINED"
-  | "NETWORK";
+  | "NETWORK"
+  // registries (OCI distribution error codes where the registry gave one)
+  | "MANIFEST_UNKNOWN"
+  | "NAME_UNKNOWN"
+  | "BLOB_UNKNOWN"
+  | "UNAUTHORIZED"
+  | "DENIED"
+  | "TOO_LARGE"
+  | "TOO_MANY"
+  | "DIGEST_MISMATCH"
+  | "UNSUPPORTED"
+  | "REGISTRY";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {
@@ -58,6 +69,25 @@ export class KeyError extends SigstoreError {}
 
 /** A signature, certificate or log entry did not verify. */
 export class VerificationError extends SigstoreError {}
+
+/**
+ * A registry refused or failed a request. `status` is the HTTP status (0 when none arrived) and
+ * `ociCode` the OCI distribution error code from the body, when present.
+ */
+export class RegistryError extends SigstoreError {
+  readonly status: number;
+  readonly ociCode?: string;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: ErrorOptions & { status?: number; ociCode?: string },
+  ) {
+    super(code, message, options);
+    this.status = options?.status ?? 0;
+    this.ociCode = options?.ociCode;
+  }
+}
 
 /** A file, URL or stream could not be read or written. */
 export class IoError extends SigstoreError {}

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
+import type { JsonWebKey, KeyObject } from "node:crypto";
+import { nodeCrypto } from "../_node_crypto.ts";
 import {
   DER_NULL,
   derBits,
@@ -40,8 +41,53 @@ export interface PublicKey {
   bits?: number;
   /** The SubjectPublicKeyInfo DER, exactly as Go's `x509.MarshalPKIXPublicKey` writes it. */
   spki: Uint8Array;
-  /** The key for `node:crypto`. */
-  keyObject: KeyObject;
+  /** The key for `node:crypto` (created on first access: loading `node:crypto` costs start-up time). */
+  readonly keyObject: KeyObject;
+}
+
+/** Builds a {@link PublicKey} whose `keyObject` is created lazily from its SPKI. */
+function makePublicKey(fields: Omit<PublicKey, "keyObject">, keyObject?: KeyObject): PublicKey {
+  let ko = keyObject;
+  return {
+    ...fields,
+    get keyObject(): KeyObject {
+      return ko ??= nodeCrypto().createPublicKey({
+        key: fields.spki as never,
+        format: "der",
+        type: "spki",
+      });
+    },
+  };
+}
+
+/** Curve parameters for the on-curve check (SEC 2 / FIPS 186-4): y² = x³ − 3x + b (mod p). */
+const CURVE_PARAMS: Record<Curve, { p: bigint; b: bigint }> = {
+  "P-256": {
+    p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
+    b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
+  },
+  "P-384": {
+    p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
+    b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
+  },
+  "P-521": {
+    p: (1n << 521n) - 1n,
+    b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
+  },
+};
+
+function bigFrom(bytes: Uint8Array): bigint {
+  return bytes.length ? BigInt("0x" + bytes.toHex()) : 0n;
+}
+
+/** Whether the uncompressed point `04‖x‖y` lies on `curve` (Go's elliptic Unmarshal check). */
+function onCurve(curve: Curve, point: Uint8Array): boolean {
+  const size = CURVE_BYTES[curve];
+  const { p, b } = CURVE_PARAMS[curve];
+  const x = bigFrom(point.subarray(1, 1 + size));
+  const y = bigFrom(point.subarray(1 + size));
+  if (x >= p || y >= p) return false;
+  return (y * y - (x * x * x - 3n * x + b)) % p === 0n;
 }
 
 const CURVE_BY_OID: Record<string, Curve | "P-224"> = {
@@ -112,10 +158,7 @@ export function publicKeyFromKeyObject(key: KeyObject): PublicKey {
   } else {
     throw new KeyError("KEY_UNSUPPORTED", "Cannot load public key: unsupported public key type");
   }
-  const keyObject = key.type === "public"
-    ? key
-    : createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-  return { ...out, spki, keyObject };
+  return makePublicKey({ ...out, spki }, key.type === "public" ? key : undefined);
 }
 
 function x509(message: string, cause?: unknown): KeyError {
@@ -144,9 +187,7 @@ function rsaFromPkcs1(der: Uint8Array): PublicKey {
     derSequence(derOidEncode(OID.rsaEncryption), DER_NULL),
     derBits(derSequence(derUint(n), derUint(e))),
   );
-  return publicKeyFromKeyObject(
-    createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }),
-  );
+  return makePublicKey({ kind: "rsa", bits: n.toString(2).length, spki });
 }
 
 /**
@@ -214,32 +255,21 @@ export function parsePublicKeyDer(der: Uint8Array): PublicKey {
           "Cannot load public key: ECDSA curve P-224 not supported",
         );
       }
-      if (bits.length !== 1 + 2 * CURVE_BYTES[curve] || bits[0] !== 4) {
+      if (bits.length !== 1 + 2 * CURVE_BYTES[curve] || bits[0] !== 4 || !onCurve(curve, bits)) {
         throw x509("failed to unmarshal elliptic curve point");
       }
       const spki = derSequence(
         derSequence(derOidEncode(OID.ecPublicKey), derOidEncode(OID_BY_CURVE[curve])),
         derBits(bits),
       );
-      let keyObject: KeyObject;
-      try {
-        keyObject = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-      } catch (e) {
-        throw x509("failed to unmarshal elliptic curve point", e);
-      }
-      return { kind: "ecdsa", curve, spki, keyObject };
+      return makePublicKey({ kind: "ecdsa", curve, spki });
     }
     case OID.ed25519: {
       if (params) throw x509("Ed25519 key encoded with illegal parameters");
       if (bits.length !== 32) throw x509("wrong Ed25519 public key size");
+      // Go accepts any 32 bytes here (x509.ParsePKIXPublicKey does not decode the point).
       const spki = derSequence(derSequence(derOidEncode(OID.ed25519)), derBits(bits));
-      let keyObject: KeyObject;
-      try {
-        keyObject = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
-      } catch (e) {
-        throw x509("invalid Ed25519 public key", e);
-      }
-      return { kind: "ed25519", spki, keyObject };
+      return makePublicKey({ kind: "ed25519", spki });
     }
     default:
       throw new KeyError(

@@ -143,3 +143,14 @@ Deno.test("parsePublicKeyDer() rejects a point that is not on the curve", () => 
     message: "Cannot load public key: x509: failed to unmarshal elliptic curve point",
   });
 });
+
+Deno.test("parsePublicKeyDer() rejects an ECDSA point that is not on the curve, as Go does", () => {
+  const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const spki = new Uint8Array(publicKey.export({ format: "der", type: "spki" }));
+  assert.equal(parsePublicKeyDer(spki).curve, "P-256");
+  spki[spki.length - 1] ^= 1;
+  assert.throws(() => parsePublicKeyDer(spki), {
+    code: "KEY_INVALID",
+    message: "Cannot load public key: x509: failed to unmarshal elliptic curve point",
+  });
+});

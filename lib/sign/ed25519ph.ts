@@ -12,6 +12,9 @@ import type { EdDSA } from "@noble/curves/abstract/edwards.js";
 
 let prehashed: Promise<EdDSA> | undefined;
 
+/** Largest message pure Ed25519 signs or verifies: it needs the whole message in memory. */
+export const MAX_PURE_ED25519_MESSAGE = 256 * 1024 * 1024;
+
 /**
  * Returns an Ed25519ph instance whose `sign`/`verify` take the 64-byte SHA-512 digest of the
  * message instead of the message (`@noble/curves`' `ed25519ph` with an identity prehash).

@@ -9,7 +9,9 @@ import { createHash, createSign, sign as signOneShot } from "node:crypto";
 import type { PrivateKey } from "../keys/private_key.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import { type ByteReader, forEachChunk, readAllBounded } from "../stream.ts";
-import { ed25519phOverDigest } from "./ed25519ph.ts";
+import { ed25519phOverDigest, MAX_PURE_ED25519_MESSAGE } from "./ed25519ph.ts";
+
+export { MAX_PURE_ED25519_MESSAGE };
 
 /** The hash functions of sigstore's algorithm registry. */
 export type SignHash = "sha256" | "sha384" | "sha512";
@@ -27,9 +29,6 @@ export interface Signer {
    */
   sign(reader: ByteReader): Promise<Uint8Array>;
 }
-
-/** Pure Ed25519 needs the whole message in memory; larger messages are refused. */
-export const MAX_PURE_ED25519_MESSAGE = 256 * 1024 * 1024;
 
 /**
  * Returns a {@link Signer} for a private key, with sigstore's default algorithm for it

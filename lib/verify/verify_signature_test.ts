@@ -221,3 +221,36 @@ Deno.test("verifySignature() treats a malformed signature as invalid", async () 
     );
   }
 });
+
+Deno.test("verifySignature() gives the same verdicts on the WebCrypto (small) and streaming (large) paths", async () => {
+  const small = new TextEncoder().encode("small message");
+  const large = new Uint8Array(9 * 1024 * 1024).fill(7); // above the 8 MiB one-shot limit
+  const keys = [
+    generateKeyPairSync("ec", { namedCurve: "P-256" }),
+    generateKeyPairSync("ec", { namedCurve: "P-384" }),
+    generateKeyPairSync("rsa", { modulusLength: 2048 }),
+  ];
+  for (const { privateKey, publicKey } of keys) {
+    for (const message of [small, large]) {
+      const signature = new Uint8Array(createSign("sha256").update(message).sign(privateKey));
+      const opts = { publicKey: pubOf(publicKey), hash: "sha256" as const, signature };
+      await verifySignature({ ...opts, reader: bytesReader(message) });
+      const tampered = message.slice();
+      tampered[tampered.length - 1] ^= 1;
+      await assert.rejects(verifySignature({ ...opts, reader: bytesReader(tampered) }), {
+        code: "SIGNATURE_INVALID",
+      });
+      // Trailing garbage after the DER signature is rejected on both paths, as Go's VerifyASN1 does.
+      if (publicKey.asymmetricKeyType === "ec") {
+        await assert.rejects(
+          verifySignature({
+            ...opts,
+            signature: new Uint8Array([...signature, 0]),
+            reader: bytesReader(message),
+          }),
+          { code: "SIGNATURE_INVALID" },
+        );
+      }
+    }
+  }
+});
