@@ -1,5 +1,10 @@
 /**
- * Installs the real Go cosign v2.6.4, our interop and performance peer, idempotently.
+ * Installs the real Go cosign v2.6.4, our interop and performance peer, idempotently — and the
+ * registries the OCI tests run against: Debian's `docker-registry` (distribution 2.8.2) with
+ * `htpasswd` and `openssl` (apt-get, when missing and running as root), and go-containerregistry's
+ * registry with the referrers API (built from a 20-line `main` over `pkg/registry`, pinned to
+ * {@link GGCR_VERSION}; zot, the first choice, cannot be fetched through this machine's module
+ * proxy, which answers 403 for `zotregistry.dev`).
  *
  *     deno task peers        # or: deno run -A scripts/peers/install.ts
  *
@@ -13,6 +18,8 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import { DOCKER_REGISTRY, GGCR_VERSION, ggcrRegistryPath } from "./registry.ts";
+import { ensureRekor } from "./rekor.ts";
 import {
   COSIGN_MODULE,
   COSIGN_VERSION,
@@ -108,9 +115,131 @@ export async function ensureCosign(): Promise<string> {
   return target;
 }
 
+/** The Debian packages the registry tests need, by the binary each provides. */
+const APT_PACKAGES: Record<string, string> = {
+  [DOCKER_REGISTRY]: "docker-registry",
+  "/usr/bin/htpasswd": "apache2-utils",
+  "/usr/bin/openssl": "openssl",
+};
+
+/**
+ * Installs Debian's `docker-registry`, `apache2-utils` and `openssl` when missing (needs root).
+ *
+ * @throws {Error} when a package is missing and cannot be installed
+ */
+export async function ensureRegistryPackages(): Promise<void> {
+  const missing: string[] = [];
+  for (const [bin, pkg] of Object.entries(APT_PACKAGES)) {
+    try {
+      await Deno.stat(bin);
+    } catch {
+      missing.push(pkg);
+    }
+  }
+  if (!missing.length) {
+    say(`registry packages already installed (${Object.values(APT_PACKAGES).join(", ")})`);
+    return;
+  }
+  if (Deno.uid() !== 0) {
+    throw new Error(
+      `Cannot install ${missing.join(", ")}: not root; run: sudo apt-get install -y ${
+        missing.join(" ")
+      }`,
+    );
+  }
+  say(`apt-get install -y ${missing.join(" ")}`);
+  for (const args of [["update"], ["install", "-y", "--no-install-recommends", ...missing]]) {
+    const out = await new Deno.Command("apt-get", {
+      args,
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+      stdin: "null",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!out.success) {
+      throw new Error(`Cannot install ${missing.join(", ")}: apt-get ${args[0]} failed`);
+    }
+  }
+}
+
+const GGCR_REGISTRY_MAIN = `package main
+
+import (
+\t"flag"
+\t"log"
+\t"net"
+\t"net/http"
+\t"os"
+\t"time"
+
+\t"github.com/google/go-containerregistry/pkg/registry"
+)
+
+func main() {
+\taddr := flag.String("address", "127.0.0.1:0", "listen address")
+\tflag.Parse()
+\tl, err := net.Listen("tcp", *addr)
+\tif err != nil {
+\t\tlog.Fatal(err)
+\t}
+\tos.Stdout.WriteString("listening on " + l.Addr().String() + "\\n")
+\ts := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: registry.New(registry.WithReferrersSupport(true))}
+\tlog.Fatal(s.Serve(l))
+}
+`;
+
+/**
+ * Builds go-containerregistry's in-memory registry with the OCI 1.1 referrers API enabled.
+ *
+ * @returns the binary's path
+ * @throws {Error} when the build fails
+ */
+export async function ensureGgcrRegistry(): Promise<string> {
+  const target = ggcrRegistryPath();
+  try {
+    await Deno.stat(target);
+    say(`go-containerregistry registry ${GGCR_VERSION} already installed at ${target}`);
+    return target;
+  } catch { /* build it */ }
+  const binDir = dirname(target);
+  await Deno.mkdir(dirname(binDir), { recursive: true });
+  const buildDir = await Deno.makeTempDir({ dir: dirname(binDir), prefix: "build-" });
+  try {
+    await Deno.writeTextFile(join(buildDir, "main.go"), GGCR_REGISTRY_MAIN);
+    const env = { CGO_ENABLED: "0", GOFLAGS: "-trimpath" };
+    for (
+      const args of [
+        ["mod", "init", "cosign-deno/ggcr-registry"],
+        ["get", `github.com/google/go-containerregistry@${GGCR_VERSION}`],
+        ["build", "-o", "ggcr-registry", "."],
+      ]
+    ) {
+      say(`go ${args.join(" ")}`);
+      const out = await new Deno.Command("go", {
+        args,
+        cwd: buildDir,
+        env,
+        stdin: "null",
+        stdout: "inherit",
+        stderr: "inherit",
+      }).output();
+      if (!out.success) throw new Error(`Cannot build the ggcr registry: go ${args[0]} failed`);
+    }
+    await Deno.mkdir(binDir, { recursive: true });
+    await Deno.rename(join(buildDir, "ggcr-registry"), target);
+    say(`built ${target}`);
+  } finally {
+    await Deno.remove(buildDir, { recursive: true }).catch(() => {});
+  }
+  return target;
+}
+
 if (import.meta.main) {
   try {
     await ensureCosign();
+    await ensureRegistryPackages();
+    await ensureGgcrRegistry();
+    await ensureRekor();
   } catch (err) {
     console.error(`peers: error: ${err instanceof Error ? err.message : String(err)}`);
     Deno.exit(1);

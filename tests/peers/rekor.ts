@@ -41,7 +41,7 @@ export interface RekorPeer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -152,7 +152,7 @@ export async function startRekor(): Promise<RekorPeer> {
         `mariadb-install-db failed: ${new TextDecoder().decode(init.stderr).slice(-500)}`,
       );
     }
-    const dbPort = await freePort();
+    const dbPort = freePort();
     spawn(mariadbd, [
       "--no-defaults",
       `--datadir=${data}`,
@@ -195,10 +195,10 @@ export async function startRekor(): Promise<RekorPeer> {
 
     // 2. Trillian: the signer integrates entries quickly so tests do not wait.
     const [rpc, http, sRpc, sHttp] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
     ];
     const common = ["--quota_system=noop", "--storage_system=mysql", `--mysql_uri=${dsn}`];
     spawn(logServer, [
@@ -239,7 +239,7 @@ export async function startRekor(): Promise<RekorPeer> {
         pkcs8.toBase64().match(/.{1,64}/g)!.join("\n")
       }\n-----END PRIVATE KEY-----\n`,
     );
-    const port = await freePort();
+    const port = freePort();
     spawn(rekorServer, [
       "serve",
       "--rekor_server.address=127.0.0.1",

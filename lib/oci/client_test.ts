@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { RegistryError } from "../errors.ts";
+import { createRegistry } from "./client.ts";
+
+function recordingFetch(answer: (url: URL) => Response | Error) {
+  const urls: string[] = [];
+  const fetchFn = ((input: string | URL) => {
+    const url = new URL(String(input));
+    urls.push(`${url.protocol}//${url.host}${url.pathname}`);
+    const a = answer(url);
+    return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
+  }) as typeof fetch;
+  return { fetchFn, urls };
+}
+
+const repo = (registry: string) => ({ registry, repository: "org/app" });
+
+Deno.test("createRegistry() never falls back to plain HTTP for a public host by default", async () => {
+  const { fetchFn, urls } = recordingFetch(() => new TypeError("connection refused"));
+  const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 } });
+  const err = await reg.getManifest(repo("reg.example"), "v1").catch((e) => e);
+  assert.ok(err instanceof RegistryError);
+  assert.equal(err.code, "NETWORK");
+  assert.equal(
+    err.message,
+    "Cannot fetch manifest reg.example/org/app:v1: Cannot reach registry reg.example: https: connection refused",
+  );
+  assert.deepEqual(urls, ["https://reg.example/v2/"]);
+});
+
+Deno.test("createRegistry() tries HTTP after HTTPS for loopback hosts and with allowHttp", async () => {
+  for (
+    const [registry, options] of [["127.0.0.1:5000", {}], ["reg.example", {
+      allowHttp: true,
+    }]] as const
+  ) {
+    const { fetchFn, urls } = recordingFetch((url) =>
+      url.protocol === "https:"
+        ? new TypeError("invalid peer certificate: UnknownIssuer")
+        : url.pathname === "/v2/"
+        ? new Response("{}")
+        : Response.json({ tags: ["v1"] })
+    );
+    const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 }, ...options });
+    assert.deepEqual(await reg.listTags(repo(registry)), ["v1"]);
+    assert.deepEqual(urls, [
+      `https://${registry}/v2/`,
+      `http://${registry}/v2/`,
+      `http://${registry}/v2/org/app/tags/list`,
+    ]);
+  }
+});
+
+Deno.test("createRegistry() explains that TLS verification cannot be skipped", async () => {
+  const { fetchFn } = recordingFetch(() =>
+    new TypeError("invalid peer certificate: UnknownIssuer")
+  );
+  const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 }, allowInsecure: true });
+  const err = await reg.listTags(repo("reg.example:8443")).catch((e) => e);
+  assert.ok(err instanceof RegistryError);
+  assert.match(
+    err.message,
+    /pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=reg\.example$/,
+  );
+});
+
+Deno.test("getManifest() rejects a body that differs from Docker-Content-Digest", async () => {
+  const { fetchFn } = recordingFetch((url) =>
+    url.pathname === "/v2/"
+      ? new Response("{}")
+      : new Response('{"schemaVersion":2,"layers":[],"config":{}}', {
+        headers: {
+          "content-type": "application/vnd.oci.image.manifest.v1+json",
+          "docker-content-digest": `sha256:${"0".repeat(64)}`,
+        },
+      })
+  );
+  const err = await createRegistry({ fetch: fetchFn }).getManifest(repo("reg.example"), "v1")
+    .catch((e) => e);
+  assert.ok(err instanceof RegistryError);
+  assert.equal(err.code, "DIGEST_MISMATCH");
+  assert.match(err.message, /the registry says sha256:0{64}, the content is sha256:/);
+});
