@@ -5,8 +5,11 @@ import { completionCommand } from "./completion.ts";
 import { envCommand } from "./env.ts";
 import { generateKeyPairCommand } from "./generate_key_pair.ts";
 import { importKeyPairCommand } from "./import_key_pair.ts";
+import { loginCommand } from "./login.ts";
 import { publicKeyCommand } from "./public_key.ts";
+import { signCommand } from "./sign.ts";
 import { signBlobCommand } from "./sign_blob.ts";
+import { verifyCommand } from "./verify.ts";
 import { verifyBlobCommand } from "./verify_blob.ts";
 import { versionCommand } from "./version.ts";
 
@@ -23,8 +26,11 @@ export const cosignCommand: Command = {
     envCommand,
     generateKeyPairCommand,
     importKeyPairCommand,
+    loginCommand,
     publicKeyCommand,
+    signCommand,
     signBlobCommand,
+    verifyCommand,
     verifyBlobCommand,
     versionCommand,
   ],

@@ -246,3 +246,65 @@ export const signatureDigestFlags: Flag[] = [
     help: "digest algorithm to use when processing a signature (sha224|sha256|sha384|sha512)",
   },
 ];
+
+/** Registry connection and credential flags (options/registry.go RegistryOptions). */
+export const registryFlags: Flag[] = [
+  {
+    name: "allow-insecure-registry",
+    type: "bool",
+    help:
+      "whether to allow insecure connections to registries (e.g., with expired or self-signed " +
+      "TLS certificates). Don't use this for anything but testing",
+  },
+  {
+    name: "allow-http-registry",
+    type: "bool",
+    help:
+      "whether to allow using HTTP protocol while connecting to registries. Don't use this for anything but testing",
+  },
+  {
+    name: "k8s-keychain",
+    type: "bool",
+    help:
+      "whether to use the kubernetes keychain instead of the default keychain (supports workload identity).",
+  },
+  { name: "registry-username", type: "string", help: "registry basic auth username" },
+  { name: "registry-password", type: "string", help: "registry basic auth password" },
+  { name: "registry-token", type: "string", help: "registry bearer auth token" },
+  {
+    name: "registry-cacert",
+    type: "string",
+    help:
+      "path to the X.509 CA certificate file in PEM format to be used for the connection to the registry",
+  },
+  {
+    name: "registry-client-cert",
+    type: "string",
+    help:
+      "path to the X.509 certificate file in PEM format to be used for the connection to the registry",
+  },
+  {
+    name: "registry-client-key",
+    type: "string",
+    help: "path to the X.509 private key file in PEM format to be used, together with the " +
+      "'registry-client-cert' value, for the connection to the registry",
+  },
+  {
+    name: "registry-server-name",
+    type: "string",
+    help:
+      "SAN name to use as the 'ServerName' tls.Config field to verify the mTLS connection to the registry",
+  },
+  {
+    name: "attachment-tag-prefix",
+    type: "string",
+    help:
+      "optional custom prefix to use for attached image tags. Attachment images are tagged as: " +
+      "`[AttachmentTagPrefix]sha256-[TargetImageDigest].[AttachmentName]`",
+  },
+];
+
+/** `-a key=value` annotations (options/annotations.go). */
+export const annotationFlags: Flag[] = [
+  { name: "annotations", short: "a", type: "strings", help: "extra key=value pairs to sign" },
+];

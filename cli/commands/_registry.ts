@@ -1,0 +1,120 @@
+/**
+ * Maps cosign's registry flags (`--registry-username`, `--registry-cacert`, …) and environment
+ * (`DOCKER_CONFIG`, `COSIGN_REPOSITORY`, `COSIGN_DOCKER_MEDIA_TYPES`) to registry options.
+ *
+ * @module
+ */
+import type { Context } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { IoError } from "../../lib/errors.ts";
+import { describeFsError } from "../../lib/atomic_file.ts";
+import type { RegistryClient, RegistryClientOptions } from "../../lib/oci/client.ts";
+import type { Reference, Repository } from "../../lib/oci/types.ts";
+
+async function readPem(path: string, flag: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new IoError("INPUT_UNREADABLE", `Cannot read ${flag} ${path}: ${describeFsError(e)}`, {
+      cause: e,
+    });
+  }
+}
+
+/**
+ * Builds a registry client from the command's registry flags.
+ *
+ * @throws {UsageError} on contradictory flags; {@link IoError} when a certificate file is unreadable
+ */
+export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
+  const f = ctx.flags;
+  const { createRegistry } = await import("../../lib/oci/client.ts");
+  const { dockerConfigPath, dockerKeychain } = await import("../../lib/oci/docker_config.ts");
+  const options: RegistryClientOptions = {
+    allowHttp: f["allow-http-registry"] === true,
+    allowInsecure: f["allow-insecure-registry"] === true,
+    signal: ctx.signal,
+    keychain: dockerKeychain({
+      configPath: dockerConfigPath({
+        DOCKER_CONFIG: ctx.io.getEnv("DOCKER_CONFIG"),
+        HOME: ctx.io.getEnv("HOME"),
+      }),
+    }),
+  };
+  if (f["k8s-keychain"] === true) {
+    throw new UsageError("cannot use --k8s-keychain: the Kubernetes keychain is not supported");
+  }
+  const user = (f["registry-username"] as string | undefined) ?? "";
+  const pass = (f["registry-password"] as string | undefined) ?? "";
+  const token = (f["registry-token"] as string | undefined) ?? "";
+  if (token !== "" && (user !== "" || pass !== "")) {
+    throw new UsageError(
+      "cannot combine --registry-token with --registry-username/--registry-password",
+    );
+  }
+  if ((user === "") !== (pass === "") && token === "") {
+    throw new UsageError("--registry-username and --registry-password must be given together");
+  }
+  if (token !== "") options.credentials = { registryToken: token };
+  else if (user !== "") options.credentials = { username: user, password: pass };
+  const ca = (f["registry-cacert"] as string | undefined) ?? "";
+  if (ca !== "") options.caCerts = [await readPem(ca, "--registry-cacert")];
+  const cert = (f["registry-client-cert"] as string | undefined) ?? "";
+  const key = (f["registry-client-key"] as string | undefined) ?? "";
+  if ((cert === "") !== (key === "")) {
+    throw new UsageError("--registry-client-cert and --registry-client-key must be given together");
+  }
+  if (cert !== "") {
+    options.clientCert = await readPem(cert, "--registry-client-cert");
+    options.clientKey = await readPem(key, "--registry-client-key");
+  }
+  return createRegistry(options);
+}
+
+/** Parses an image reference argument; a malformed one is a usage error naming it. */
+export async function parseImageRef(text: string): Promise<Reference> {
+  const { parseReference } = await import("../../lib/oci/reference.ts");
+  try {
+    return parseReference(text);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * Where signatures and attestations are stored: `COSIGN_REPOSITORY` when set (cosign's
+ * alternate location), else beside the image.
+ */
+export async function targetRepository(ctx: Context, ref: Reference): Promise<Repository> {
+  const alt = ctx.io.getEnv("COSIGN_REPOSITORY");
+  if (!alt) return { registry: ref.registry, repository: ref.repository };
+  const { parseRepository } = await import("../../lib/oci/reference.ts");
+  try {
+    return parseRepository(alt);
+  } catch (e) {
+    throw new UsageError(`invalid COSIGN_REPOSITORY "${alt}": ${(e as Error).message}`);
+  }
+}
+
+/** Whether `COSIGN_DOCKER_MEDIA_TYPES` asks for Docker media types (cosign: "1"/true). */
+export function dockerMediaTypes(ctx: Context): boolean {
+  const v = ctx.io.getEnv("COSIGN_DOCKER_MEDIA_TYPES") ?? "";
+  return ["1", "t", "T", "true", "TRUE", "True"].includes(v);
+}
+
+/**
+ * cosign's COSIGN_MAX_ATTACHMENT_SIZE (default 128 MiB), e.g. "5120", "20K", "3M", "45MiB", "1GB".
+ *
+ * @throws {UsageError} on a malformed value
+ */
+export function maxAttachmentSize(ctx: Context): number {
+  const text = ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE");
+  if (!text) return 128 * 1024 * 1024;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)(B?)\s*$/i.exec(text);
+  if (!m) throw new UsageError(`invalid COSIGN_MAX_ATTACHMENT_SIZE "${text}"`);
+  const unit = m[2].toUpperCase();
+  // go-humanize ParseBytes: K/M/G without "i" are decimal (1000), with "i" binary (1024).
+  const base = m[3] ? 1024 : 1000;
+  const power = { "": 0, K: 1, M: 2, G: 3, T: 4 }[unit]!;
+  return Math.floor(Number(m[1]) * base ** power);
+}

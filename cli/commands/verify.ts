@@ -1,0 +1,178 @@
+/** `cosign verify`. @module */
+import type { Command } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { writeAll } from "../io.ts";
+import {
+  annotationFlags,
+  certVerifyFlags,
+  commonVerifyFlags,
+  registryFlags,
+  rekorFlags,
+  securityKeyFlags,
+  signatureDigestFlags,
+} from "../flags/groups.ts";
+import { keyRefDeps } from "./_shared.ts";
+import {
+  maxAttachmentSize,
+  parseImageRef,
+  registryFromFlags,
+  targetRepository,
+} from "./_registry.ts";
+import { parseAnnotations } from "./sign.ts";
+import { SigstoreError } from "../../lib/errors.ts";
+
+/** The refusal while transparency-log verification is not available (never a silent skip). */
+export function tlogVerifyNotAvailable(): SigstoreError {
+  return new SigstoreError(
+    "TLOG_UNAVAILABLE",
+    "Cannot verify the transparency log entry: Rekor support is not available yet; " +
+      "pass --insecure-ignore-tlog=true to verify the signatures alone",
+  );
+}
+
+export const verifyCommand: Command = {
+  name: "verify",
+  short: "Verify a signature on the supplied container image",
+  long: `Verify signature and annotations on an image by checking the claims
+against the transparency log.`,
+  example: `  # verify image with an on-disk public key (signature made with --tlog-upload=false)
+  cosign verify --key cosign.pub --insecure-ignore-tlog=true <IMAGE>
+
+  # verify multiple images
+  cosign verify --key cosign.pub --insecure-ignore-tlog=true <IMAGE_1> <IMAGE_2> ...
+
+  # additionally verify specified annotations
+  cosign verify --key cosign.pub --insecure-ignore-tlog=true -a key1=val1 -a key2=val2 <IMAGE>
+
+  # verify image with an on-disk signed image from 'cosign save'
+  cosign verify --key cosign.pub --insecure-ignore-tlog=true --local-image <PATH>
+
+  # print the verified payloads as text instead of JSON
+  cosign verify --key cosign.pub --insecure-ignore-tlog=true -o text <IMAGE>`,
+  argsUsage: "<image uri> [...]",
+  minArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...securityKeyFlags,
+    ...rekorFlags,
+    ...certVerifyFlags,
+    ...registryFlags,
+    ...signatureDigestFlags,
+    ...annotationFlags,
+    ...commonVerifyFlags,
+    {
+      name: "key",
+      type: "string",
+      help: "path to the public key file, KMS URI or Kubernetes Secret",
+    },
+    {
+      name: "check-claims",
+      type: "bool",
+      default: true,
+      help: "whether to check the claims found",
+    },
+    {
+      name: "attachment",
+      type: "string",
+      help: "DEPRECATED, related image attachment to verify (sbom), default none",
+    },
+    {
+      name: "output",
+      short: "o",
+      type: "string",
+      default: "json",
+      help: "output format for the signing image information (json|text)",
+    },
+    { name: "signature", type: "string", help: "signature content or path or remote URL" },
+    { name: "payload", type: "string", help: "payload path or remote URL" },
+    {
+      name: "local-image",
+      type: "bool",
+      help: "whether the specified image is a path to an image saved locally via 'cosign save'",
+    },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const key = f.key as string;
+    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
+    if (key === "") {
+      throw new UsageError(
+        "cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
+      );
+    }
+    if (f.sk === true || f.certificate !== "") {
+      throw new UsageError(
+        "exactly one of: key reference (--key), certificate (--cert) or hardware token (--sk) must be provided",
+      );
+    }
+    if (f.attachment !== "") {
+      throw new UsageError(
+        "cannot verify attachments: --attachment is deprecated and not supported",
+      );
+    }
+    if (f.signature !== "" || f.payload !== "") {
+      throw new UsageError("cannot verify a detached --signature/--payload yet");
+    }
+    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
+    if (!["sha224", "sha256", "sha384", "sha512"].includes(hash)) {
+      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
+    }
+    if (!ignoreTlog) throw tlogVerifyNotAvailable();
+    const annotations = parseAnnotations(ctx);
+    if (f["private-infrastructure"] !== true) {
+      await ctx.warn(
+        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
+      );
+    }
+    const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+    const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+    const { verifyImage, renderVerificationHeader, renderVerificationOutput } = await import(
+      "../../lib/verify/verify_image.ts"
+    );
+    const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
+    if (f["local-image"] === true) {
+      throw new UsageError(
+        "cannot verify --local-image yet: cosign save/load layouts are not supported",
+      );
+    }
+    const registry = await registryFromFlags(ctx);
+    try {
+      for (const arg of ctx.args) {
+        const ref = await parseImageRef(arg);
+        const target = {
+          registry: registry!,
+          ref,
+          name: arg,
+          repo: await targetRepository(ctx, ref),
+        };
+        const result = await verifyImage({
+          registry: target.registry,
+          ref: target.ref,
+          publicKey,
+          hash: hash as "sha256",
+          checkClaims: f["check-claims"] === true,
+          annotations,
+          maxAttachmentSize: maxAttachmentSize(ctx),
+          targetRepository: target.repo,
+          tagPrefix: f["attachment-tag-prefix"] as string,
+        });
+        await writeAll(
+          ctx.io.stderr,
+          renderVerificationHeader({
+            ref: target.name,
+            checkClaims: f["check-claims"] === true,
+            annotations: annotations !== undefined,
+            bundleVerified: result.bundleVerified,
+            publicKey: true,
+          }),
+        );
+        await writeAll(
+          ctx.io.stdout,
+          renderVerificationOutput(result.signatures, f.output as string),
+        );
+      }
+    } finally {
+      registry.close();
+    }
+  },
+};
