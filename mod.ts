@@ -16,6 +16,8 @@ export * from "./lib/errors.ts";
 export * from "./lib/keys/mod.ts";
 export * from "./lib/sign/mod.ts";
 export * from "./lib/verify/mod.ts";
+export * from "./lib/payload/mod.ts";
+export * from "./lib/oci/mod.ts";
 export { bytesReader, forEachChunk, readAllBounded } from "./lib/stream.ts";
 export type { ByteReader } from "./lib/stream.ts";
 export { AtomicFile, writeFileAtomic } from "./lib/atomic_file.ts";

@@ -23,10 +23,14 @@ export type ErrorCode =
   | "KEY_PASSWORDS_DIFFER"
   // verification (cosign exit codes 10-13 map from the first four)
   | "NO_SIGNATURES"
+  // an image has nothing attached where reading (not verifying) expects it (download): exit 1
+  | "NOT_SIGNED"
   | "TAG_NOT_FOUND"
   | "NO_MATCHING_SIGNATURE"
   | "NO_CERTIFICATE"
   | "SIGNATURE_INVALID"
+  // the signature verified, but what it says does not match (attestation subject, predicate type)
+  | "CLAIMS_MISMATCH"
   | "TLOG_UNAVAILABLE"
   // input/output
   | "INPUT_NOT_FOUND"

@@ -8,6 +8,7 @@ import type { Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { IoError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/atomic_file.ts";
+import { DEFAULT_MAX_ATTACHMENT_SIZE, parseHumanBytes } from "../../lib/payload/attachment_size.ts";
 import type { RegistryClient, RegistryClientOptions } from "../../lib/oci/client.ts";
 import type { Reference, Repository } from "../../lib/oci/types.ts";
 
@@ -104,17 +105,17 @@ export function dockerMediaTypes(ctx: Context): boolean {
 
 /**
  * cosign's COSIGN_MAX_ATTACHMENT_SIZE (default 128 MiB), e.g. "5120", "20K", "3M", "45MiB", "1GB".
+ * cosign silently falls back to the default on a malformed value; we refuse it instead, as we do
+ * for malformed `COSIGN_<FLAG>` values.
  *
  * @throws {UsageError} on a malformed value
  */
 export function maxAttachmentSize(ctx: Context): number {
   const text = ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE");
-  if (!text) return 128 * 1024 * 1024;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?)(B?)\s*$/i.exec(text);
-  if (!m) throw new UsageError(`invalid COSIGN_MAX_ATTACHMENT_SIZE "${text}"`);
-  const unit = m[2].toUpperCase();
-  // go-humanize ParseBytes: K/M/G without "i" are decimal (1000), with "i" binary (1024).
-  const base = m[3] ? 1024 : 1000;
-  const power = { "": 0, K: 1, M: 2, G: 3, T: 4 }[unit]!;
-  return Math.floor(Number(m[1]) * base ** power);
+  if (text === undefined) return DEFAULT_MAX_ATTACHMENT_SIZE;
+  try {
+    return parseHumanBytes(text);
+  } catch {
+    throw new UsageError(`invalid COSIGN_MAX_ATTACHMENT_SIZE "${text}"`);
+  }
 }

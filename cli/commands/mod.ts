@@ -1,6 +1,7 @@
 /** The cosign command tree. Command modules import their lib/ code lazily. @module */
 import type { Command } from "../command.ts";
 import { rootFlags } from "../flags/groups.ts";
+import { attestBlobCommand } from "./attest_blob.ts";
 import { completionCommand } from "./completion.ts";
 import { envCommand } from "./env.ts";
 import { generateKeyPairCommand } from "./generate_key_pair.ts";
@@ -11,6 +12,7 @@ import { signCommand } from "./sign.ts";
 import { signBlobCommand } from "./sign_blob.ts";
 import { verifyCommand } from "./verify.ts";
 import { verifyBlobCommand } from "./verify_blob.ts";
+import { verifyBlobAttestationCommand } from "./verify_blob_attestation.ts";
 import { versionCommand } from "./version.ts";
 
 /** The root `cosign` command. */
@@ -22,6 +24,7 @@ export const cosignCommand: Command = {
   cosign sign-blob --key cosign.key --tlog-upload=false --output-signature app.sig app.tar.gz
   cosign verify-blob --key cosign.pub --signature app.sig --insecure-ignore-tlog=true app.tar.gz`,
   subcommands: [
+    attestBlobCommand,
     completionCommand(() => cosignCommand, rootFlags),
     envCommand,
     generateKeyPairCommand,
@@ -32,6 +35,7 @@ export const cosignCommand: Command = {
     signBlobCommand,
     verifyCommand,
     verifyBlobCommand,
+    verifyBlobAttestationCommand,
     versionCommand,
   ],
 };

@@ -9,3 +9,20 @@ export { verifySignature } from "./verify_signature.ts";
 export type { VerifyHash, VerifySignatureOptions } from "./verify_signature.ts";
 export { readSignatureRef, verifyBlob } from "./verify_blob.ts";
 export type { VerifyBlobOptions } from "./verify_blob.ts";
+export {
+  MAX_SIGNATURES,
+  renderVerificationHeader,
+  renderVerificationOutput,
+  verifyImage,
+} from "./verify_image.ts";
+export type {
+  SignatureLayer,
+  VerificationHeaderOptions,
+  VerifiedSignature,
+  VerifyImageOptions,
+  VerifyImageResult,
+} from "./verify_image.ts";
+export { verifyDsse } from "./verify_dsse.ts";
+export type { VerifyDsseOptions } from "./verify_dsse.ts";
+export { verifyBlobAttestation } from "./verify_blob_attestation.ts";
+export type { VerifyBlobAttestationOptions } from "./verify_blob_attestation.ts";

@@ -1,0 +1,261 @@
+/** `cosign attest-blob`. @module */
+import type { Command } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { readPassword, writeAll } from "../io.ts";
+import { fulcioFlags, oidcFlags, rekorFlags, securityKeyFlags, yesFlag } from "../flags/groups.ts";
+import { keyRefDeps } from "./_shared.ts";
+import { tlogNotAvailable } from "./sign_blob.ts";
+
+/** `--type`, `--predicate`, `--statement` (options/predicate.go PredicateLocalOptions). */
+export const predicateLocalFlags = [
+  {
+    name: "type",
+    type: "string" as const,
+    default: "custom",
+    help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
+      "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
+  },
+  { name: "predicate", type: "string" as const, help: "path to the predicate file." },
+  { name: "statement", type: "string" as const, help: "path to the statement file." },
+];
+
+export const attestBlobCommand: Command = {
+  name: "attest-blob",
+  short: "Attest the supplied blob.",
+  example:
+    `  cosign attest-blob --key <key path>|<kms uri> [--predicate <path>] [--a key=value] [--f] [--r] <BLOB uri>
+
+  # attach an attestation to a blob with a local key pair file and print the attestation
+  cosign attest-blob --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false --output-attestation <path> <BLOB>
+
+  # sign a complete in-toto statement instead of a predicate
+  cosign attest-blob --statement <FILE> --key cosign.key --tlog-upload=false --output-signature <BLOB>.att.json
+
+  # supply the predicate via stdin
+  echo <PAYLOAD> | cosign attest-blob --predicate - --key cosign.key --tlog-upload=false --yes <BLOB>`,
+  argsUsage: "<blob>",
+  bindEnv: true,
+  flags: [
+    ...predicateLocalFlags,
+    ...rekorFlags,
+    ...fulcioFlags,
+    ...oidcFlags,
+    ...securityKeyFlags,
+    {
+      name: "key",
+      type: "string",
+      help: "path to the private key file, KMS URI or Kubernetes Secret",
+    },
+    {
+      name: "certificate",
+      type: "string",
+      help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
+    },
+    {
+      name: "certificate-chain",
+      type: "string",
+      help: "path to a list of CA X.509 certificates in PEM format which will be needed when " +
+        "building the certificate chain for the signing certificate. Must start with the parent " +
+        "intermediate CA certificate of the signing certificate and end with the root " +
+        "certificate. Included in the OCI Signature",
+    },
+    { name: "output-signature", type: "string", help: "write the signature to FILE" },
+    { name: "output-attestation", type: "string", help: "write the attestation to FILE" },
+    { name: "output-certificate", type: "string", help: "write the certificate to FILE" },
+    {
+      name: "bundle",
+      type: "string",
+      help: "write everything required to verify the blob to a FILE",
+    },
+    {
+      name: "new-bundle-format",
+      type: "bool",
+      help: "output bundle in new format that contains all verification material",
+    },
+    {
+      name: "use-signing-config",
+      type: "bool",
+      help: "whether to use a TUF-provided signing config for the service URLs. Must provide " +
+        "--bundle, which will output verification material in the new format",
+    },
+    {
+      name: "signing-config",
+      type: "string",
+      help: "path to a signing config file. Must provide --bundle, which will output " +
+        "verification material in the new format",
+    },
+    {
+      name: "trusted-root",
+      type: "string",
+      help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
+    },
+    {
+      name: "hash",
+      type: "string",
+      help: "hash of blob in hexadecimal (base16). Used if you want to sign an artifact stored " +
+        "elsewhere and have the hash",
+    },
+    yesFlag,
+    {
+      name: "tlog-upload",
+      type: "bool",
+      default: true,
+      help: "whether or not to upload to the tlog",
+    },
+    {
+      name: "rekor-entry-type",
+      type: "string",
+      default: "dsse",
+      help: "specifies the type to be used for a rekor entry upload (dsse|intoto)",
+    },
+    {
+      name: "timestamp-client-cacert",
+      type: "string",
+      help: "path to the X.509 CA certificate file in PEM format to be used for the connection " +
+        "to the TSA Server",
+    },
+    {
+      name: "timestamp-client-cert",
+      type: "string",
+      help: "path to the X.509 certificate file in PEM format to be used for the connection to " +
+        "the TSA Server",
+    },
+    {
+      name: "timestamp-client-key",
+      type: "string",
+      help: "path to the X.509 private key file in PEM format to be used, together with the " +
+        "'timestamp-client-cert' value, for the connection to the TSA Server",
+    },
+    {
+      name: "timestamp-server-name",
+      type: "string",
+      help: "SAN name to use as the 'ServerName' tls.Config field to verify the mTLS " +
+        "connection to the TSA Server",
+    },
+    {
+      name: "timestamp-server-url",
+      type: "string",
+      help: "url to the Timestamp RFC3161 server, default none. Must be the path to the API to " +
+        "request timestamp responses, e.g. https://freetsa.org/tsr",
+    },
+    {
+      name: "rfc3161-timestamp-bundle",
+      type: "string",
+      help: "path to an RFC 3161 timestamp bundle FILE",
+    },
+    {
+      name: "issue-certificate",
+      type: "bool",
+      help: "issue a code signing certificate from Fulcio, even if a key is provided",
+    },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const key = f.key as string;
+    const predicatePath = f.predicate as string;
+    const statementPath = f.statement as string;
+    if (predicatePath === "" && statementPath === "") {
+      throw new UsageError(
+        "at least one of the flags in the group [predicate statement] is required",
+      );
+    }
+    if (statementPath === "" && ctx.args.length !== 1) {
+      throw new UsageError(`accepts 1 arg(s), received ${ctx.args.length}`);
+    }
+    if (key !== "" && f.sk === true) {
+      throw new UsageError(
+        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
+      );
+    }
+    if (predicatePath !== "" && statementPath !== "") {
+      throw new UsageError("one of --predicate or --statement must be set");
+    }
+    if (f["rekor-entry-type"] !== "dsse" && f["rekor-entry-type"] !== "intoto") {
+      throw new UsageError("unknown value for rekor-entry-type");
+    }
+    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
+    if (key === "" || f["issue-certificate"] === true) {
+      throw new UsageError(
+        "cannot attest without --key yet: keyless signing with Fulcio is not supported; pass --key",
+      );
+    }
+    if (f.certificate !== "" || f["certificate-chain"] !== "") {
+      throw new UsageError("cannot attach a certificate yet: --certificate is not supported");
+    }
+    if (
+      f.bundle !== "" || f["new-bundle-format"] === true || f["use-signing-config"] === true ||
+      f["signing-config"] !== ""
+    ) {
+      throw new UsageError("cannot write a bundle yet: --bundle needs transparency log support");
+    }
+    if (f["timestamp-server-url"] !== "") {
+      throw new UsageError("cannot timestamp yet: --timestamp-server-url is not supported");
+    }
+    if (f["tlog-upload"] === true) throw tlogNotAvailable();
+
+    const { attestBlob, readInputFile } = await import("../../lib/sign/attest_blob.ts");
+    const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
+    const { loadSigner } = await import("../../lib/sign/load_signer.ts");
+    const limit = maxAttachmentSize(ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE"));
+    const blobPath = ctx.args.length === 1 ? ctx.args[0] : "";
+    const hash = f.hash as string;
+    const getSigner = () =>
+      // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
+      // Ed25519, so Go cannot verify those either).
+      loadSigner(key, { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) }, {
+        ed25519ph: true,
+      });
+
+    let result;
+    if (statementPath !== "") {
+      await ctx.info(`Using statement from: ${statementPath}`);
+      const statement = await readInputFile(statementPath, "statement", limit, ctx.io.stdin);
+      result = await attestBlob({ statement, statementName: statementPath, getSigner });
+    } else {
+      const { openBlob } = await import("../../lib/blob_input.ts");
+      let blob;
+      if (hash === "") {
+        if (blobPath !== "-") await ctx.info(`Using payload from: ${blobPath}`);
+        blob = await openBlob(blobPath, ctx.io.stdin, ctx.io.isTerminal.stdin);
+      }
+      try {
+        await ctx.info(
+          `Using payload from: ${predicatePath === "-" ? "standard input" : predicatePath}`,
+        );
+        const predicate = await readInputFile(predicatePath, "predicate", limit, ctx.io.stdin);
+        result = await attestBlob({
+          predicate,
+          predicateName: predicatePath,
+          type: f.type as string,
+          blobPath,
+          blob: blob?.reader,
+          hash: hash || undefined,
+          getSigner,
+        });
+      } finally {
+        blob?.close();
+      }
+    }
+
+    const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+    const outputSignature = f["output-signature"] as string;
+    if (outputSignature !== "") {
+      await writeFileAtomic(outputSignature, result.envelope, { mode: 0o600 });
+      await ctx.info(`Signature written in ${outputSignature}`);
+    } else {
+      await writeAll(ctx.io.stdout, result.envelope);
+      await writeAll(ctx.io.stdout, "\n");
+    }
+    const outputAttestation = f["output-attestation"] as string;
+    if (outputAttestation !== "") {
+      await writeFileAtomic(outputAttestation, result.statement, { mode: 0o600 });
+      await ctx.info(`Attestation written in ${outputAttestation}`);
+    }
+    if (f["output-certificate"] !== "") {
+      // cosign tries to parse the public key as a certificate and says so.
+      await ctx.info(
+        "Could not output signer certificate. Was a certificate used?  x509: malformed serial number",
+      );
+    }
+  },
+};

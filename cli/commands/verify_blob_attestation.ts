@@ -1,0 +1,159 @@
+/** `cosign verify-blob-attestation`. @module */
+import type { Command } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import {
+  certVerifyFlags,
+  commonVerifyFlags,
+  rekorFlags,
+  securityKeyFlags,
+  signatureDigestFlags,
+} from "../flags/groups.ts";
+import { keyRefDeps } from "./_shared.ts";
+import { SigstoreError } from "../../lib/errors.ts";
+
+const HASHES = new Set(["sha224", "sha256", "sha384", "sha512"]);
+
+export const verifyBlobAttestationCommand: Command = {
+  name: "verify-blob-attestation",
+  short: "Verify an attestation on the supplied blob",
+  long: `Verify an attestation on the supplied blob input using the specified key reference.
+You may specify either a key or a kms reference to verify against.
+
+The signature may be specified as a path to a file or a base64 encoded string.
+The blob may be specified as a path to a file.`,
+  example:
+    `  cosign verify-blob-attestation (--key <key path>|<key url>|<kms uri>) --signature <sig> [path to BLOB]
+
+  # Verify a simple blob attestation with a DSSE style signature, skipping the transparency log
+  cosign verify-blob-attestation --key cosign.pub --signature <sig path> --insecure-ignore-tlog=true <BLOB>
+
+  # Verify an SLSA provenance attestation given the blob's digest instead of the blob
+  cosign verify-blob-attestation --key cosign.pub --signature <sig path> --type slsaprovenance \\
+    --digest <sha256 hex> --digestAlg sha256 --insecure-ignore-tlog=true
+
+  # Verify only the envelope's signature
+  cosign verify-blob-attestation --key cosign.pub --signature <sig path> --check-claims=false --insecure-ignore-tlog=true`,
+  argsUsage: "[blob]",
+  maxArgs: 1,
+  bindEnv: true,
+  flags: [
+    {
+      name: "type",
+      type: "string",
+      default: "custom",
+      help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
+        "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
+    },
+    ...securityKeyFlags,
+    ...rekorFlags,
+    ...certVerifyFlags,
+    ...commonVerifyFlags,
+    ...signatureDigestFlags,
+    {
+      name: "key",
+      type: "string",
+      help: "path to the public key file, KMS URI or Kubernetes Secret",
+    },
+    {
+      name: "signature",
+      type: "string",
+      help: "path to base64-encoded signature over attestation in DSSE format",
+    },
+    { name: "bundle", type: "string", help: "path to bundle FILE" },
+    {
+      name: "check-claims",
+      type: "bool",
+      default: true,
+      help: "if true, verifies the digest exists in the in-toto subject (using either the " +
+        "provided digest and digest algorithm or the provided blob's sha256 digest). If false, " +
+        "only the DSSE envelope is verified.",
+    },
+    { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
+    {
+      name: "digest",
+      type: "string",
+      help: "Digest to use for verifying in-toto subject (instead of providing a blob)",
+    },
+    {
+      name: "digestAlg",
+      type: "string",
+      help: "Digest algorithm to use for verifying in-toto subject (instead of providing a blob)",
+    },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const key = f.key as string;
+    const signature = f.signature as string;
+    const bundle = f.bundle as string;
+    const digest = f.digest as string;
+    const digestAlg = f.digestAlg as string;
+    const checkClaims = f["check-claims"] === true;
+    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
+    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
+    if (!HASHES.has(hash)) {
+      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
+    }
+    if (checkClaims && ctx.args.length === 0 && (digest === "" || digestAlg === "")) {
+      throw new UsageError(
+        "must provide path to blob or digest and digestAlg; run `cosign verify-blob-attestation -h` for more help",
+      );
+    }
+    if (ignoreTlog && f["private-infrastructure"] !== true) {
+      await ctx.warn(
+        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob attestation.",
+      );
+    }
+    if (signature === "" && bundle === "") {
+      throw new UsageError(
+        "please specify path to the DSSE envelope signature via --signature or --bundle",
+      );
+    }
+    if (key === "" && f.certificate === "" && f.sk !== true && bundle === "") {
+      throw new UsageError(
+        "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle",
+      );
+    }
+    if (key !== "" && f.sk === true) {
+      throw new UsageError(
+        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
+      );
+    }
+    if (key === "") {
+      throw new UsageError(
+        "cannot verify without --key yet: certificates, hardware tokens and bundles are not supported",
+      );
+    }
+    if (bundle !== "") {
+      throw new UsageError("cannot verify a bundle yet: --bundle needs transparency log support");
+    }
+    if (!ignoreTlog) {
+      throw new SigstoreError(
+        "TLOG_UNAVAILABLE",
+        "Cannot verify the transparency log entry: Rekor support is not available yet; " +
+          "pass --insecure-ignore-tlog=true to verify the attestation alone",
+      );
+    }
+
+    const { verifyBlobAttestation } = await import("../../lib/verify/verify_blob_attestation.ts");
+    const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
+    const { openBlob } = await import("../../lib/blob_input.ts");
+    const path = checkClaims && ctx.args.length === 1 ? ctx.args[0] : undefined;
+    if (path !== undefined && digest !== "" && digestAlg !== "") {
+      await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
+    }
+    await verifyBlobAttestation({
+      keyRef: key,
+      envelopePath: signature,
+      type: f.type as string,
+      checkClaims,
+      openBlob: path === undefined
+        ? undefined
+        : () => openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin),
+      digest: { hex: digest, algorithm: digestAlg },
+      hash: hash as "sha224" | "sha256" | "sha384" | "sha512",
+      maxSize: maxAttachmentSize(ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE")),
+      deps: keyRefDeps(ctx),
+    });
+    await ctx.info("Verified OK");
+  },
+};

@@ -1,0 +1,429 @@
+/**
+ * Cosign's signature image: the manifest stored under `sha256-<hex>.sig` whose layers are simple
+ * signing payloads, each carrying its signature (and certificate, chain, Rekor bundle, RFC 3161
+ * timestamp) in layer annotations.
+ *
+ * The bytes match cosign v2.6.4 exactly (checked against images `cosign sign` pushed to a local
+ * registry, tests/fixtures/cosign-oci/). What produces them:
+ * - cosign pkg/oci/empty/empty.go `Signatures()`: go-containerregistry's `empty.Image` with
+ *   `mutate.MediaType(OCIManifestSchema1)` and `mutate.ConfigMediaType(OCIConfigJSON)`, or plain
+ *   `empty.Image` (Docker schema 2 manifest + `application/vnd.docker.container.image.v1+json`
+ *   config) when `COSIGN_DOCKER_MEDIA_TYPES` is set (pkg/oci/mediatypes.go).
+ * - cosign pkg/oci/mutate/signatures.go `AppendSignatures` → ggcr pkg/v1/mutate/image.go
+ *   `compute()`: the base config (`v1.ConfigFile`, re-marshalled in struct order) gets one
+ *   `rootfs.diff_ids` entry (the payload's sha256; layers are uncompressed) and one empty `history`
+ *   entry per layer; `created` stays `0001-01-01T00:00:00Z` unless `--record-creation-timestamp`
+ *   (`mutate.CreatedAt`). The base manifest (`v1.Manifest`, re-marshalled) gets the layer
+ *   descriptor `{mediaType, size, digest, annotations}` appended; its `subject` is dropped.
+ *   An empty image's config is
+ *   `{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["sha256:…"]},"config":{}}`.
+ * - cosign pkg/oci/static/signature.go + options.go: the layer's media type is
+ *   `application/vnd.dev.cosign.simplesigning.v1+json`; its annotations are
+ *   `dev.cosignproject.cosign/signature` (base64), plus `dev.sigstore.cosign/certificate` and
+ *   `dev.sigstore.cosign/chain` (both set — chain possibly "" — when there is a certificate),
+ *   `dev.sigstore.cosign/bundle`, `dev.sigstore.cosign/rfc3161timestamp` (JSON); Go writes the
+ *   annotation map sorted by key.
+ * - The existing signature image is read first (pkg/oci/remote/signatures.go, at most 1000 layers)
+ *   and a new image written with blobs first, then the manifest under the tag (ggcr remote.Write).
+ *
+ * @module
+ */
+
+import { RegistryError, SigstoreError } from "../errors.ts";
+import { goJsonString, marshalGoJson, parseJsonBounded } from "../payload/go_json.ts";
+import {
+  DOCKER_CONFIG,
+  DOCKER_MANIFEST,
+  isIndexMediaType,
+  OCI_CONFIG,
+  OCI_MANIFEST,
+} from "./media_types.ts";
+import { sha256Digest } from "./_digest.ts";
+import type { Descriptor, ImageManifest, Platform, Registry, Repository } from "./types.ts";
+
+/** The media type of a signature layer (cosign pkg/types/media.go `SimpleSigningMediaType`). */
+export const SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
+/** Layer annotation holding the base64 signature. */
+export const SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature";
+/** Layer annotation holding the signing certificate (PEM). */
+export const CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate";
+/** Layer annotation holding the certificate chain (PEM). */
+export const CHAIN_ANNOTATION = "dev.sigstore.cosign/chain";
+/** Layer annotation holding the Rekor bundle (JSON). */
+export const BUNDLE_ANNOTATION = "dev.sigstore.cosign/bundle";
+/** Layer annotation holding the RFC 3161 timestamp (JSON). */
+export const RFC3161_TIMESTAMP_ANNOTATION = "dev.sigstore.cosign/rfc3161timestamp";
+
+/** Cosign's limit on layers in a signature image (pkg/oci/remote/signatures.go `maxLayers`). */
+export const MAX_SIGNATURE_LAYERS = 1000;
+/** The largest signature image config read when appending. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+/** A signature to add to a signature image. */
+export interface NewSignatureLayer {
+  /** The signed payload (the layer's content). */
+  payload: Uint8Array;
+  /** The signature, standard base64. */
+  base64Signature: string;
+  /** Signing certificate, PEM; when set the chain annotation is written too. */
+  certificate?: string;
+  /** Certificate chain, PEM. */
+  chain?: string;
+  /** Rekor bundle JSON, as cosign marshals `bundle.RekorBundle`. */
+  bundle?: string;
+  /** RFC 3161 timestamp JSON, as cosign marshals `bundle.RFC3161Timestamp`. */
+  rfc3161Timestamp?: string;
+  /** Defaults to {@link SIMPLE_SIGNING_MEDIA_TYPE}. */
+  mediaType?: string;
+}
+
+/**
+ * The manifest descriptor of a signature layer, with cosign's annotations.
+ *
+ * @param sig the signature
+ * @returns the descriptor (`mediaType`, `size`, `digest`, `annotations`)
+ */
+export async function signatureLayerDescriptor(sig: NewSignatureLayer): Promise<Descriptor> {
+  const annotations: Record<string, string> = { [SIGNATURE_ANNOTATION]: sig.base64Signature };
+  if (sig.certificate !== undefined) {
+    annotations[CERTIFICATE_ANNOTATION] = sig.certificate;
+    annotations[CHAIN_ANNOTATION] = sig.chain ?? "";
+  }
+  if (sig.bundle !== undefined) annotations[BUNDLE_ANNOTATION] = sig.bundle;
+  if (sig.rfc3161Timestamp !== undefined) {
+    annotations[RFC3161_TIMESTAMP_ANNOTATION] = sig.rfc3161Timestamp;
+  }
+  return {
+    mediaType: sig.mediaType ?? SIMPLE_SIGNING_MEDIA_TYPE,
+    size: sig.payload.length,
+    digest: await sha256Digest(sig.payload),
+    annotations,
+  };
+}
+
+/** A signature image as read from the registry. */
+export interface SignatureImage {
+  /** The manifest's digest. */
+  digest: string;
+  /** The Content-Type it was served with. */
+  mediaType: string;
+  manifest: ImageManifest;
+}
+
+/**
+ * Reads the signature image under `tag`, or undefined when the tag does not exist (cosign treats a
+ * 404 as "no signatures").
+ *
+ * @param registry the registry client
+ * @param repo where signatures are stored
+ * @param tag the signature tag
+ * @returns the image, or undefined
+ * @throws {SigstoreError} `TOO_MANY` "number of layers (N) exceeded the limit (1000)"; `UNSUPPORTED`
+ *   when the tag holds an index; {@link RegistryError} for other registry failures
+ */
+export async function readSignatureImage(
+  registry: Registry,
+  repo: Repository,
+  tag: string,
+): Promise<SignatureImage | undefined> {
+  let fetched;
+  try {
+    fetched = await registry.getManifest(repo, tag);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+  if (isIndexMediaType(fetched.mediaType) || !("layers" in fetched.manifest)) {
+    throw new SigstoreError(
+      "UNSUPPORTED",
+      `Cannot read signatures: ${tag} is not an image manifest (${fetched.mediaType})`,
+    );
+  }
+  const manifest = fetched.manifest as ImageManifest;
+  if (!Array.isArray(manifest.layers)) manifest.layers = [];
+  if (manifest.layers.length > MAX_SIGNATURE_LAYERS) {
+    throw new SigstoreError(
+      "TOO_MANY",
+      `number of layers (${manifest.layers.length}) exceeded the limit (${MAX_SIGNATURE_LAYERS})`,
+    );
+  }
+  return { digest: fetched.digest, mediaType: fetched.mediaType, manifest };
+}
+
+/**
+ * Whether an error is a registry 404 (ggcr `transport.Error` with `StatusNotFound`).
+ *
+ * @param e any error
+ * @returns true for "not found"
+ */
+export function isNotFound(e: unknown): boolean {
+  return e instanceof RegistryError &&
+    (e.status === 404 || e.code === "MANIFEST_UNKNOWN" || e.code === "NAME_UNKNOWN");
+}
+
+/** What {@link writeSignatureImage} writes. */
+export interface WriteSignatureImageOptions {
+  /** The image read before (appended to), or undefined to start from cosign's empty image. */
+  base?: SignatureImage;
+  /** The layers to append, with the payloads to upload. */
+  add: Array<{ descriptor: Descriptor; payload?: Uint8Array }>;
+  /** `COSIGN_DOCKER_MEDIA_TYPES`: Docker schema 2 types for a new image (a base keeps its own). */
+  dockerMediaTypes?: boolean;
+  /** `--record-creation-timestamp`: the config's `created` (written in UTC). */
+  created?: Date;
+}
+
+/**
+ * Builds the next signature image (base + layers) exactly as cosign would and pushes it: payload
+ * blobs, config blob, then the manifest under `tag`.
+ *
+ * @param registry the registry client
+ * @param repo where signatures are stored
+ * @param tag the signature tag
+ * @param opts base image and layers
+ * @returns the pushed manifest's digest and bytes
+ */
+export async function writeSignatureImage(
+  registry: Registry,
+  repo: Repository,
+  tag: string,
+  opts: WriteSignatureImageOptions,
+): Promise<{ digest: string; bytes: Uint8Array; mediaType: string }> {
+  const base = opts.base;
+  let config: Record<string, unknown>;
+  let manifest: ImageManifest;
+  let mediaType: string;
+  if (base) {
+    const raw = await registry.getBlobBytes(repo, base.manifest.config.digest, MAX_CONFIG_BYTES);
+    const parsed = parseJsonBounded(raw, "signature image config");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new SyntaxError("Cannot parse signature image config: not an object");
+    }
+    config = parsed as Record<string, unknown>;
+    manifest = structuredClone(base.manifest);
+    mediaType = manifest.mediaType ?? base.mediaType;
+  } else {
+    // ggcr empty.Image's config: v1.ConfigFile{RootFS: {Type: "layers"}}.
+    config = { architecture: "", os: "", rootfs: { type: "layers", diff_ids: null }, config: {} };
+    mediaType = opts.dockerMediaTypes ? DOCKER_MANIFEST : OCI_MANIFEST;
+    manifest = {
+      schemaVersion: 2,
+      mediaType,
+      config: {
+        mediaType: opts.dockerMediaTypes ? DOCKER_CONFIG : OCI_CONFIG,
+        size: 0,
+        digest: "",
+      },
+      layers: [],
+    };
+  }
+  const rootfs = (isObject(config.rootfs) ? config.rootfs : {}) as Record<string, unknown>;
+  const diffIds = Array.isArray(rootfs.diff_ids) ? [...rootfs.diff_ids] : [];
+  const history = Array.isArray(config.history) ? [...config.history] : [];
+  for (const { descriptor } of opts.add) {
+    diffIds.push(descriptor.digest); // uncompressed layer: diff ID = digest
+    history.push({});
+    manifest.layers.push(descriptor);
+  }
+  config.rootfs = { ...rootfs, diff_ids: diffIds };
+  config.history = history;
+  if (opts.created) config.created = opts.created.toISOString();
+  delete manifest.subject; // mutate.Append does not carry the base's subject over
+
+  const configBytes = new TextEncoder().encode(marshalConfigFile(config));
+  for (const { descriptor, payload } of opts.add) {
+    if (payload) await registry.putBlob(repo, payload);
+    else if (!(await registry.hasBlob(repo, descriptor.digest))) {
+      throw new RegistryError(
+        "BLOB_UNKNOWN",
+        `Cannot write signatures: blob ${descriptor.digest} is missing`,
+      );
+    }
+  }
+  const configDesc = await registry.putBlob(repo, configBytes);
+  manifest.config = { ...manifest.config, digest: configDesc.digest, size: configDesc.size };
+  if (manifest.config.data !== undefined) manifest.config.data = configBytes.toBase64();
+  const bytes = new TextEncoder().encode(marshalManifest(manifest));
+  const digest = await registry.putManifest(repo, tag, bytes, mediaType);
+  return { digest, bytes, mediaType };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Go's omitempty: false, 0, "", null/undefined, empty array or map. */
+function empty(v: unknown): boolean {
+  return v === undefined || v === null || v === false || v === 0 || v === "" ||
+    (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+}
+
+/** Writes `key:value` pairs in struct order, skipping omitempty fields that are empty. */
+function struct(fields: Array<[string, unknown, "omitempty"?, ((v: unknown) => string)?]>): string {
+  const parts: string[] = [];
+  for (const [key, value, omit, fmt] of fields) {
+    if (omit ? empty(value) : value === undefined) continue;
+    parts.push(`${goJsonString(key)}:${(fmt ?? marshalGoJson)(value ?? null)}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/** Go's `time.Time` JSON (RFC 3339, trailing fractional zeros dropped); the zero time if absent. */
+function goTime(v: unknown): string {
+  if (typeof v !== "string" || v === "") return '"0001-01-01T00:00:00Z"';
+  const m = /^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$/.exec(v);
+  if (!m) return goJsonString(v);
+  const frac = m[2].replace(/0+$/, "");
+  return goJsonString(`${m[1]}${frac ? `.${frac}` : ""}${m[3]}`);
+}
+
+/** ggcr `v1.ConfigFile` re-marshalled (pkg/v1/config.go field order and omitempty). */
+export function marshalConfigFile(c: Record<string, unknown>): string {
+  const rootfs = (isObject(c.rootfs) ? c.rootfs : {}) as Record<string, unknown>;
+  return struct([
+    ["architecture", c.architecture ?? ""],
+    ["author", c.author, "omitempty"],
+    ["container", c.container, "omitempty"],
+    ["created", c.created ?? "", undefined, goTime],
+    ["docker_version", c.docker_version, "omitempty"],
+    ["history", c.history, "omitempty", (h) =>
+      `[${
+        (h as unknown[]).map((e) => {
+          const x = (isObject(e) ? e : {}) as Record<string, unknown>;
+          return struct([
+            ["author", x.author, "omitempty"],
+            ["created", x.created ?? "", undefined, goTime],
+            ["created_by", x.created_by, "omitempty"],
+            ["comment", x.comment, "omitempty"],
+            ["empty_layer", x.empty_layer, "omitempty"],
+          ]);
+        }).join(",")
+      }]`],
+    ["os", c.os ?? ""],
+    [
+      "rootfs",
+      rootfs,
+      undefined,
+      () => struct([["type", rootfs.type ?? ""], ["diff_ids", rootfs.diff_ids ?? null]]),
+    ],
+    ["config", c.config ?? {}, undefined, (v) => marshalContainerConfig(v)],
+    ["os.version", c["os.version"], "omitempty"],
+    ["variant", c.variant, "omitempty"],
+    ["os.features", c["os.features"], "omitempty"],
+  ]);
+}
+
+const CONTAINER_CONFIG_FIELDS = [
+  "AttachStderr",
+  "AttachStdin",
+  "AttachStdout",
+  "Cmd",
+  "Healthcheck",
+  "Domainname",
+  "Entrypoint",
+  "Env",
+  "Hostname",
+  "Image",
+  "Labels",
+  "OnBuild",
+  "OpenStdin",
+  "StdinOnce",
+  "Tty",
+  "User",
+  "Volumes",
+  "WorkingDir",
+  "ExposedPorts",
+  "ArgsEscaped",
+  "NetworkDisabled",
+  "MacAddress",
+  "StopSignal",
+  "Shell",
+];
+
+/** ggcr `v1.Config` re-marshalled: known fields in struct order, all omitempty. */
+function marshalContainerConfig(v: unknown): string {
+  const c = (isObject(v) ? v : {}) as Record<string, unknown>;
+  return struct(CONTAINER_CONFIG_FIELDS.map((k) => {
+    if (k !== "Healthcheck") return [k, c[k], "omitempty"];
+    const h = c[k];
+    return [k, isObject(h) ? h : undefined, undefined, (x) => {
+      const hc = x as Record<string, unknown>;
+      return struct(
+        ["Test", "Interval", "Timeout", "StartPeriod", "Retries"].map((f) => [
+          f,
+          hc[f],
+          "omitempty",
+        ]),
+      );
+    }];
+  }));
+}
+
+function marshalPlatform(p: Platform): string {
+  return struct([
+    ["architecture", p.architecture ?? ""],
+    ["os", p.os ?? ""],
+    ["os.version", p["os.version"], "omitempty"],
+    ["os.features", p["os.features"], "omitempty"],
+    ["variant", p.variant, "omitempty"],
+    ["features", (p as unknown as Record<string, unknown>).features, "omitempty"],
+  ]);
+}
+
+/** ggcr `v1.Descriptor` marshalled (pkg/v1/manifest.go field order). */
+export function marshalDescriptor(d: Descriptor): string {
+  return struct([
+    ["mediaType", d.mediaType ?? ""],
+    ["size", d.size ?? 0],
+    ["digest", d.digest ?? ""],
+    ["data", d.data, "omitempty"],
+    ["urls", d.urls, "omitempty"],
+    ["annotations", d.annotations, "omitempty"],
+    ["platform", d.platform, undefined, (p) => marshalPlatform(p as Platform)],
+    ["artifactType", d.artifactType, "omitempty"],
+  ]);
+}
+
+/** ggcr `v1.Manifest` marshalled (pkg/v1/manifest.go field order). */
+export function marshalManifest(m: ImageManifest): string {
+  return struct([
+    ["schemaVersion", m.schemaVersion ?? 0],
+    ["mediaType", m.mediaType, "omitempty"],
+    ["config", m.config, undefined, (d) => marshalDescriptor(d as Descriptor)],
+    [
+      "layers",
+      m.layers,
+      undefined,
+      (l) => `[${(l as Descriptor[]).map(marshalDescriptor).join(",")}]`,
+    ],
+    ["annotations", m.annotations, "omitempty"],
+    ["subject", m.subject, undefined, (d) => marshalDescriptor(d as Descriptor)],
+  ]);
+}
+
+/**
+ * Downloads a signature layer's payload, refusing before the download when the descriptor's size
+ * exceeds the limit (cosign internal/pkg/cosign/payload/size `CheckSize`).
+ *
+ * @param registry the registry client
+ * @param repo where signatures are stored
+ * @param layer the layer's descriptor
+ * @param maxSize `COSIGN_MAX_ATTACHMENT_SIZE` in bytes (cosign's default 128 MiB)
+ * @returns the payload bytes
+ * @throws {SigstoreError} `TOO_LARGE` "size of layer (N) exceeded the limit (M)"
+ */
+export async function fetchSignaturePayload(
+  registry: Registry,
+  repo: Repository,
+  layer: Descriptor,
+  maxSize: number,
+): Promise<Uint8Array> {
+  const size = Number(layer.size);
+  if (!Number.isSafeInteger(size) || size < 0 || size > maxSize) {
+    throw new SigstoreError(
+      "TOO_LARGE",
+      `size of layer (${layer.size}) exceeded the limit (${maxSize})`,
+    );
+  }
+  return await registry.getBlobBytes(repo, layer.digest, maxSize);
+}

@@ -1,0 +1,316 @@
+/**
+ * Signing container images the way `cosign sign --key` does (cmd/cosign/cli/sign/sign.go
+ * `SignCmd` / `signDigest`): build the simple signing payload for the image digest, sign it, and
+ * append the signature as a layer of the signature image under `sha256-<hex>.sig`.
+ *
+ * One deliberate difference: cosign's append is a plain read-modify-write of the tag, so two
+ * concurrent signers lose one signature (last writer wins). Here the writer re-reads the tag after
+ * writing and, while a layer it wrote or saw earlier is missing, merges (union by payload digest
+ * and signature annotation) and writes again, with bounded, jittered retries. Layers it did not
+ * add are never dropped.
+ *
+ * @module
+ */
+
+import { SigstoreError } from "../errors.ts";
+import {
+  type NewSignatureLayer,
+  readSignatureImage,
+  SIGNATURE_ANNOTATION,
+  signatureLayerDescriptor,
+  writeSignatureImage,
+} from "../oci/cosign_signatures.ts";
+import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
+import { isIndexMediaType, isManifestMediaType } from "../oci/media_types.ts";
+import type { Descriptor, ImageIndex, Reference, Registry, Repository } from "../oci/types.ts";
+import { simpleSigningPayload } from "../payload/simple_signing.ts";
+import { bytesReader } from "../stream.ts";
+import { verifySignature } from "../verify/verify_signature.ts";
+import type { Signer } from "./signer.ts";
+
+/** Proofs added to a signature before it is stored (Rekor bundle, timestamp, certificate). */
+export type SignatureWitness = (
+  signed: { digest: string; payload: Uint8Array; signature: Uint8Array },
+) => Promise<Omit<NewSignatureLayer, "payload" | "base64Signature">>;
+
+/** What {@link signImage} signs and where it stores the signatures. */
+export interface SignImageOptions extends CosignTagOptions {
+  registry: Registry;
+  /** The image; with a digest it is signed as is, a tag is resolved to a digest first. */
+  ref: Reference;
+  signer: Signer;
+  /** `-a key=value`: signed in the payload's `optional`. */
+  annotations?: Record<string, string>;
+  /** `--sign-container-identity`: the payload's `docker-reference` instead of the repository. */
+  claimedIdentity?: string;
+  /** `--payload`: sign these bytes instead of generating the payload. */
+  payload?: Uint8Array;
+  /** `COSIGN_DOCKER_MEDIA_TYPES`: create signature images with Docker schema 2 media types. */
+  dockerMediaTypes?: boolean;
+  /** `--upload` (default true): false signs without writing to the registry. */
+  upload?: boolean;
+  /** `--recursive`: for an index, sign the index and every manifest in it. */
+  recursive?: boolean;
+  /** `--record-creation-timestamp`: set the signature image config's `created` to `now()`. */
+  recordCreationTimestamp?: boolean;
+  /** The clock (`SOURCE_DATE_EPOCH` in cosign). */
+  now?: () => Date;
+  /** Adds a Rekor bundle, timestamp or certificate to each signature. */
+  witness?: SignatureWitness;
+  /** Concurrent-writer retries: attempts (default 20) and base delay in ms (default 25). */
+  retry?: { attempts?: number; baseDelayMs?: number };
+}
+
+/** One signed manifest. */
+export interface ImageSignature {
+  /** The signed manifest's digest. */
+  digest: string;
+  payload: Uint8Array;
+  base64Signature: string;
+  /** The signature layer's descriptor (an equal existing layer's when `duplicate`). */
+  layer: Descriptor;
+  /** Where the signature image is. */
+  location: { repo: Repository; tag: string };
+  /** Whether an equivalent signature was already stored (cosign's dupe detector). */
+  duplicate: boolean;
+  /** Whether the registry was written to. */
+  uploaded: boolean;
+}
+
+/** The result of {@link signImage}. */
+export interface SignImageResult {
+  /** True when `ref` had no digest and a tag was resolved (cosign warns about this). */
+  resolvedFromTag: boolean;
+  signatures: ImageSignature[];
+}
+
+/** Bounds on walking an index with `recursive`. */
+const MAX_INDEX_DEPTH = 8;
+const MAX_RECURSIVE_MANIFESTS = 1000;
+
+/**
+ * Signs an image (and with `recursive` every manifest of an index) and stores the signatures.
+ *
+ * @param opts the image, signer and storage options
+ * @returns the signatures, in cosign's order (an index before its children)
+ * @throws {RegistryError} when the image cannot be resolved or the registry refuses a write
+ * @throws {SigstoreError} `UNSUPPORTED` "unknown mime type: …" for a manifest that is neither image
+ *   nor index; `REGISTRY` when concurrent writers kept replacing the signature tag past the retries
+ */
+export async function signImage(opts: SignImageOptions): Promise<SignImageResult> {
+  const { registry, ref } = opts;
+  const repo: Repository = { registry: ref.registry, repository: ref.repository };
+  let digests: string[];
+  let resolvedFromTag = false;
+  if (ref.digest && !opts.recursive) {
+    // cosign looks the entity up but signs a digest it cannot find all the same (SignedUnknown).
+    digests = [ref.digest];
+  } else {
+    resolvedFromTag = !ref.digest;
+    const top = await registry.getManifest(repo, ref.digest ?? ref.tag ?? "latest");
+    if (!isManifestMediaType(top.mediaType)) {
+      throw new SigstoreError("UNSUPPORTED", `unknown mime type: ${top.mediaType}`);
+    }
+    digests = [top.digest];
+    if (opts.recursive && isIndexMediaType(top.mediaType)) {
+      await walkIndex(registry, repo, top.manifest as ImageIndex, digests, 1);
+    }
+  }
+  const signatures: ImageSignature[] = [];
+  for (const digest of digests) signatures.push(await signDigest(opts, repo, digest));
+  return { resolvedFromTag, signatures };
+}
+
+/** Appends the manifests of an index, depth first, as cosign's `mutate.Map` visits them. */
+async function walkIndex(
+  registry: Registry,
+  repo: Repository,
+  index: ImageIndex,
+  out: string[],
+  depth: number,
+): Promise<void> {
+  if (depth > MAX_INDEX_DEPTH) {
+    throw new SigstoreError(
+      "TOO_MANY",
+      `Cannot sign recursively: indexes nested deeper than ${MAX_INDEX_DEPTH}`,
+    );
+  }
+  for (const d of index.manifests ?? []) {
+    if (out.length >= MAX_RECURSIVE_MANIFESTS) {
+      throw new SigstoreError(
+        "TOO_MANY",
+        `Cannot sign recursively: more than ${MAX_RECURSIVE_MANIFESTS} manifests`,
+      );
+    }
+    if (isIndexMediaType(d.mediaType)) {
+      out.push(d.digest);
+      const child = await registry.getManifest(repo, d.digest);
+      await walkIndex(registry, repo, child.manifest as ImageIndex, out, depth + 1);
+    } else if (isManifestMediaType(d.mediaType)) {
+      out.push(d.digest);
+    } else {
+      throw new SigstoreError("UNSUPPORTED", `unknown mime type: ${d.mediaType}`);
+    }
+  }
+}
+
+async function signDigest(
+  opts: SignImageOptions,
+  repo: Repository,
+  digest: string,
+): Promise<ImageSignature> {
+  const payload = opts.payload && opts.payload.length > 0 ? opts.payload : simpleSigningPayload({
+    dockerReference: `${repo.registry}/${repo.repository}`,
+    digest,
+    claimedIdentity: opts.claimedIdentity,
+    annotations: opts.annotations && Object.keys(opts.annotations).length > 0
+      ? opts.annotations
+      : null,
+  });
+  const signature = await opts.signer.sign(bytesReader(payload));
+  const base64Signature = signature.toBase64();
+  const extra = opts.witness ? await opts.witness({ digest, payload, signature }) : {};
+  const layer = await signatureLayerDescriptor({ ...extra, payload, base64Signature });
+  const location = cosignAttachmentLocation(repo, digest, "sig", opts);
+  const result: ImageSignature = {
+    digest,
+    payload,
+    base64Signature,
+    layer,
+    location,
+    duplicate: false,
+    uploaded: false,
+  };
+  if (opts.upload === false) return result;
+  await publishSignatureLayer(opts, payload, result);
+  return result;
+}
+
+/** Identity of a layer for merging: payload digest and signature. */
+function layerKey(d: Descriptor): string {
+  return `${d.digest} ${d.annotations?.[SIGNATURE_ANNOTATION] ?? ""}`;
+}
+
+/** What {@link publishSignatureLayer} needs: the registry, retries, media types, the clock. */
+export type PublishSignatureOptions =
+  & Pick<
+    SignImageOptions,
+    "registry" | "dockerMediaTypes" | "recordCreationTimestamp" | "now" | "retry"
+  >
+  & {
+    /** With a signer, an equivalent existing layer is reused (cosign's dupe detector). */
+    signer?: Signer;
+  };
+
+/**
+ * Writes the signature layer under the tag and makes sure it (and every layer seen there) stays:
+ * read → append what is missing → write → read again, until nothing is missing. Used by
+ * {@link signImage} and `cosign attach signature`.
+ *
+ * @param opts the registry and write options
+ * @param payload the layer's content
+ * @param result the layer and its location; `duplicate`, `layer` and `uploaded` are updated
+ * @throws {SigstoreError} `REGISTRY` when concurrent writers kept replacing the tag
+ */
+export async function publishSignatureLayer(
+  opts: PublishSignatureOptions,
+  payload: Uint8Array,
+  result: Pick<ImageSignature, "layer" | "location" | "duplicate" | "uploaded">,
+): Promise<void> {
+  const { registry } = opts;
+  const { repo, tag } = result.location;
+  const attempts = opts.retry?.attempts ?? 20;
+  const baseDelay = opts.retry?.baseDelayMs ?? 25;
+  const required = new Map<string, Descriptor>();
+  let writes = 0;
+  let justWrote = false;
+  // After a write, the layer must still be there after a settle delay: another writer whose read
+  // preceded our write may still be about to write its (stale) image. Registries offer no
+  // compare-and-swap, so the delay is twice our own read-to-write time — another writer's window.
+  let settled = true;
+  let window = 0;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  for (;;) {
+    const started = Date.now();
+    const base = await readSignatureImage(registry, repo, tag);
+    const layers = base?.manifest.layers ?? [];
+    for (const l of layers) if (!required.has(layerKey(l))) required.set(layerKey(l), l);
+    if (writes === 0 && !result.duplicate && opts.signer) {
+      const dup = await findDuplicate(layers, result.layer, payload, opts.signer);
+      if (dup) {
+        result.layer = dup;
+        result.duplicate = true;
+      }
+    }
+    const ours = layerKey(result.layer);
+    if (!required.has(ours)) required.set(ours, result.layer);
+    const present = new Set(layers.map(layerKey));
+    const missing = [...required.values()].filter((l) => !present.has(layerKey(l)));
+    if (missing.length === 0) {
+      if (settled) return;
+      settled = true;
+      justWrote = false;
+      await sleep(Math.max(baseDelay, 2 * window) * (1 + Math.random()));
+      continue;
+    }
+    if (justWrote) {
+      // Someone replaced the tag between our write and this read: back off, then merge.
+      justWrote = false;
+      await sleep(Math.random() * baseDelay * 2 ** Math.min(writes, 6));
+      continue;
+    }
+    if (writes >= attempts) {
+      throw new SigstoreError(
+        "REGISTRY",
+        `Cannot write signature to ${repo.registry}/${repo.repository}:${tag}: concurrent writers kept replacing it after ${attempts} attempts`,
+      );
+    }
+    await writeSignatureImage(registry, repo, tag, {
+      base,
+      add: missing.map((descriptor) => ({
+        descriptor,
+        payload: layerKey(descriptor) === ours && !result.duplicate ? payload : undefined,
+      })),
+      dockerMediaTypes: opts.dockerMediaTypes,
+      created: opts.recordCreationTimestamp ? (opts.now ?? (() => new Date()))() : undefined,
+    });
+    window = Math.max(window, Date.now() - started);
+    writes++;
+    justWrote = true;
+    settled = false;
+    result.uploaded = true;
+  }
+}
+
+/**
+ * Cosign's dupe detector (pkg/cosign/remote/remote.go `dd.Find`): an existing layer with the same
+ * digest and media type, every annotation of ours (but the signature) equal, and a signature that
+ * verifies over our payload with our key.
+ */
+async function findDuplicate(
+  layers: Descriptor[],
+  ours: Descriptor,
+  payload: Uint8Array,
+  signer: Signer,
+): Promise<Descriptor | undefined> {
+  next: for (const l of layers) {
+    for (const [k, v] of Object.entries(ours.annotations ?? {})) {
+      if (k !== SIGNATURE_ANNOTATION && l.annotations?.[k] !== v) continue next;
+    }
+    if (l.digest !== ours.digest || l.mediaType !== ours.mediaType) continue;
+    const b64 = l.annotations?.[SIGNATURE_ANNOTATION];
+    if (!b64) continue;
+    try {
+      await verifySignature({
+        publicKey: signer.publicKey,
+        hash: signer.hash,
+        signature: Uint8Array.fromBase64(b64),
+        reader: bytesReader(payload),
+      });
+      return l;
+    } catch {
+      // not ours
+    }
+  }
+  return undefined;
+}
