@@ -208,7 +208,10 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
       await Deno.writeTextFile(config, lines.join("\n") + "\n");
       args = ["serve", config];
     }
-    const log = await Deno.open(logPath, { write: true, create: true });
+    // One handle per stream: two pipeTo() calls into one WritableStream fail (it is locked), and
+    // an undrained pipe blocks the registry once ~64 KiB of access log piled up.
+    const log = await Deno.open(logPath, { write: true, create: true, append: true });
+    const errLog = await Deno.open(logPath, { write: true, append: true });
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(cmd, {
@@ -220,6 +223,7 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
       }).spawn();
     } catch (e) {
       log.close();
+      errLog.close();
       if (e instanceof Deno.errors.NotFound) {
         throw new Error(`Cannot start registry: ${cmd} is not installed (run deno task peers)`);
       }
@@ -227,9 +231,9 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
     }
     // Keep the log for failures; the pipes must be drained or the registry blocks.
     const drained = Promise.all([
-      child.stdout.pipeTo(log.writable, { preventClose: true }).catch(() => {}),
-      child.stderr.pipeTo(log.writable, { preventClose: true }).catch(() => {}),
-    ]).finally(() => log.close());
+      child.stdout.pipeTo(log.writable).catch(() => {}),
+      child.stderr.pipeTo(errLog.writable).catch(() => {}),
+    ]);
     const scheme = mode === "basic-tls" ? "https" : "http";
     try {
       await waitReady(`${scheme}://${host}/v2/`, child, caCert, logPath);
