@@ -394,7 +394,8 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
       BLOB,
     ],
     1,
-    "error: cannot verify attestation: invalid payloadType https://slsa.dev/provenance/v0.2 on envelope. Expected application/vnd.in-toto+json",
+    // A URI payloadType is read as cosign 1.3/1.4 wrote it, so the edited envelope fails at its signature.
+    "error: cannot verify attestation: accepted signatures do not match threshold, Found: 0, Expected 1",
   ],
   [
     "oversized envelope",
@@ -521,3 +522,25 @@ for (const [name, argv, want, line, env] of BAD) {
     if (argv[0] === "attest-blob" && want !== 0) assert.equal(io.out(), "");
   });
 }
+
+Deno.test("verify-blob-attestation reads cosign 1.3/1.4 envelopes whose payloadType is the predicate type", async () => {
+  const { loadSigner } = await import("../../lib/sign/load_signer.ts");
+  const { signDsse } = await import("../../lib/payload/dsse.ts");
+  const goEnvelope = JSON.parse(await Deno.readTextFile(join(F, "go-link.intoto.json")));
+  const statement = Uint8Array.fromBase64(goEnvelope.payload);
+  const predicateType = JSON.parse(new TextDecoder().decode(statement)).predicateType;
+  const signer = await loadSigner(KEY, {
+    getEnv: () => undefined,
+    getPassword: () => Promise.resolve(new Uint8Array()),
+  });
+  const legacy = join(dir, "legacy.json");
+  await Deno.writeFile(legacy, await signDsse(statement, predicateType, signer));
+  const ok = await verify(legacy, ["--type", "link"]);
+  assert.equal(ok.code, 0, ok.io.err());
+  // A payloadType naming another predicate than the statement's is still refused.
+  const other = join(dir, "legacy-other.json");
+  await Deno.writeFile(other, await signDsse(statement, "https://example.com/other/v1", signer));
+  const bad = await verify(other, ["--type", "link"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.io.err(), /invalid payloadType https:\/\/example\.com\/other\/v1 on envelope/);
+});

@@ -163,13 +163,21 @@ export async function verifyBlobAttestation(
     const detail = e instanceof GoJsonSyntaxError ? `not valid JSON: ${e.message}` : e.message;
     throw new SyntaxError(`Cannot read attestation ${opts.envelopePath}: ${detail}`, { cause: e });
   }
-  if (envelope.payloadType !== INTOTO_PAYLOAD_TYPE) {
-    throw fail(
+  // cosign 1.3 and 1.4 wrote the predicate type URI as payloadType (1.5+ write in-toto's media
+  // type). Such an envelope is read when, once its signature verified, its statement names that
+  // same predicate type; anything else is refused as cosign 2 refuses it.
+  const legacyPayloadType = envelope.payloadType !== INTOTO_PAYLOAD_TYPE;
+  const refuse = () =>
+    fail(
       "UNSUPPORTED",
       `invalid payloadType ${envelope.payloadType} on envelope. Expected ${INTOTO_PAYLOAD_TYPE}`,
     );
-  }
+  if (legacyPayloadType && !/^https?:\/\//.test(envelope.payloadType)) throw refuse();
   await verifyDsse({ envelope, publicKey, hash: opts.hash });
+  if (legacyPayloadType) {
+    const statement = statementOf(decodePayload(envelope.payload, "claims"), "claims");
+    if (statement.predicateType !== envelope.payloadType) throw refuse();
+  }
 
   if (expected !== undefined) {
     const statement = statementOf(decodePayload(envelope.payload, "claims"), "claims");
