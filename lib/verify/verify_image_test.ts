@@ -183,9 +183,11 @@ Deno.test("verifyImage() checks the payload's digest claim (cosign: invalid or m
     payload: await read("verify/wrong-digest.payload.json"),
   });
   const ref = { ...other, digest: IMAGES.arm64 };
+  // Read the expected text first: a promise that rejects while another await runs is unhandled.
+  const message = await cosignError("verify/wrong-digest.stderr");
   await assert.rejects(verifyImage({ registry: reg, ref, publicKey }), {
     code: "NO_MATCHING_SIGNATURE",
-    message: await cosignError("verify/wrong-digest.stderr"),
+    message,
   });
   const r = await verifyImage({ registry: reg, ref, publicKey, checkClaims: false });
   assert.equal(r.signatures.length, 1);
