@@ -22,9 +22,8 @@ import type {
   Registry,
   Repository,
 } from "./types.ts";
+import { MAX_MANIFEST_BYTES } from "./client.ts";
 
-/** The largest manifest accepted or served (distribution's and cosign's 4 MiB). */
-export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 /** The name of a registry operation, as passed to {@link MemoryRegistryOptions.hook}. */
 export type MemoryRegistryOp =

@@ -11,7 +11,6 @@ export * from "./auth.ts";
 export * from "./docker_config.ts";
 export * from "./client.ts";
 export * from "./layout.ts";
-// memory_registry.ts also exports MAX_MANIFEST_BYTES (same value as client.ts's).
 export { MemoryRegistry } from "./memory_registry.ts";
 export type { MemoryRegistryOp, MemoryRegistryOptions } from "./memory_registry.ts";
 export * from "./cosign_tags.ts";
