@@ -203,20 +203,26 @@ async function fetchOnce(
   // Re-wrap the body so that each read is bounded by the idle timeout (pull-based, so time the
   // consumer spends is not counted).
   const reader = res.body.getReader();
-  // Not every fetch (injected ones) ties the body to the signal: race the read against it.
-  const aborted = new Promise<never>((_, reject) => {
-    if (ctrl.signal.aborted) reject(ctrl.signal.reason);
-    ctrl.signal.addEventListener("abort", () => {
-      reject(ctrl.signal.reason);
-      reader.cancel(ctrl.signal.reason).catch(() => {});
-    }, { once: true });
-  });
-  aborted.catch(() => {});
+  // Not every fetch (injected ones) ties the body to the signal: each read also ends when the
+  // signal aborts. (Not `Promise.race` against one long-lived promise: every race leaves a
+  // reaction on it that keeps its result, i.e. each chunk read, alive until the body ends.)
+  ctrl.signal.addEventListener("abort", () => {
+    reader.cancel(ctrl.signal.reason).catch(() => {});
+  }, { once: true });
+  const read = () =>
+    new Promise<ReadableStreamReadResult<Uint8Array>>((resolve, reject) => {
+      if (ctrl.signal.aborted) return reject(ctrl.signal.reason);
+      const onAbort = () => reject(ctrl.signal.reason);
+      ctrl.signal.addEventListener("abort", onAbort, { once: true });
+      reader.read().then(resolve, reject).finally(() =>
+        ctrl.signal.removeEventListener("abort", onAbort)
+      );
+    });
   const guarded = new ReadableStream<Uint8Array>({
     async pull(controller) {
       arm();
       try {
-        const { done, value } = await Promise.race([reader.read(), aborted]);
+        const { done, value } = await read();
         disarm();
         if (done) controller.close();
         else controller.enqueue(value);

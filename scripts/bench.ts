@@ -4,9 +4,11 @@
  *     deno task bench                   # 1 MiB (5 runs) and 1 GiB (3 runs)
  *     deno task bench --quick           # 1 MiB only, 1 run (the CI smoke test)
  *     deno task bench --runs 9 --large-runs 1 --large-mib 256
+ *     deno task bench --no-sget         # without the sget download row
+ *     deno task bench --quick --sget --sget-mib 64
  *
- * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_MIB. `--rss time|proc|none`
- * forces how peak RSS is measured.
+ * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_MIB, BENCH_SGET_MIB.
+ * `--rss time|proc|none` forces how peak RSS is measured.
  *
  * Measures generate-key-pair, sign-blob and verify-blob: the median wall time of each side, the
  * ratio ours/Go, and each side's peak resident set size (the maximum over the runs). Ours runs as
@@ -19,7 +21,12 @@
  * script installs Debian's `time` package if it runs as root (not in --quick mode), else it polls
  * /proc/<pid>/status VmHWM every few milliseconds, else it prints n/a.
  *
- * Prints one markdown table on stdout, for the README's Performance section; progress on stderr.
+ * sget (not with --quick unless --sget; never with --no-sget): a 1 GiB single-layer artifact
+ * pushed by the Go `cosign upload blob` to a local registry (Debian's distribution, plain HTTP) is
+ * fetched by digest with our sget to a file, against `curl -s -o` of the blob URL (raw
+ * throughput, no verification); same runs, median wall time and peak RSS, in a second table.
+ *
+ * Prints markdown tables on stdout, for the README's Performance section; progress on stderr.
  *
  * @module
  */
@@ -28,6 +35,7 @@ import { join } from "node:path";
 import { ensureCosign } from "./peers/install.ts";
 import { COSIGN_VERSION } from "../tests/peers/cosign.ts";
 import { childEnv, commandLine, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
+import { startRegistry } from "./peers/registry.ts";
 
 const MiB = 1024 * 1024;
 const decoder = new TextDecoder();
@@ -131,6 +139,27 @@ async function measure(
 ): Promise<Sample> {
   const [program, programArgs] = await commandLine(tool, args);
   const env = await childEnv({ cwd, home, password: "" });
+  return await measureCommand(
+    `${tool} cosign ${args.join(" ")}`,
+    program,
+    programArgs,
+    cwd,
+    home,
+    env,
+    method,
+  );
+}
+
+/** Runs one program once, timing it and measuring its peak RSS. */
+async function measureCommand(
+  label: string,
+  program: string,
+  programArgs: string[],
+  cwd: string,
+  home: string,
+  env: Record<string, string>,
+  method: RssMethod,
+): Promise<Sample> {
   const timeFile = join(home, `time-${crypto.randomUUID()}.txt`);
   const wrapped: [string, string[]] = method === "time"
     ? ["/usr/bin/time", ["-v", "-o", timeFile, program, ...programArgs]]
@@ -161,9 +190,7 @@ async function measure(
   done = true;
   await poller;
   if (!out.success) {
-    throw new Error(
-      `${tool} cosign ${args.join(" ")} exited with ${out.code}:\n${decoder.decode(out.stderr)}`,
-    );
+    throw new Error(`${label} exited with ${out.code}:\n${decoder.decode(out.stderr)}`);
   }
   if (method === "time") {
     const report = await Deno.readTextFile(timeFile);
@@ -172,6 +199,102 @@ async function measure(
     peak = match ? Number(match[1]) * 1024 : null;
   }
   return { seconds, rss: peak };
+}
+
+/**
+ * The sget row: our sget against curl fetching the same blob from a local registry, interleaved.
+ *
+ * @returns the row (ours = sget, go = curl), or null when curl is missing
+ */
+async function benchSget(
+  root: string,
+  home: string,
+  method: RssMethod,
+  size: number,
+  runs: number,
+): Promise<Row | null> {
+  if (!(await commandWorks("curl", ["--version"]))) {
+    say("curl not found: skipping the sget row");
+    return null;
+  }
+  const registry = await startRegistry("http");
+  try {
+    const blob = join(root, "sget-artifact");
+    say(`writing ${formatSize(size)} artifact for sget`);
+    await makeBlob(blob, size);
+    const env = {
+      ...(await childEnv({ cwd: root, home })),
+      NO_PROXY: "127.0.0.1,localhost",
+      no_proxy: "127.0.0.1,localhost",
+    };
+    const [goProgram, goArgs] = await commandLine("go", [
+      "upload",
+      "blob",
+      "-f",
+      blob,
+      `${registry.host}/bench/sget:v1`,
+    ]);
+    const upload = await new Deno.Command(goProgram, {
+      args: goArgs,
+      cwd: root,
+      env,
+      clearEnv: true,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const ref = decoder.decode(upload.stdout).match(/^(\S+@sha256:[0-9a-f]{64})$/m)?.[1];
+    if (!upload.success || !ref) {
+      throw new Error(`go cosign upload blob failed:\n${decoder.decode(upload.stderr)}`);
+    }
+    await Deno.remove(blob);
+    const manifest = await fetch(
+      `http://${registry.host}/v2/bench/sget/manifests/${ref.split("@")[1]}`,
+      { headers: { accept: "application/vnd.oci.image.manifest.v1+json" } },
+    ).then((r) => r.json()) as { layers: { digest: string }[] };
+    const blobUrl = `http://${registry.host}/v2/bench/sget/blobs/${manifest.layers[0].digest}`;
+    const sget: [string, string[]] = [Deno.execPath(), [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-net",
+      "--allow-sys",
+      join(REPO_ROOT, "cli", "sget.ts"),
+    ]];
+    const out = join(root, "sget-out");
+    // Warm-up (Deno's module and code caches), not counted.
+    await measureCommand("sget", sget[0], [...sget[1], "version"], root, home, env, "none");
+    const row: Row = {
+      operation: "sget by digest",
+      input: formatSize(size),
+      runs,
+      ours: [],
+      go: [],
+    };
+    for (let i = 0; i < runs; i++) {
+      say(`sget ${formatSize(size)} run ${i + 1}/${runs}`);
+      row.go.push(
+        await measureCommand("curl", "curl", ["-s", "-o", out, blobUrl], root, home, env, method),
+      );
+      await Deno.remove(out);
+      row.ours.push(
+        await measureCommand(
+          "sget",
+          sget[0],
+          [...sget[1], "-o", out, ref],
+          root,
+          home,
+          env,
+          method,
+        ),
+      );
+      await Deno.remove(out);
+    }
+    return row;
+  } finally {
+    await registry.stop();
+  }
 }
 
 /** Writes `size` bytes of fast, non-repeating content: one random MiB, re-stamped per MiB. */
@@ -242,12 +365,16 @@ async function main(): Promise<void> {
       "large-runs": { type: "string" },
       "large-mib": { type: "string" },
       rss: { type: "string" },
+      sget: { type: "boolean" },
+      "no-sget": { type: "boolean", default: false },
+      "sget-mib": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.error(
-      "usage: deno task bench [--quick] [--runs N] [--large-runs N] [--large-mib M] [--rss time|proc|none]",
+      "usage: deno task bench [--quick] [--runs N] [--large-runs N] [--large-mib M] " +
+        "[--rss time|proc|none] [--sget | --no-sget] [--sget-mib M]",
     );
     return;
   }
@@ -261,6 +388,13 @@ async function main(): Promise<void> {
   const largeMib = positiveInt(
     values["large-mib"] ?? Deno.env.get("BENCH_LARGE_MIB"),
     "--large-mib",
+    1024,
+  );
+
+  const withSget = !values["no-sget"] && (values.sget ?? !quick);
+  const sgetMib = positiveInt(
+    values["sget-mib"] ?? Deno.env.get("BENCH_SGET_MIB"),
+    "--sget-mib",
     1024,
   );
 
@@ -351,6 +485,10 @@ async function main(): Promise<void> {
       await Deno.remove(blob);
     }
 
+    const sgetRow = withSget
+      ? await benchSget(root, home, method, sgetMib * MiB, quick ? runs : largeRuns)
+      : null;
+
     const lines = [
       `Machine: ${await machine()}.`,
       `Versions: ${await versions(goBinary)}.`,
@@ -372,6 +510,25 @@ async function main(): Promise<void> {
           (ours / go).toFixed(2)
         }× | ` +
           `${formatRss(row.ours)} | ${formatRss(row.go)} |`,
+      );
+    }
+    if (sgetRow) {
+      const sget = median(sgetRow.ours.map((s) => s.seconds));
+      const curl = median(sgetRow.go.map((s) => s.seconds));
+      const mibps = (seconds: number) => (sgetMib / seconds).toFixed(0);
+      lines.push(
+        "",
+        `sget: ${sgetRow.runs} run(s), median wall time; the artifact comes from a local registry ` +
+          "(distribution 2.8, plain HTTP) and goes to a file. curl only downloads; sget checks " +
+          "the digest, writes to a temporary file, fsyncs and renames it into place.",
+        "",
+        "| operation | input | sget (s) | curl (s) | sget/curl throughput | sget MiB/s | curl MiB/s | sget peak RSS | curl peak RSS |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+        `| ${sgetRow.operation} | ${sgetRow.input} | ${formatSeconds(sget)} | ${
+          formatSeconds(curl)
+        } | ${(curl / sget).toFixed(2)}× | ${mibps(sget)} | ${mibps(curl)} | ${
+          formatRss(sgetRow.ours)
+        } | ${formatRss(sgetRow.go)} |`,
       );
     }
     console.log(lines.join("\n"));

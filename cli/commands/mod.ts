@@ -6,8 +6,10 @@ import { completionCommand } from "./completion.ts";
 import { envCommand } from "./env.ts";
 import { generateKeyPairCommand } from "./generate_key_pair.ts";
 import { importKeyPairCommand } from "./import_key_pair.ts";
+import { loadCommand } from "./load.ts";
 import { loginCommand } from "./login.ts";
 import { publicKeyCommand } from "./public_key.ts";
+import { saveCommand } from "./save.ts";
 import { signCommand } from "./sign.ts";
 import { signBlobCommand } from "./sign_blob.ts";
 import { verifyCommand } from "./verify.ts";
@@ -29,8 +31,10 @@ export const cosignCommand: Command = {
     envCommand,
     generateKeyPairCommand,
     importKeyPairCommand,
+    loadCommand,
     loginCommand,
     publicKeyCommand,
+    saveCommand,
     signCommand,
     signBlobCommand,
     verifyCommand,

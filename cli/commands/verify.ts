@@ -1,6 +1,6 @@
 /** `cosign verify`. @module */
 import type { Command } from "../command.ts";
-import { UsageError } from "../exit_codes.ts";
+import { ExitCode, exitCodeFor, UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import {
   annotationFlags,
@@ -19,7 +19,7 @@ import {
   targetRepository,
 } from "./_registry.ts";
 import { parseAnnotations } from "./sign.ts";
-import { SigstoreError } from "../../lib/errors.ts";
+import { SigstoreError, VerificationError } from "../../lib/errors.ts";
 
 /** The refusal while transparency-log verification is not available (never a silent skip). */
 export function tlogVerifyNotAvailable(): SigstoreError {
@@ -130,21 +130,28 @@ against the transparency log.`,
       "../../lib/verify/verify_image.ts"
     );
     const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
-    if (f["local-image"] === true) {
-      throw new UsageError(
-        "cannot verify --local-image yet: cosign save/load layouts are not supported",
-      );
-    }
-    const registry = await registryFromFlags(ctx);
+    // --local-image: the argument is a folder written by `cosign save`; its signatures are read
+    // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.
+    const local = f["local-image"] === true;
+    const registry = local ? undefined : await registryFromFlags(ctx);
     try {
       for (const arg of ctx.args) {
-        const ref = await parseImageRef(arg);
-        const target = {
-          registry: registry!,
-          ref,
-          name: arg,
-          repo: await targetRepository(ctx, ref),
-        };
+        let target;
+        if (local) {
+          const { localImageView, readCosignLayout } = await import(
+            "../../lib/oci/cosign_layout.ts"
+          );
+          const view = localImageView(await readCosignLayout(arg));
+          target = { registry: view.registry, ref: view.ref, name: arg, repo: undefined };
+        } else {
+          const ref = await parseImageRef(arg);
+          target = {
+            registry: registry!,
+            ref,
+            name: arg,
+            repo: await targetRepository(ctx, ref),
+          };
+        }
         const result = await verifyImage({
           registry: target.registry,
           ref: target.ref,
@@ -154,7 +161,14 @@ against the transparency log.`,
           annotations,
           maxAttachmentSize: maxAttachmentSize(ctx),
           targetRepository: target.repo,
-          tagPrefix: f["attachment-tag-prefix"] as string,
+          tagPrefix: local ? "" : f["attachment-tag-prefix"] as string,
+        }).catch((e) => {
+          // cosign returns --local-image failures unwrapped (verify.go: only the registry path
+          // calls cosignError.WrapError), so they exit 1, not 10/11/12.
+          if (local && e instanceof SigstoreError && exitCodeFor(e) !== ExitCode.failure) {
+            throw new VerificationError("SIGNATURE_INVALID", e.message, { cause: e });
+          }
+          throw e;
         });
         await writeAll(
           ctx.io.stderr,
@@ -172,7 +186,7 @@ against the transparency log.`,
         );
       }
     } finally {
-      registry.close();
+      registry?.close();
     }
   },
 };

@@ -5,18 +5,25 @@
  * by itself), the tag is resolved to a digest once so that what is verified is what is
  * downloaded, signatures are verified before the download, and only single-layer artifacts (as
  * `cosign upload blob` makes them) are accepted. Unlike the Go sget, which streamed to the output
- * file as it downloaded, nothing reaches the output before the layer's digest has been checked:
- * bytes go to a temporary file first and are moved (or copied, for stdout) out afterwards.
+ * file as it downloaded (and buffered standard output in memory), nothing reaches the output
+ * before the layer's digest has been checked: bytes go to a temporary file first and are moved
+ * (or copied, for stdout) out afterwards, so memory stays flat for any size.
  *
  * @module
  */
 import { AtomicFile } from "../atomic_file.ts";
-import { SigstoreError } from "../errors.ts";
+import { RegistryError, SigstoreError } from "../errors.ts";
+import { algorithmOf } from "../oci/_verify.ts";
 import type { Reference, Registry, Repository } from "../oci/types.ts";
 import { CHUNK_SIZE } from "../stream.ts";
 
+/** Deno's writer shape (`Deno.stdout`, a file, a test double). */
+export interface SgetWriter {
+  write(p: Uint8Array): Promise<number>;
+}
+
 /** Where the verified artifact goes. */
-export type SgetOutput = { file: string } | { stdout: Writer };
+export type SgetOutput = { file: string } | { stdout: SgetWriter };
 
 /** Options for {@link sget}. */
 export interface SgetOptions {
@@ -33,31 +40,51 @@ export interface SgetOptions {
   /** Called as bytes arrive (for a progress line). */
   onProgress?: (received: number, total: number) => void;
   signal?: AbortSignal;
+  /** Folder for the private temporary file used when writing to stdout (default: the OS's). */
+  tempDir?: string;
 }
+
+/** What {@link sget} fetched. */
+export interface SgetResult {
+  /** The reference pinned to the manifest digest that was verified and fetched. */
+  pinned: Reference;
+  /** The layer's digest. */
+  digest: string;
+  /** The layer's size in bytes. */
+  size: number;
+}
+
+/** The message Go's sget gives for a tag without a key (cosign v1.13 pkg/sget/sget.go). */
+export const TAG_NEEDS_KEY =
+  "public key must be specified when fetching by tag, you must fetch by digest or supply a public key";
 
 const IMAGE_MANIFEST_TYPES = new Set([
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.docker.distribution.manifest.v2+json",
 ]);
 
+/** Downloads are written in pieces of this size at most (fewer, larger writes than fetch's). */
+const WRITE_BUFFER = 1024 * 1024;
+
 /**
  * Fetches, verifies and writes an artifact.
  *
+ * @param options the registry, reference, verification hook and output
  * @returns the pinned reference and the artifact's layer digest and size
- * @throws {SigstoreError} `KEY_NOT_FOUND` when a tag is given without a key; `UNSUPPORTED` for
- *   anything but a single-layer image; `DIGEST_MISMATCH`/`TOO_LARGE` from the download; whatever
- *   `verify` throws. No output file is left behind on any failure.
+ * @throws {SigstoreError} `KEY_NOT_FOUND` when a tag is given without a key; `TAG_NOT_FOUND` when
+ *   the tag does not exist; `UNSUPPORTED` for anything but a single-layer image;
+ *   `DIGEST_MISMATCH`/`TOO_LARGE` from the download, `NETWORK` when the body breaks off; whatever
+ *   `verify` throws. No output file is left behind (an existing one is untouched) and nothing is
+ *   written to `stdout` on any failure.
+ * @example
+ * ```ts
+ * await sget({ registry, ref: parseReference("reg.example/app@sha256:…"), output: { file: "app" } });
+ * ```
  */
-export async function sget(
-  options: SgetOptions,
-): Promise<{ pinned: Reference; digest: string; size: number }> {
-  const { registry, ref } = options;
+export async function sget(options: SgetOptions): Promise<SgetResult> {
+  const { registry, ref, signal } = options;
   if (!ref.digest && !options.verify) {
-    throw new SigstoreError(
-      "KEY_NOT_FOUND",
-      "Cannot fetch by tag without a key: public key must be specified when fetching by tag, " +
-        "you must fetch by digest or supply a public key",
-    );
+    throw new SigstoreError("KEY_NOT_FOUND", `Cannot fetch by tag without a key: ${TAG_NEEDS_KEY}`);
   }
   const repo: Repository = { registry: ref.registry, repository: ref.repository };
   // Pin the tag once: what is verified is what is downloaded.
@@ -73,34 +100,47 @@ export async function sget(
     digest = head.digest;
   }
   const pinned: Reference = { ...ref, digest };
+  signal?.throwIfAborted();
   if (options.verify) await options.verify(pinned);
+  signal?.throwIfAborted();
 
+  // getManifest checks that the bytes hash to `digest`: the layer descriptor below is the one
+  // that was verified (or, without a key, the one the digest pins).
   const fetched = await registry.getManifest(repo, digest);
   const manifest = fetched.manifest;
+  const what = `Cannot fetch ${formatRef(pinned)}`;
   if (!("layers" in manifest) || !IMAGE_MANIFEST_TYPES.has(fetched.mediaType)) {
     throw new SigstoreError(
       "UNSUPPORTED",
-      `Cannot fetch ${
-        formatRef(pinned)
-      }: invalid artifact: an image index or unknown manifest type ` +
+      `${what}: invalid artifact: an image index or unknown manifest type ` +
         `(${fetched.mediaType}); sget fetches single-layer artifacts such as cosign upload blob makes`,
     );
   }
-  if (manifest.layers.length !== 1) {
+  if (!Array.isArray(manifest.layers) || manifest.layers.length !== 1) {
     throw new SigstoreError(
       "UNSUPPORTED",
-      `Cannot fetch ${
-        formatRef(pinned)
-      }: invalid artifact: expected exactly one layer, found ${manifest.layers.length}`,
+      `${what}: invalid artifact: expected exactly one layer, found ${
+        Array.isArray(manifest.layers) ? manifest.layers.length : "none"
+      }`,
     );
   }
   const layer = manifest.layers[0];
+  // The manifest is untrusted input even when its digest matches: a size that is not a whole
+  // number would disable the size bound of the download.
+  if (!Number.isSafeInteger(layer?.size) || layer.size < 0) {
+    throw new SigstoreError(
+      "UNSUPPORTED",
+      `${what}: invalid artifact: the layer has no valid size`,
+    );
+  }
+  if (typeof layer.digest !== "string") {
+    throw new SigstoreError("UNSUPPORTED", `${what}: invalid artifact: the layer has no digest`);
+  }
+  algorithmOf(layer.digest);
   if (options.maxSize !== undefined && layer.size > options.maxSize) {
     throw new SigstoreError(
       "TOO_LARGE",
-      `Cannot fetch ${
-        formatRef(pinned)
-      }: the artifact is ${layer.size} bytes, more than the ${options.maxSize} allowed`,
+      `${what}: the artifact is ${layer.size} bytes, more than the ${options.maxSize} allowed`,
     );
   }
 
@@ -110,31 +150,28 @@ export async function sget(
   const atomic = outFile !== undefined
     ? await AtomicFile.create(outFile, { mode: 0o644 })
     : undefined;
-  const privatePath = atomic ? undefined : await Deno.makeTempFile({ prefix: "sget-" });
-  const privateFile = privatePath
-    ? await Deno.open(privatePath, { read: true, write: true })
-    : undefined;
+  let privatePath: string | undefined;
+  let privateFile: Deno.FsFile | undefined;
   try {
-    const stream = await registry.getBlob(repo, layer.digest, { maxSize: layer.size });
-    let received = 0;
-    for await (const chunk of stream) {
-      options.signal?.throwIfAborted();
-      received += chunk.length;
-      if (atomic) await atomic.write(chunk);
-      else await writeAll(privateFile!, chunk);
-      options.onProgress?.(received, layer.size);
+    if (!atomic) {
+      privatePath = await Deno.makeTempFile({ prefix: "sget-", dir: options.tempDir });
+      privateFile = await Deno.open(privatePath, { read: true, write: true });
     }
-    // getBlob errors the stream on a digest mismatch or an oversized body; a short body is caught here.
+    const sink: SgetWriter = atomic ?? privateFile!;
+    const stream = await registry.getBlob(repo, layer.digest, { maxSize: layer.size });
+    const received = await drain(stream, sink, (n) => options.onProgress?.(n, layer.size), signal);
+    // getBlob errors the stream on a digest mismatch or an oversized body; the size is checked
+    // here too, so that a manifest whose size disagrees with its digest is refused.
     if (received !== layer.size) {
-      throw new SigstoreError(
+      throw new RegistryError(
         "DIGEST_MISMATCH",
-        `Cannot fetch ${formatRef(pinned)}: received ${received} bytes, expected ${layer.size}`,
+        `${what}: received ${received} bytes, expected ${layer.size}`,
       );
     }
     if (atomic) {
       await atomic.commit();
     } else {
-      const out = (options.output as { stdout: Writer }).stdout;
+      const out = (options.output as { stdout: SgetWriter }).stdout;
       await privateFile!.seek(0, Deno.SeekMode.Start);
       const buf = new Uint8Array(CHUNK_SIZE);
       for (;;) {
@@ -149,18 +186,81 @@ export async function sget(
     throw e;
   } finally {
     if (privatePath) {
-      privateFile!.close();
+      try {
+        privateFile?.close();
+      } catch { /* already closed */ }
       await Deno.remove(privatePath).catch(() => {});
     }
   }
 }
 
-/** Deno's writer shape. */
-interface Writer {
-  write(p: Uint8Array): Promise<number>;
+/**
+ * Copies a stream into `sink` through two reused buffers: one fills from the network while the
+ * other is being written, so disk writes overlap the download (and are fewer and larger than the
+ * network's 16-64 KiB chunks). A broken body becomes `NETWORK`; coded errors pass through.
+ *
+ * @returns the number of bytes copied
+ */
+async function drain(
+  stream: ReadableStream<Uint8Array>,
+  sink: SgetWriter,
+  progress: (received: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const buffers = [new Uint8Array(WRITE_BUFFER), new Uint8Array(WRITE_BUFFER)];
+  let buf = buffers[0];
+  let filled = 0;
+  let received = 0;
+  // The write in flight, if any; its buffer is not touched until it settles.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (bytes: Uint8Array) => {
+    await writing;
+    writing = writeAll(sink, bytes);
+    // Surface a write failure at the next await of `writing`, never as an unhandled rejection.
+    writing.catch(() => {});
+    buf = buf === buffers[0] ? buffers[1] : buffers[0];
+    filled = 0;
+  };
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        if (e instanceof SigstoreError) throw e;
+        throw new RegistryError(
+          "NETWORK",
+          `Cannot fetch blob: the download broke off after ${received} bytes`,
+          { cause: e },
+        );
+      }
+      if (next.done) break;
+      let chunk = next.value;
+      received += chunk.length;
+      while (chunk.length > 0) {
+        const n = Math.min(chunk.length, buf.length - filled);
+        buf.set(chunk.subarray(0, n), filled);
+        filled += n;
+        chunk = chunk.subarray(n);
+        if (filled === buf.length) await flush(buf);
+      }
+      progress(received);
+    }
+    if (filled > 0) await flush(buf.subarray(0, filled));
+    await writing;
+    return received;
+  } catch (e) {
+    await reader.cancel().catch(() => {});
+    await writing.catch(() => {});
+    throw e;
+  } finally {
+    reader.releaseLock();
+  }
 }
 
-async function writeAll(w: Writer, data: Uint8Array): Promise<void> {
+async function writeAll(w: SgetWriter, data: Uint8Array): Promise<void> {
   let rest = data;
   while (rest.length) rest = rest.subarray(await w.write(rest));
 }
