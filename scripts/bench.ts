@@ -260,6 +260,7 @@ async function benchSget(
       "--allow-env",
       "--allow-net",
       "--allow-sys",
+      "--v8-flags=--expose-gc",
       join(REPO_ROOT, "cli", "sget.ts"),
     ]];
     const out = join(root, "sget-out");

@@ -24,7 +24,15 @@ const targets = [
   {
     name: "sget",
     entry: "cli/sget.ts",
-    perms: ["--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"],
+    // --expose-gc lets sget collect fetch's per-chunk buffers early (see lib/sget/sget.ts).
+    perms: [
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-net",
+      "--allow-sys",
+      "--v8-flags=--expose-gc",
+    ],
   },
 ];
 

@@ -58,20 +58,13 @@ export function verifyingStream(
   const algorithm = algorithmOf(digest);
   const hash = nodeCrypto().createHash(algorithm);
   let total = 0;
-  return stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        total += chunk.length;
-        if (total > maxSize) {
-          controller.error(
-            new RegistryError("TOO_LARGE", `${what}: more than ${maxSize} bytes`, { status }),
-          );
-          return;
-        }
-        hash.update(chunk);
-        controller.enqueue(chunk);
-      },
-      flush(controller) {
+  // Pull-based (no pipeThrough): nothing is read ahead of the consumer, so at most one chunk is
+  // in flight and memory stays flat; it is also markedly faster per chunk than a TransformStream.
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await reader.read();
+      if (next.done) {
         const got = `${algorithm}:${hash.digest("hex")}`;
         if (got !== digest) {
           controller.error(
@@ -79,10 +72,26 @@ export function verifyingStream(
               status,
             }),
           );
+        } else {
+          controller.close();
         }
-      },
-    }),
-  );
+        return;
+      }
+      total += next.value.length;
+      if (total > maxSize) {
+        await reader.cancel().catch(() => {});
+        controller.error(
+          new RegistryError("TOO_LARGE", `${what}: more than ${maxSize} bytes`, { status }),
+        );
+        return;
+      }
+      hash.update(next.value);
+      controller.enqueue(next.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 /**

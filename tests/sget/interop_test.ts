@@ -123,6 +123,7 @@ async function spawnSget(args: string[]) {
       "--allow-env",
       "--allow-net",
       "--allow-sys",
+      "--v8-flags=--expose-gc",
       join(REPO_ROOT, "cli", "sget.ts"),
       ...args,
     ],
