@@ -1,11 +1,16 @@
 /**
  * `deno task demo`: the quick start, offline. Creates a key pair in a temporary folder, signs a
- * file, verifies it, then shows that a tampered file is rejected. Each step runs the real `cosign`
- * entry point with the same permissions as `deno task cosign`.
+ * file, verifies it and shows that a tampered file is rejected; then starts a registry on loopback
+ * (Debian's `docker-registry`, installed with apt-get when missing), pushes a small image, signs it
+ * and verifies it. Each step runs the real `cosign` entry point with the same permissions as
+ * `deno task cosign`.
  *
  * @module
  */
 import { join } from "node:path";
+import { ensureRegistryPackages } from "./peers/install.ts";
+import { startRegistry } from "./peers/registry.ts";
+import { createRegistry } from "../lib/oci/client.ts";
 
 const entry = new URL("../cli/cosign.ts", import.meta.url).pathname;
 const perms = [
@@ -34,6 +39,32 @@ async function cosign(args: string[], expectOk = true): Promise<number> {
     Deno.exit(1);
   }
   return code;
+}
+
+/** Pushes a one-layer image and returns its digest reference. */
+async function pushDemoImage(host: string): Promise<string> {
+  const client = createRegistry({});
+  try {
+    const repo = { registry: host, repository: "demo/hello" };
+    const enc = new TextEncoder();
+    const config = await client.putBlob(repo, enc.encode('{"architecture":"amd64","os":"linux"}'));
+    const layer = await client.putBlob(repo, enc.encode("hello from the cosign demo\n"));
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
+    });
+    const digest = await client.putManifest(
+      repo,
+      "v1",
+      enc.encode(manifest),
+      "application/vnd.oci.image.manifest.v1+json",
+    );
+    return `${host}/demo/hello@${digest}`;
+  } finally {
+    client.close();
+  }
 }
 
 try {
@@ -69,8 +100,28 @@ try {
     "--insecure-ignore-tlog=true",
     "release.tar.gz",
   ], false);
+  console.log(`(exit code ${code})`);
+
+  console.log("\n# now an image, in a registry started on loopback");
+  await ensureRegistryPackages();
+  const registry = await startRegistry("http");
+  try {
+    const image = await pushDemoImage(registry.host);
+    await cosign(["sign", "--key", "cosign.key", "--tlog-upload=false", "-a", "demo=true", image]);
+    await cosign([
+      "verify",
+      "--key",
+      "cosign.pub",
+      "--insecure-ignore-tlog=true",
+      "-a",
+      "demo=true",
+      image,
+    ]);
+  } finally {
+    await registry.stop();
+  }
   console.log(
-    `(exit code ${code})\n\nDemo complete: signed, verified, and a tampered artifact rejected.`,
+    "\nDemo complete: a file and an image signed and verified, a tampered artifact rejected.",
   );
 } finally {
   await Deno.remove(dir, { recursive: true });
