@@ -29,6 +29,8 @@ export type ErrorCode =
   | "NO_MATCHING_SIGNATURE"
   | "NO_CERTIFICATE"
   | "SIGNATURE_INVALID"
+  // no attestation of an image verified (cosign's ErrNoMatchingAttestations: exit 1, not 12)
+  | "NO_MATCHING_ATTESTATIONS"
   // the signature verified, but what it says does not match (attestation subject, predicate type)
   | "CLAIMS_MISMATCH"
   | "TLOG_UNAVAILABLE"

@@ -1,6 +1,7 @@
 /** The cosign command tree. Command modules import their lib/ code lazily. @module */
 import type { Command } from "../command.ts";
 import { rootFlags } from "../flags/groups.ts";
+import { attestCommand } from "./attest.ts";
 import { attestBlobCommand } from "./attest_blob.ts";
 import { completionCommand } from "./completion.ts";
 import { envCommand } from "./env.ts";
@@ -13,6 +14,7 @@ import { saveCommand } from "./save.ts";
 import { signCommand } from "./sign.ts";
 import { signBlobCommand } from "./sign_blob.ts";
 import { verifyCommand } from "./verify.ts";
+import { verifyAttestationCommand } from "./verify_attestation.ts";
 import { verifyBlobCommand } from "./verify_blob.ts";
 import { verifyBlobAttestationCommand } from "./verify_blob_attestation.ts";
 import { versionCommand } from "./version.ts";
@@ -26,6 +28,7 @@ export const cosignCommand: Command = {
   cosign sign-blob --key cosign.key --tlog-upload=false --output-signature app.sig app.tar.gz
   cosign verify-blob --key cosign.pub --signature app.sig --insecure-ignore-tlog=true app.tar.gz`,
   subcommands: [
+    attestCommand,
     attestBlobCommand,
     completionCommand(() => cosignCommand, rootFlags),
     envCommand,
@@ -38,6 +41,7 @@ export const cosignCommand: Command = {
     signCommand,
     signBlobCommand,
     verifyCommand,
+    verifyAttestationCommand,
     verifyBlobCommand,
     verifyBlobAttestationCommand,
     versionCommand,

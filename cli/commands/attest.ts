@@ -1,0 +1,271 @@
+/** `cosign attest`. @module */
+import type { Command } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { readPassword, writeAll } from "../io.ts";
+import {
+  fulcioFlags,
+  oidcFlags,
+  registryFlags,
+  rekorFlags,
+  securityKeyFlags,
+  yesFlag,
+} from "../flags/groups.ts";
+import { keyRefDeps } from "./_shared.ts";
+import {
+  dockerMediaTypes,
+  maxAttachmentSize,
+  parseImageRef,
+  registryFromFlags,
+  targetRepository,
+} from "./_registry.ts";
+import { predicateLocalFlags } from "./attest_blob.ts";
+import { clock, TAG_REFERENCE_MESSAGE } from "./sign.ts";
+import { tlogNotAvailable } from "./sign_blob.ts";
+import type { Signer } from "../../lib/sign/signer.ts";
+
+export const attestCommand: Command = {
+  name: "attest",
+  short: "Attest the supplied container image.",
+  example:
+    `  cosign attest --key <key path>|<kms uri> [--predicate <path>] [--a key=value] [--no-upload=true|false] [--record-creation-timestamp=true|false] [--f] [--r] <image uri>
+
+  # attach an attestation to a container image with a local key pair file, without a transparency log entry
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false <IMAGE>
+
+  # replace the image's attestations of the same predicate type
+  cosign attest --predicate <FILE> --type slsaprovenance --key cosign.key --tlog-upload=false --replace <IMAGE>
+
+  # attach an attestation to a container image which does not fully support OCI media types
+  COSIGN_DOCKER_MEDIA_TYPES=1 cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false legacy-registry.example.com/my/image
+
+  # supply attestation via stdin
+  echo <PAYLOAD> | cosign attest --predicate - --key cosign.key --tlog-upload=false <IMAGE>
+
+  # write attestation to stdout
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false --no-upload true <IMAGE>
+
+  # attach an attestation to a container image and honor the creation timestamp of the signature
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false --record-creation-timestamp <IMAGE>`,
+  argsUsage: "<image uri> [...]",
+  minArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...securityKeyFlags,
+    ...predicateLocalFlags,
+    ...fulcioFlags,
+    ...oidcFlags,
+    ...rekorFlags,
+    ...registryFlags,
+    {
+      name: "key",
+      type: "string",
+      help: "path to the private key file, KMS URI or Kubernetes Secret",
+    },
+    {
+      name: "certificate",
+      type: "string",
+      help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
+    },
+    {
+      name: "certificate-chain",
+      type: "string",
+      help: "path to a list of CA X.509 certificates in PEM format which will be needed when " +
+        "building the certificate chain for the signing certificate. Must start with the parent " +
+        "intermediate CA certificate of the signing certificate and end with the root " +
+        "certificate. Included in the OCI Signature",
+    },
+    {
+      name: "no-upload",
+      type: "bool",
+      help: "do not upload the generated attestation, but send the attestation output to STDOUT",
+    },
+    { name: "replace", type: "bool", help: "" },
+    yesFlag,
+    {
+      name: "tlog-upload",
+      type: "bool",
+      default: true,
+      help: "whether or not to upload to the tlog",
+    },
+    {
+      name: "rekor-entry-type",
+      type: "string",
+      default: "dsse",
+      help: "specifies the type to be used for a rekor entry upload (dsse|intoto)",
+    },
+    {
+      name: "timestamp-client-cacert",
+      type: "string",
+      help: "path to the X.509 CA certificate file in PEM format to be used for the connection " +
+        "to the TSA Server",
+    },
+    {
+      name: "timestamp-client-cert",
+      type: "string",
+      help: "path to the X.509 certificate file in PEM format to be used for the connection to " +
+        "the TSA Server",
+    },
+    {
+      name: "timestamp-client-key",
+      type: "string",
+      help: "path to the X.509 private key file in PEM format to be used, together with the " +
+        "'timestamp-client-cert' value, for the connection to the TSA Server",
+    },
+    {
+      name: "timestamp-server-name",
+      type: "string",
+      help: "SAN name to use as the 'ServerName' tls.Config field to verify the mTLS " +
+        "connection to the TSA Server",
+    },
+    {
+      name: "timestamp-server-url",
+      type: "string",
+      help: "url to the Timestamp RFC3161 server, default none. Must be the path to the API to " +
+        "request timestamp responses, e.g. https://freetsa.org/tsr",
+    },
+    {
+      name: "record-creation-timestamp",
+      type: "bool",
+      help: "set the createdAt timestamp in the attestation artifact to the time it was " +
+        "created; by default, cosign sets this to the zero value",
+    },
+    {
+      name: "issue-certificate",
+      type: "bool",
+      help: "issue a code signing certificate from Fulcio, even if a key is provided",
+    },
+    {
+      name: "new-bundle-format",
+      type: "bool",
+      help: "attach a Sigstore bundle using OCI referrers API",
+    },
+    {
+      name: "use-signing-config",
+      type: "bool",
+      help: "whether to use a TUF-provided signing config for the service URLs. Must set " +
+        "--new-bundle-format, which will store verification material in the new format",
+    },
+    {
+      name: "signing-config",
+      type: "string",
+      help: "path to a signing config file. Must provide --new-bundle-format, which will store " +
+        "verification material in the new format",
+    },
+    {
+      name: "trusted-root",
+      type: "string",
+      help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
+    },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const key = f.key as string;
+    const predicatePath = f.predicate as string;
+    if (predicatePath === "" && f.statement === "") {
+      throw new UsageError(
+        "at least one of the flags in the group [predicate statement] is required",
+      );
+    }
+    if (f["use-signing-config"] === true && f["signing-config"] !== "") {
+      throw new UsageError(
+        "if any flags in the group [use-signing-config signing-config] are set none of the others can be; [signing-config use-signing-config] were all set",
+      );
+    }
+    if (key !== "" && f.sk === true) {
+      throw new UsageError(
+        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
+      );
+    }
+    // cosign's attest reads only --predicate; --statement is accepted by the flag set and ignored.
+    if (predicatePath === "") {
+      throw new UsageError(
+        "predicate cannot be empty: cosign attest does not use --statement; pass --predicate",
+      );
+    }
+    if (f["rekor-entry-type"] !== "dsse" && f["rekor-entry-type"] !== "intoto") {
+      throw new UsageError("unknown value for rekor-entry-type");
+    }
+    const { parsePredicateType } = await import("../../lib/payload/predicate_types.ts");
+    try {
+      parsePredicateType(f.type as string);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
+    if (key === "" || f["issue-certificate"] === true) {
+      throw new UsageError(
+        "cannot attest without --key yet: keyless signing with Fulcio is not supported; pass --key",
+      );
+    }
+    if (f.certificate !== "" || f["certificate-chain"] !== "") {
+      throw new UsageError(
+        "cannot attach certificates yet: --certificate and --certificate-chain are not supported",
+      );
+    }
+    if (
+      f["new-bundle-format"] === true || f["use-signing-config"] === true ||
+      f["signing-config"] !== ""
+    ) {
+      throw new UsageError(
+        "cannot attach a Sigstore bundle yet: --new-bundle-format is not supported",
+      );
+    }
+    if (f["timestamp-server-url"] !== "") {
+      throw new UsageError("cannot timestamp yet: --timestamp-server-url is not supported");
+    }
+    const noUpload = f["no-upload"] === true;
+    if (f["tlog-upload"] === true && !noUpload) throw tlogNotAvailable();
+
+    const refs = [];
+    for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
+    const { readInputFile } = await import("../../lib/sign/attest_blob.ts");
+    const { loadSigner } = await import("../../lib/sign/load_signer.ts");
+    const { attestImage } = await import("../../lib/sign/attest_image.ts");
+    const limit = maxAttachmentSize(ctx);
+    const now = clock(ctx);
+    let signer: Promise<Signer> | undefined;
+    const getSigner = () =>
+      // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
+      // Ed25519, so Go cannot verify those either).
+      signer ??= loadSigner(
+        key,
+        { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) },
+        { ed25519ph: true },
+      );
+    const registry = await registryFromFlags(ctx);
+    try {
+      for (const { arg, ref } of refs) {
+        if (!ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(arg));
+        const predicate = async () => {
+          await ctx.info(
+            `Using payload from: ${predicatePath === "-" ? "standard input" : predicatePath}`,
+          );
+          return await readInputFile(predicatePath, "predicate", limit, ctx.io.stdin);
+        };
+        const result = await attestImage({
+          registry,
+          ref,
+          signer: getSigner,
+          predicate,
+          predicateName: predicatePath,
+          type: f.type as string,
+          replace: f.replace === true,
+          dockerMediaTypes: dockerMediaTypes(ctx),
+          upload: !noUpload,
+          recordCreationTimestamp: f["record-creation-timestamp"] === true,
+          maxAttachmentSize: limit,
+          now,
+          log: (line) => ctx.info(line),
+          targetRepository: await targetRepository(ctx, ref),
+          tagPrefix: f["attachment-tag-prefix"] as string,
+        });
+        if (noUpload) {
+          await writeAll(ctx.io.stdout, result.envelope);
+          await writeAll(ctx.io.stdout, "\n");
+        }
+      }
+    } finally {
+      registry.close();
+    }
+  },
+};

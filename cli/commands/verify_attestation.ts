@@ -1,0 +1,173 @@
+/** `cosign verify-attestation`. @module */
+import type { Command } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { writeAll } from "../io.ts";
+import {
+  certVerifyFlags,
+  commonVerifyFlags,
+  registryFlags,
+  rekorFlags,
+  securityKeyFlags,
+  signatureDigestFlags,
+} from "../flags/groups.ts";
+import { keyRefDeps } from "./_shared.ts";
+import {
+  maxAttachmentSize,
+  parseImageRef,
+  registryFromFlags,
+  targetRepository,
+} from "./_registry.ts";
+import { SigstoreError } from "../../lib/errors.ts";
+
+const HASHES = new Set(["sha224", "sha256", "sha384", "sha512"]);
+
+export const verifyAttestationCommand: Command = {
+  name: "verify-attestation",
+  short: "Verify an attestation on the supplied container image",
+  long: `Verify an attestation on an image by checking the claims
+against the transparency log.`,
+  example:
+    `  cosign verify-attestation --key <key path>|<key url>|<kms uri> <image uri> [<image uri> ...]
+
+  # verify the custom attestations of an image (made with --tlog-upload=false)
+  cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true <IMAGE>
+
+  # verify the SLSA provenance attestations of an image
+  cosign verify-attestation --key cosign.pub --type slsaprovenance --insecure-ignore-tlog=true <IMAGE>
+
+  # verify attestations of a predicate type given by its URI
+  cosign verify-attestation --key cosign.pub --type https://example.com/predicate/v1 --insecure-ignore-tlog=true <IMAGE>
+
+  # verify only the envelopes' signatures, not that their subject is the image
+  cosign verify-attestation --key cosign.pub --check-claims=false --insecure-ignore-tlog=true <IMAGE>`,
+  argsUsage: "<image uri> [...]",
+  minArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...securityKeyFlags,
+    ...rekorFlags,
+    ...certVerifyFlags,
+    ...registryFlags,
+    {
+      name: "type",
+      type: "string",
+      default: "custom",
+      help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
+        "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
+    },
+    ...commonVerifyFlags,
+    ...signatureDigestFlags,
+    {
+      name: "key",
+      type: "string",
+      help: "path to the public key file, KMS URI or Kubernetes Secret",
+    },
+    {
+      name: "check-claims",
+      type: "bool",
+      default: true,
+      help: "whether to check the claims found",
+    },
+    {
+      name: "policy",
+      type: "strings",
+      help: "specify CUE or Rego files with policies to be used for validation",
+    },
+    {
+      name: "output",
+      short: "o",
+      type: "string",
+      default: "json",
+      help: "output format for the signing image information (json|text)",
+    },
+    {
+      name: "local-image",
+      type: "bool",
+      help: "whether the specified image is a path to an image saved locally via 'cosign save'",
+    },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const key = f.key as string;
+    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
+    if ((f["max-workers"] as number) <= 0) {
+      throw new UsageError("please set the --max-worker flag to a value that is greater than 0");
+    }
+    if (key !== "" && f.sk === true) {
+      throw new UsageError(
+        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
+      );
+    }
+    if (key === "") {
+      throw new UsageError(
+        "cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
+      );
+    }
+    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
+    if (!HASHES.has(hash)) {
+      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
+    }
+    if (((f.policy as string[] | undefined) ?? []).length > 0) {
+      throw new UsageError("cannot validate --policy yet: CUE and Rego policies are not supported");
+    }
+    if (f["local-image"] === true) {
+      throw new UsageError("cannot verify attestations of a --local-image yet");
+    }
+    if (f["new-bundle-format"] === true) {
+      throw new UsageError(
+        "cannot verify Sigstore bundles yet: --new-bundle-format is not supported",
+      );
+    }
+    if (ignoreTlog && f["private-infrastructure"] !== true) {
+      await ctx.warn(
+        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the attestation.",
+      );
+    }
+    if (!ignoreTlog) {
+      throw new SigstoreError(
+        "TLOG_UNAVAILABLE",
+        "Cannot verify the transparency log entry: Rekor support is not available yet; " +
+          "pass --insecure-ignore-tlog=true to verify the attestations alone",
+      );
+    }
+    const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+    const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+    const { verifyImageAttestations, renderAttestationOutput } = await import(
+      "../../lib/verify/verify_image_attestation.ts"
+    );
+    const { renderVerificationHeader } = await import("../../lib/verify/verify_image.ts");
+    const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
+    const checkClaims = f["check-claims"] === true;
+    const registry = await registryFromFlags(ctx);
+    try {
+      for (const arg of ctx.args) {
+        const ref = await parseImageRef(arg);
+        const result = await verifyImageAttestations({
+          registry,
+          ref,
+          publicKey,
+          type: f.type as string,
+          checkClaims,
+          hash: hash as "sha256",
+          maxAttachmentSize: maxAttachmentSize(ctx),
+          targetRepository: await targetRepository(ctx, ref),
+          tagPrefix: f["attachment-tag-prefix"] as string,
+        });
+        await writeAll(
+          ctx.io.stderr,
+          renderVerificationHeader({
+            ref: arg,
+            checkClaims,
+            annotations: false,
+            bundleVerified: result.bundleVerified,
+            publicKey: true,
+          }),
+        );
+        // cosign prints attestations in its "text" mode whatever -o says: each envelope as stored.
+        await writeAll(ctx.io.stdout, renderAttestationOutput(result.attestations));
+      }
+    } finally {
+      registry.close();
+    }
+  },
+};
