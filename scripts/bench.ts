@@ -36,6 +36,7 @@ import { ensureCosign } from "./peers/install.ts";
 import { COSIGN_VERSION } from "../tests/peers/cosign.ts";
 import { childEnv, commandLine, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
 import { startRegistry } from "./peers/registry.ts";
+import { createRegistry } from "../lib/oci/client.ts";
 
 const MiB = 1024 * 1024;
 const decoder = new TextDecoder();
@@ -136,9 +137,10 @@ async function measure(
   cwd: string,
   home: string,
   method: RssMethod,
+  extraEnv: Record<string, string> = {},
 ): Promise<Sample> {
   const [program, programArgs] = await commandLine(tool, args);
-  const env = await childEnv({ cwd, home, password: "" });
+  const env = { ...(await childEnv({ cwd, home, password: "" })), ...extraEnv };
   return await measureCommand(
     `${tool} cosign ${args.join(" ")}`,
     program,
@@ -199,6 +201,117 @@ async function measureCommand(
     peak = match ? Number(match[1]) * 1024 : null;
   }
   return { seconds, rss: peak };
+}
+
+/** Like `interleaved` in main(), with extra environment for the children. */
+function interleavedIn(rows: Row[], root: string, home: string, method: RssMethod) {
+  return async (
+    operation: string,
+    input: string,
+    n: number,
+    args: (tool: Tool, i: number) => string[],
+    env: Record<string, string>,
+  ) => {
+    const row: Row = { operation, input, runs: n, ours: [], go: [] };
+    for (let i = 0; i < n; i++) {
+      say(`${operation} ${input} run ${i + 1}/${n}`);
+      row.go.push(await measure("go", args("go", i), root, home, method, env));
+      row.ours.push(await measure("ours", args("ours", i), root, home, method, env));
+    }
+    rows.push(row);
+  };
+}
+
+/**
+ * The image rows, against Debian's distribution registry on loopback: `sign` of one image (a
+ * fresh image for every run), `verify` of an image with one signature, and `verify` of an image
+ * carrying 100 signatures (made in-process with our library, which is not what is measured).
+ */
+async function benchImages(
+  root: string,
+  home: string,
+  method: RssMethod,
+  runs: number,
+  interleaved: ReturnType<typeof interleavedIn>,
+): Promise<void> {
+  const registry = await startRegistry("http");
+  const client = createRegistry({});
+  try {
+    const env = { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" };
+    const enc = new TextEncoder();
+    const push = async (repository: string, tag: string) => {
+      const repo = { registry: registry.host, repository };
+      const config = await client.putBlob(
+        repo,
+        enc.encode('{"architecture":"amd64","os":"linux"}'),
+      );
+      const layer = await client.putBlob(repo, enc.encode(`bench ${repository}:${tag}`));
+      const manifest = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", ...layer }],
+      });
+      const digest = await client.putManifest(
+        repo,
+        tag,
+        enc.encode(manifest),
+        "application/vnd.oci.image.manifest.v1+json",
+      );
+      return `${registry.host}/${repository}@${digest}`;
+    };
+    say("pushing images for the image rows");
+    const fresh: Record<string, string[]> = { go: [], ours: [] };
+    for (const tool of ["go", "ours"]) {
+      for (let i = 0; i < runs; i++) fresh[tool].push(await push(`bench/sign-${tool}`, `t${i}`));
+    }
+    await interleaved("sign", "1 image", runs, (tool, i) => [
+      "sign",
+      "--key",
+      "shared.key",
+      "--tlog-upload=false",
+      "--yes",
+      fresh[tool][i],
+    ], env);
+    const once = await push("bench/verify-1", "v1");
+    await measure(
+      "go",
+      ["sign", "--key", "shared.key", "--tlog-upload=false", "--yes", once],
+      root,
+      home,
+      method,
+      env,
+    );
+    const verify = (image: string) => () => [
+      "verify",
+      "--key",
+      "shared.pub",
+      "--insecure-ignore-tlog=true",
+      image,
+    ];
+    await interleaved("verify", "1 signature", runs, verify(once), env);
+    const many = await push("bench/verify-100", "v1");
+    say("adding 100 signatures");
+    const { loadSigner } = await import("../lib/sign/load_signer.ts");
+    const { signImage } = await import("../lib/sign/sign_image.ts");
+    const { parseReference } = await import("../lib/oci/reference.ts");
+    const signer = await loadSigner(join(root, "shared.key"), {
+      getEnv: () => undefined,
+      getPassword: () => Promise.resolve(new Uint8Array()),
+    });
+    for (let i = 0; i < 100; i++) {
+      await signImage({
+        registry: client,
+        ref: parseReference(many),
+        signer,
+        annotations: { n: `${i}` },
+      });
+    }
+    await interleaved("verify", "100 signatures", runs, verify(many), env);
+  } finally {
+    client.close();
+    await registry.stop();
+  }
 }
 
 /**
@@ -485,6 +598,8 @@ async function main(): Promise<void> {
       ]);
       await Deno.remove(blob);
     }
+
+    await benchImages(root, home, method, runs, interleavedIn(rows, root, home, method));
 
     const sgetRow = withSget
       ? await benchSget(root, home, method, sgetMib * MiB, quick ? runs : largeRuns)

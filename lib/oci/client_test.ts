@@ -28,11 +28,12 @@ Deno.test("createRegistry() never falls back to plain HTTP for a public host by 
   assert.deepEqual(urls, ["https://reg.example/v2/"]);
 });
 
-Deno.test("createRegistry() tries HTTP after HTTPS for loopback hosts and with allowHttp", async () => {
+Deno.test("createRegistry() tries HTTP after HTTPS with allowHttp, and HTTP first on loopback", async () => {
   for (
-    const [registry, options] of [["127.0.0.1:5000", {}], ["reg.example", {
-      allowHttp: true,
-    }]] as const
+    const [registry, options, order] of [
+      ["reg.example", { allowHttp: true }, ["https", "http"]],
+      ["127.0.0.1:5000", {}, ["http"]],
+    ] as const
   ) {
     const { fetchFn, urls } = recordingFetch((url) =>
       url.protocol === "https:"
@@ -44,11 +45,27 @@ Deno.test("createRegistry() tries HTTP after HTTPS for loopback hosts and with a
     const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 }, ...options });
     assert.deepEqual(await reg.listTags(repo(registry)), ["v1"]);
     assert.deepEqual(urls, [
-      `https://${registry}/v2/`,
-      `http://${registry}/v2/`,
+      ...order.map((scheme) => `${scheme}://${registry}/v2/`),
       `http://${registry}/v2/org/app/tags/list`,
     ]);
   }
+});
+
+Deno.test("createRegistry() falls back to HTTPS for a loopback registry that speaks only TLS", async () => {
+  const { fetchFn, urls } = recordingFetch((url) =>
+    url.protocol === "http:"
+      ? new Response("Client sent an HTTP request to an HTTPS server.", { status: 400 })
+      : url.pathname === "/v2/"
+      ? new Response("{}")
+      : Response.json({ tags: ["v1"] })
+  );
+  const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 } });
+  assert.deepEqual(await reg.listTags(repo("localhost:5443")), ["v1"]);
+  assert.deepEqual(urls, [
+    "http://localhost:5443/v2/",
+    "https://localhost:5443/v2/",
+    "https://localhost:5443/v2/org/app/tags/list",
+  ]);
 });
 
 Deno.test("createRegistry() explains that TLS verification cannot be skipped", async () => {

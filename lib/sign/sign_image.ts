@@ -230,6 +230,10 @@ export async function publishSignatureLayer(
   let settled = true;
   let window = 0;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // Upload our payload before reading the tag, so that the read-to-write window (the one other
+  // writers' stale writes fall into, and that we wait out after writing) covers only the manifest
+  // and config round trips rather than the payload upload too.
+  await registry.putBlob(repo, payload);
   for (;;) {
     const started = Date.now();
     const base = await readSignatureImage(registry, repo, tag);
@@ -269,7 +273,7 @@ export async function publishSignatureLayer(
       base,
       add: missing.map((descriptor) => ({
         descriptor,
-        payload: layerKey(descriptor) === ours && !result.duplicate ? payload : undefined,
+        payload: undefined, // uploaded before the loop, or already there (another writer's)
       })),
       dockerMediaTypes: opts.dockerMediaTypes,
       created: opts.recordCreationTimestamp ? (opts.now ?? (() => new Date()))() : undefined,
