@@ -40,8 +40,8 @@ import { type VerifyHash, verifySignature } from "./verify_signature.ts";
 
 /** At most this many signatures are processed (cosign pkg/cosign/fetch.go `maxAllowedSigsOrAtts`). */
 export const MAX_SIGNATURES = 100;
-/** Signature layers verified at once. */
-const CONCURRENCY = 8;
+/** Signature layers fetched and verified at once (16 measured best against distribution 2.8 on loopback). */
+const CONCURRENCY = 16;
 
 /** A signature layer as stored, with its payload. */
 export interface SignatureLayer {

@@ -40,7 +40,7 @@ import type { VerifyHash } from "./verify_signature.ts";
 /** At most this many attestations are processed (cosign's `maxAllowedSigsOrAtts`). */
 export const MAX_ATTESTATIONS = 100;
 /** Layers verified at once. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
 
 /** What {@link verifyImageAttestations} checks. */
 export interface VerifyImageAttestationsOptions extends CosignTagOptions {
