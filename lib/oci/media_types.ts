@@ -34,7 +34,7 @@ export const MANIFEST_TYPES: readonly string[] = [
 ];
 
 /** The `Accept` header for manifest requests. */
-export const MANIFEST_ACCEPT = MANIFEST_TYPES.join(", ");
+export const MANIFEST_ACCEPT: string = MANIFEST_TYPES.join(", ");
 
 /**
  * Whether a media type is an index (OCI index or Docker manifest list).
