@@ -64,7 +64,7 @@ const IMAGE_MANIFEST_TYPES = new Set([
 ]);
 
 /** Downloads are written in pieces of this size at most (fewer, larger writes than fetch's). */
-const WRITE_BUFFER = 4 * 1024 * 1024;
+const WRITE_BUFFER = 1024 * 1024;
 
 /**
  * Fetches, verifies and writes an artifact.
@@ -270,7 +270,7 @@ async function drain(
  * few MiB keeps memory flat at a small cost in speed; without it nothing changes.
  */
 let sinceCollect = 0;
-const COLLECT_EVERY = 4 * 1024 * 1024;
+const COLLECT_EVERY = 2 * 1024 * 1024;
 function collectChunks(bytes: number): void {
   sinceCollect += bytes;
   if (sinceCollect < COLLECT_EVERY) return;
