@@ -18,6 +18,7 @@ export * from "./lib/sign/mod.ts";
 export * from "./lib/verify/mod.ts";
 export * from "./lib/payload/mod.ts";
 export * from "./lib/oci/mod.ts";
+export * from "./lib/rekor/mod.ts";
 export { bytesReader, forEachChunk, readAllBounded } from "./lib/stream.ts";
 export type { ByteReader } from "./lib/stream.ts";
 export { AtomicFile, writeFileAtomic } from "./lib/atomic_file.ts";

@@ -34,6 +34,16 @@ export type ErrorCode =
   // the signature verified, but what it says does not match (attestation subject, predicate type)
   | "CLAIMS_MISMATCH"
   | "TLOG_UNAVAILABLE"
+  // transparency log (Rekor): one code per failed check
+  | "TLOG_ENTRY_INVALID"
+  | "TLOG_ENTRY_NOT_FOUND"
+  | "TLOG_ENTRY_MISMATCH"
+  | "TLOG_SET_INVALID"
+  | "TLOG_INCLUSION_INVALID"
+  | "TLOG_CHECKPOINT_INVALID"
+  | "TLOG_LOG_KEY_UNKNOWN"
+  | "TLOG_TIME_INVALID"
+  | "TLOG_REQUEST_FAILED"
   // input/output
   | "INPUT_NOT_FOUND"
   | "INPUT_UNREADABLE"
