@@ -9,7 +9,7 @@ import {
   signatureDigestFlags,
 } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
-import { SigstoreError } from "../../lib/errors.ts";
+import { IoError, SigstoreError } from "../../lib/errors.ts";
 
 const HASHES = new Set(["sha256", "sha384", "sha512"]);
 
@@ -78,20 +78,38 @@ The blob may be specified as a path to a file or - for stdin.`,
     }
     if (key === "") {
       throw new UsageError(
-        "cannot verify without --key yet: certificates, hardware tokens and bundles are not supported",
+        "cannot verify without --key yet: certificates and hardware tokens are not supported",
       );
-    }
-    if (bundle !== "") {
-      throw new UsageError("cannot verify a bundle yet: --bundle needs transparency log support");
     }
     const signatureRef = f.signature as string;
-    if (signatureRef === "") throw new UsageError("missing flag '--signature'");
-    if (!ignoreTlog) {
+    if (signatureRef === "" && bundle === "") throw new UsageError("missing flag '--signature'");
+    if (!ignoreTlog && bundle === "") {
       throw new SigstoreError(
         "TLOG_UNAVAILABLE",
-        "Cannot verify the transparency log entry: Rekor support is not available yet; " +
-          "pass --insecure-ignore-tlog=true to verify the signature alone",
+        "Cannot verify the transparency log entry: looking entries up in Rekor is not available " +
+          "yet; pass --bundle (from sign-blob --bundle) or --insecure-ignore-tlog=true",
       );
+    }
+    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF.
+    let rekorPublicKey;
+    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
+    if (bundle !== "" && !ignoreTlog && rekorKeyPath) {
+      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+      const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+      rekorPublicKey = parsePublicKeyPem(await readKeyRef(rekorKeyPath, keyRefDeps(ctx)));
+    }
+    let bundleBytes: Uint8Array | undefined;
+    if (bundle !== "") {
+      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+      bundleBytes = await readKeyRef(bundle, keyRefDeps(ctx)).catch((e) => {
+        throw new IoError(
+          "INPUT_UNREADABLE",
+          `Cannot read bundle ${bundle}: ${
+            (e as Error).message.replace(/^Cannot read key file [^:]*: /, "")
+          }`,
+          { cause: e },
+        );
+      });
     }
     if (f["private-infrastructure"] !== true) {
       await ctx.warn(
@@ -108,6 +126,9 @@ The blob may be specified as a path to a file or - for stdin.`,
         hash: hash as "sha256" | "sha384" | "sha512",
         input: input.reader,
         deps: keyRefDeps(ctx),
+        bundle: bundleBytes,
+        rekorPublicKey,
+        ignoreTlog,
       });
     } finally {
       input.close();

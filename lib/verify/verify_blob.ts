@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { IoError } from "../errors.ts";
+import { IoError, VerificationError } from "../errors.ts";
 import { describeFsError } from "../atomic_file.ts";
 import { type KeyRefDeps, readKeyRef } from "../keys/key_ref.ts";
 import { parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
@@ -28,6 +28,16 @@ export interface VerifyBlobOptions {
   /** The blob. */
   input: ByteReader;
   deps: KeyRefDeps;
+  /**
+   * cosign's bundle file (`sign-blob --bundle`): its signature is used when `signatureRef` is
+   * empty, and its Rekor entry is verified offline (log key, SET, time, and that it is about this
+   * very signature, key and blob) unless `ignoreTlog`.
+   */
+  bundle?: Uint8Array;
+  /** The transparency log's public key, for the bundle's entry. */
+  rekorPublicKey?: PublicKey;
+  /** `--insecure-ignore-tlog`: the bundle's entry is not checked. */
+  ignoreTlog?: boolean;
 }
 
 /**
@@ -88,12 +98,59 @@ export async function readSignatureRef(ref: string, deps: KeyRefDeps): Promise<U
  */
 export async function verifyBlob(options: VerifyBlobOptions): Promise<PublicKey> {
   const publicKey = parsePublicKeyPem(await readKeyRef(options.keyRef, options.deps));
-  const signature = await readSignatureRef(options.signatureRef, options.deps);
-  await verifySignature({
-    publicKey,
-    hash: options.hash,
-    signature,
-    reader: options.input,
-  });
+  if (!options.bundle) {
+    const signature = await readSignatureRef(options.signatureRef, options.deps);
+    await verifySignature({ publicKey, hash: options.hash, signature, reader: options.input });
+    return publicKey;
+  }
+  const { parseLocalBundle, hashingReader } = await import("../rekor/blob_bundle.ts");
+  const bundle = parseLocalBundle(options.bundle);
+  if (bundle.cert) {
+    throw new VerificationError(
+      "UNSUPPORTED",
+      "Cannot verify the bundle: it carries a certificate (keyless); certificate verification is not supported yet",
+    );
+  }
+  const signature = options.signatureRef
+    ? await readSignatureRef(options.signatureRef, options.deps)
+    : decodeSignature(bundle.base64Signature);
+  const entry = options.ignoreTlog ? undefined : bundle.entry;
+  if (!options.ignoreTlog && !entry) {
+    throw new VerificationError(
+      "TLOG_ENTRY_NOT_FOUND",
+      "Cannot verify the transparency log entry: the bundle has none (sign with --tlog-upload, or pass --insecure-ignore-tlog=true)",
+    );
+  }
+  let reader = options.input;
+  let digest: (() => Uint8Array) | undefined;
+  let algorithm: "sha256" | "sha384" | "sha512" = "sha256";
+  if (entry) {
+    const { parseHashedRekordBody } = await import("../rekor/verify_entry.ts");
+    const named = parseHashedRekordBody(entry.body).algorithm;
+    if (named !== "sha256" && named !== "sha384" && named !== "sha512") {
+      throw new VerificationError(
+        "TLOG_ENTRY_INVALID",
+        `Cannot verify the transparency log entry: unsupported digest algorithm ${named}`,
+      );
+    }
+    algorithm = named;
+    const hashed = hashingReader(reader, algorithm);
+    reader = hashed.reader;
+    digest = hashed.digest;
+  }
+  await verifySignature({ publicKey, hash: options.hash, signature, reader });
+  if (entry) {
+    if (!options.rekorPublicKey) {
+      throw new VerificationError(
+        "TLOG_LOG_KEY_UNKNOWN",
+        "Cannot verify the transparency log entry: no Rekor public key (set SIGSTORE_REKOR_PUBLIC_KEY)",
+      );
+    }
+    const { verifyTlogEntry } = await import("../rekor/verify_entry.ts");
+    await verifyTlogEntry(entry, {
+      logKey: options.rekorPublicKey,
+      binding: { signature, keyDer: publicKey.spki, digest: { algorithm, value: digest!() } },
+    });
+  }
   return publicKey;
 }
