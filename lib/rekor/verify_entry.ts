@@ -244,7 +244,7 @@ export async function verifySet(entry: RekorEntry, logKey: PublicKey): Promise<v
  *
  * @throws {VerificationError} `TLOG_TIME_INVALID`
  */
-export function verifyIntegratedTime(entry: RekorEntry, now = Date.now()): void {
+export function verifyIntegratedTime(entry: RekorEntry, now: number = Date.now()): void {
   // A little slack for clock skew between the log and us.
   if (entry.integratedTime * 1000 > now + 5 * 60_000) {
     throw err(
