@@ -1,5 +1,13 @@
 /** The cosign command tree. Command modules import their lib/ code lazily. @module */
 import type { Command } from "../command.ts";
+import { attachCommand } from "./attach.ts";
+import { cleanCommand } from "./clean.ts";
+import { copyCommand } from "./copy.ts";
+import { downloadCommand } from "./download.ts";
+import { generateCommand } from "./generate.ts";
+import { treeCommand } from "./tree.ts";
+import { triangulateCommand } from "./triangulate.ts";
+import { uploadCommand } from "./upload.ts";
 import { rootFlags } from "../flags/groups.ts";
 import { attestCommand } from "./attest.ts";
 import { attestBlobCommand } from "./attest_blob.ts";
@@ -28,6 +36,14 @@ export const cosignCommand: Command = {
   cosign sign-blob --key cosign.key --tlog-upload=false --output-signature app.sig app.tar.gz
   cosign verify-blob --key cosign.pub --signature app.sig --insecure-ignore-tlog=true app.tar.gz`,
   subcommands: [
+    attachCommand,
+    cleanCommand,
+    copyCommand,
+    downloadCommand,
+    generateCommand,
+    treeCommand,
+    triangulateCommand,
+    uploadCommand,
     attestCommand,
     attestBlobCommand,
     completionCommand(() => cosignCommand, rootFlags),

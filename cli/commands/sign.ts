@@ -32,16 +32,17 @@ export const TAG_REFERENCE_MESSAGE = (ref: string) =>
 /**
  * Parses `-a key=value` annotations.
  *
- * @throws {UsageError} for an entry without "="
+ * @throws {UsageError} for an entry without exactly one "=" (cosign options/annotations.go)
  */
 export function parseAnnotations(ctx: Context): Record<string, string> | undefined {
   const list = (ctx.flags.annotations as string[] | undefined) ?? [];
   if (list.length === 0) return undefined;
   const out: Record<string, string> = {};
-  for (const kv of list) {
-    const i = kv.indexOf("=");
-    if (i <= 0) throw new UsageError(`unable to parse annotation: ${kv}`);
-    out[kv.slice(0, i)] = kv.slice(i + 1);
+  for (const a of list) {
+    // options/annotations.go splits on every "=": "a=b=c" is refused, "=v" is the key "".
+    const kv = a.split("=");
+    if (kv.length !== 2) throw new UsageError(`unable to parse annotation: ${a}`);
+    out[kv[0]] = kv[1];
   }
   return out;
 }

@@ -24,7 +24,6 @@ import type {
 } from "./types.ts";
 import { MAX_MANIFEST_BYTES } from "./client.ts";
 
-
 /** The name of a registry operation, as passed to {@link MemoryRegistryOptions.hook}. */
 export type MemoryRegistryOp =
   | "getManifest"

@@ -1,0 +1,139 @@
+/** `cosign attach signature`. @module */
+import type { Command, Context } from "../command.ts";
+import { IoError } from "../../lib/errors.ts";
+import { describeFsError } from "../../lib/atomic_file.ts";
+import { registryFlags } from "../flags/groups.ts";
+import {
+  dockerMediaTypes,
+  parseImageRef,
+  registryFromFlags,
+  targetRepository,
+} from "./_registry.ts";
+
+/** The largest file read for --signature, --payload, --certificate … (cosign reads them whole). */
+const MAX_INPUT = 128 * 1024 * 1024;
+
+async function readInput(flagPath: string, what: string): Promise<Uint8Array> {
+  const path = flagPath === "" ? "." : flagPath; // Go's filepath.Clean("") is "."
+  try {
+    const info = await Deno.stat(path);
+    if (info.isFile && info.size > MAX_INPUT) {
+      throw new IoError("TOO_LARGE", `Cannot read ${what} ${path}: larger than ${MAX_INPUT} bytes`);
+    }
+    return await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof IoError) throw e;
+    // Go's os.ReadFile messages: "open x: no such file or directory", "read .: is a directory".
+    if (e instanceof Deno.errors.NotFound) {
+      throw new IoError("INPUT_NOT_FOUND", `open ${path}: no such file or directory`, { cause: e });
+    }
+    if (e instanceof Deno.errors.IsADirectory || (e as Error)?.message?.includes("directory")) {
+      throw new IoError("INPUT_UNREADABLE", `read ${path}: is a directory`, { cause: e });
+    }
+    throw new IoError("INPUT_UNREADABLE", `open ${path}: ${describeFsError(e)}`, { cause: e });
+  }
+}
+
+async function readStdin(ctx: Context): Promise<Uint8Array> {
+  const { readAllBounded } = await import("../../lib/stream.ts");
+  return await readAllBounded(ctx.io.stdin, MAX_INPUT, "signature from standard input");
+}
+
+const attachSignatureCommand: Command = {
+  name: "signature",
+  short: "Attach signatures to the supplied container image",
+  example:
+    `  cosign attach signature [--payload <path>] [--signature < path>] [--rekor-response < path>] <image uri>
+
+  # attach a signature made elsewhere, with the payload it covers
+  cosign attach signature --payload payload.json --signature payload.sig <IMAGE>
+
+  # attach a signature read from standard input
+  cosign attach signature --payload payload.json --signature - <IMAGE> < payload.sig
+
+  # also attach the signing certificate and chain, and an RFC3161 timestamp response
+  cosign attach signature --payload payload.json --signature payload.sig --certificate cert.pem --certificate-chain chain.pem --tsr=payload.tsr <IMAGE>
+
+  # attach payload, signature and the rekor bundle of a 'cosign sign-blob --bundle' file
+  cosign attach signature --payload payload.json --signature payload.sig --rekor-response bundle.json <IMAGE>`,
+  argsUsage: "<image uri>",
+  minArgs: 1,
+  maxArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...registryFlags,
+    { name: "signature", type: "string", help: "path to the signature, or {-} for stdin" },
+    { name: "payload", type: "string", help: "path to the payload covered by the signature" },
+    {
+      name: "certificate",
+      type: "string",
+      help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
+    },
+    {
+      name: "certificate-chain",
+      type: "string",
+      help:
+        "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate. Included in the OCI Signature",
+    },
+    {
+      name: "tsr",
+      type: "string",
+      help: "path to the Time Stamped Signature Response from RFC3161 compliant TSA",
+    },
+    { name: "rekor-response", type: "string", help: "path to the rekor bundle" },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const sigPath = f.signature as string;
+    // attach/sig.go: "-" is standard input, anything else a file (an empty flag opens "").
+    const sigBytes = sigPath === "-" ? await readStdin(ctx) : await readInput(sigPath, "signature");
+    if (sigBytes.length === 0) throw new Error("empty signature");
+    const ref = await parseImageRef(ctx.args[0]);
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    const payload = f.payload !== "" ? await readInput(f.payload as string, "payload") : undefined;
+    const certificate = f.certificate !== ""
+      ? text(await readInput(f.certificate as string, "certificate"))
+      : undefined;
+    const chain = f["certificate-chain"] !== ""
+      ? text(await readInput(f["certificate-chain"] as string, "certificate chain"))
+      : undefined;
+    const timestampResponse = f.tsr !== "" ? await readInput(f.tsr as string, "tsr") : undefined;
+    let bundleJson: string | undefined;
+    if (f["rekor-response"] !== "") {
+      const { rekorBundleFromLocalPayload } = await import("../../lib/oci/attach_signature.ts");
+      bundleJson = rekorBundleFromLocalPayload(
+        await readInput(f["rekor-response"] as string, "rekor response"),
+      );
+    }
+    const { attachSignature } = await import("../../lib/oci/attach_signature.ts");
+    const registry = await registryFromFlags(ctx);
+    try {
+      await attachSignature({
+        registry,
+        ref,
+        base64Signature: text(sigBytes),
+        payload,
+        certificate,
+        chain,
+        timestampResponse,
+        bundleJson,
+        dockerMediaTypes: dockerMediaTypes(ctx),
+        targetRepository: await targetRepository(ctx, ref),
+        tagPrefix: f["attachment-tag-prefix"] as string,
+        onImpliedPayload: (digested) =>
+          ctx.warn(
+            `using obsolete implied signature payload data (with digested reference ${digested}); specify it explicitly with --payload instead`,
+          ),
+      });
+    } finally {
+      registry.close();
+    }
+  },
+};
+
+/** `cosign attach` (only `signature` so far). */
+export const attachCommand: Command = {
+  name: "attach",
+  short: "Provides utilities for attaching artifacts to other artifacts in a registry",
+  subcommands: [attachSignatureCommand],
+};

@@ -1,0 +1,285 @@
+/**
+ * `cosign copy`: copies an image (every manifest of an index) with what cosign attached to it —
+ * signatures, attestations, SBOMs — to another repository, possibly on another registry.
+ *
+ * Matches cosign cmd/cosign/cli/copy/copy.go: each manifest reached from the source (the root,
+ * then depth first through indexes, cosign's `walk.SignedEntity`) has its `sha256-<hex>.sig`,
+ * `.att` and `.sbom` images copied under the same tags (read from `COSIGN_REPOSITORY` when set,
+ * with the tag prefix), and itself copied under the tag `[prefix]sha256-<hex>`; a missing source
+ * is skipped silently; an existing destination with another digest is refused unless `force`;
+ * last, unless only attachments were asked for, the root is copied to the destination reference.
+ * Blobs are mounted from the source repository when both are on one registry, else streamed.
+ * `--platform` picks one image of an index. Copies run one after another (cosign runs them in
+ * parallel, so its "Copying …" lines come in any order).
+ *
+ * @module
+ */
+
+import { SigstoreError } from "../errors.ts";
+import { isNotFound } from "./cosign_signatures.ts";
+import { type CosignAttachment, cosignTag, type CosignTagOptions } from "./cosign_tags.ts";
+import { isIndexMediaType } from "./media_types.ts";
+import { getSignedEntity, repositoryName } from "./signed_entity.ts";
+import type {
+  Descriptor,
+  FetchedManifest,
+  ImageIndex,
+  ImageManifest,
+  Platform,
+  Reference,
+  Registry,
+  Repository,
+} from "./types.ts";
+
+/** What {@link copyImage} copies. */
+export interface CopyImageOptions extends CosignTagOptions {
+  registry: Registry;
+  src: Reference;
+  dst: Reference;
+  /** The destination as the user wrote it (printed as cosign prints `dstRef`). */
+  dstText: string;
+  /** `--only`: copy just these attachments (and not the image); undefined copies everything. */
+  only?: CosignAttachment[];
+  /** `--force`: overwrite destinations with other content. */
+  force?: boolean;
+  /** `--platform`: `os/arch[/variant][:osversion]`. */
+  platform?: string;
+  /** Told before each copy (`Copying <src> to <dst>...`). */
+  onCopy?: (src: string, dst: string) => Promise<void> | void;
+}
+
+/** How deep indexes may nest, and how many manifests one copy visits. */
+const MAX_DEPTH = 8;
+const MAX_ENTITIES = 10_000;
+
+interface Platformed {
+  os: string;
+  architecture: string;
+  variant?: string;
+  "os.version"?: string;
+}
+
+/** ggcr `v1.ParsePlatform`. */
+function parsePlatform(text: string): Platformed {
+  const [main, osVersion] = text.split(":", 2);
+  const parts = main.split("/");
+  if (parts.length > 3) {
+    throw new SigstoreError(
+      "UNSUPPORTED",
+      `parsing platform: too many slashes in platform spec: ${text}`,
+    );
+  }
+  const p: Platformed = { os: parts[0], architecture: parts[1] ?? "" };
+  if (parts[2]) p.variant = parts[2];
+  if (osVersion) p["os.version"] = osVersion;
+  return p;
+}
+
+function platformString(p: Platform): string {
+  let s = p.os;
+  if (p.architecture) s += `/${p.architecture}`;
+  if (p.variant) s += `/${p.variant}`;
+  if (p["os.version"]) s += `:${p["os.version"]}`;
+  return s;
+}
+
+/** cosign pkg/oci/platform `SignedEntityForPlatform`: the one image of an index matching. */
+function pickPlatform(root: FetchedManifest, spec: string): string {
+  if (!isIndexMediaType(root.mediaType)) {
+    throw new SigstoreError("UNSUPPORTED", "specified reference is not a multiarch image");
+  }
+  const want = parsePlatform(spec);
+  const matches = ((root.manifest as ImageIndex).manifests ?? []).filter((d) => {
+    const p = d.platform;
+    if (!p) return false;
+    if (want.os && want.os !== p.os) return false;
+    if (want.architecture && want.architecture !== p.architecture) return false;
+    if (want.variant && want.variant !== p.variant) return false;
+    if (want["os.version"] && want["os.version"] !== p["os.version"]) return false;
+    return true;
+  });
+  if (matches.length === 0) {
+    throw new SigstoreError(
+      "MANIFEST_UNKNOWN",
+      `unable to find an entity for ${platformString(want as Platform)}`,
+    );
+  }
+  if (matches.length > 1) {
+    throw new SigstoreError(
+      "UNSUPPORTED",
+      `platform spec matches more than one image architecture: ${
+        matches.map((m) => platformString(m.platform!)).join(", ")
+      }`,
+    );
+  }
+  return matches[0].digest;
+}
+
+/**
+ * Copies an image and its attachments.
+ *
+ * @param opts source, destination and what to copy
+ * @throws {RegistryError} `MANIFEST_UNKNOWN` "entity not found in registry, error: …" for a missing
+ *   source
+ * @throws {SigstoreError} `OUTPUT_EXISTS` "image \"…\" already exists. Use `-f` to overwrite"
+ */
+export async function copyImage(opts: CopyImageOptions): Promise<void> {
+  const { registry, src, dst } = opts;
+  const srcRepo: Repository = { registry: src.registry, repository: src.repository };
+  const dstRepo: Repository = { registry: dst.registry, repository: dst.repository };
+  const attachRepo = opts.targetRepository ?? srcRepo;
+  const prefix = opts.tagPrefix ?? "";
+  let root = await getSignedEntity(registry, src);
+  if (opts.platform) {
+    const digest = pickPlatform(root, opts.platform);
+    root = await registry.getManifest(srcRepo, digest);
+  }
+  const kinds: CosignAttachment[] = opts.only ?? ["sig", "att", "sbom"];
+  const entities: string[] = [];
+  const walk = async (m: FetchedManifest, depth: number) => {
+    if (entities.length >= MAX_ENTITIES || depth > MAX_DEPTH) {
+      throw new SigstoreError("TOO_MANY", "Cannot copy: the index is too large or too deep");
+    }
+    entities.push(m.digest);
+    if (isIndexMediaType(m.mediaType)) {
+      for (const d of (m.manifest as ImageIndex).manifests ?? []) {
+        await walk(await registry.getManifest(srcRepo, d.digest), depth + 1);
+      }
+    }
+  };
+  await walk(root, 0);
+  const copier = new Copier(registry, opts);
+  for (const digest of entities) {
+    for (const kind of kinds) {
+      const tag = cosignTag(digest, kind, prefix);
+      await copier.copy(
+        attachRepo,
+        tag,
+        `${repositoryName(attachRepo)}:${tag}`,
+        dstRepo,
+        tag,
+        `${repositoryName(dstRepo)}:${tag}`,
+      );
+    }
+    if (!opts.only) {
+      const tag = cosignTag(digest, "", prefix);
+      await copier.copy(
+        srcRepo,
+        digest,
+        `${repositoryName(srcRepo)}@${digest}`,
+        dstRepo,
+        tag,
+        `${repositoryName(dstRepo)}:${tag}`,
+      );
+    }
+  }
+  if (opts.only) return;
+  await copier.copy(
+    srcRepo,
+    root.digest,
+    `${repositoryName(srcRepo)}@${root.digest}`,
+    dstRepo,
+    dst.digest ?? dst.tag ?? "latest",
+    opts.dstText,
+    dst.digest
+      ? `${repositoryName(dstRepo)}@${dst.digest}`
+      : `${repositoryName(dstRepo)}:${dst.tag ?? "latest"}`,
+  );
+}
+
+class Copier {
+  readonly #registry: Registry;
+  readonly #opts: CopyImageOptions;
+  constructor(registry: Registry, opts: CopyImageOptions) {
+    this.#registry = registry;
+    this.#opts = opts;
+  }
+
+  /** cosign's `remoteCopy`: get (404 → nothing to do), check the destination, push. */
+  async copy(
+    from: Repository,
+    ident: string,
+    fromText: string,
+    to: Repository,
+    toIdent: string,
+    toText: string,
+    toName = toText,
+  ): Promise<void> {
+    let got: FetchedManifest;
+    try {
+      got = await this.#registry.getManifest(from, ident);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    if (!this.#opts.force) {
+      const existing = await this.#registry.headManifest(to, toIdent);
+      if (existing) {
+        if (existing.digest === got.digest) return;
+        throw new SigstoreError(
+          "OUTPUT_EXISTS",
+          `image "${toName}" already exists. Use \`-f\` to overwrite`,
+        );
+      }
+    }
+    await this.#opts.onCopy?.(fromText, toText);
+    await this.#push(from, got, to, toIdent, 0);
+  }
+
+  /** ggcr's `Pusher.Push`: blobs, child manifests (by digest), then the manifest. */
+  async #push(
+    from: Repository,
+    m: FetchedManifest,
+    to: Repository,
+    toIdent: string,
+    depth: number,
+  ): Promise<void> {
+    if (depth > MAX_DEPTH) {
+      throw new SigstoreError("TOO_MANY", "Cannot copy: indexes nest too deep");
+    }
+    if (isIndexMediaType(m.mediaType)) {
+      for (const d of (m.manifest as ImageIndex).manifests ?? []) {
+        if (await this.#registry.headManifest(to, d.digest)) continue;
+        const child = await this.#registry.getManifest(from, d.digest);
+        await this.#push(from, child, to, d.digest, depth + 1);
+      }
+    } else {
+      const im = m.manifest as ImageManifest;
+      const blobs: Descriptor[] = [...(im.config ? [im.config] : []), ...(im.layers ?? [])];
+      for (const b of blobs) {
+        if (/nondistributable|foreign/.test(b.mediaType ?? "")) continue;
+        await this.#copyBlob(from, to, b);
+      }
+    }
+    await this.#registry.putManifest(to, toIdent, m.bytes, m.mediaType);
+  }
+
+  async #copyBlob(from: Repository, to: Repository, d: Descriptor): Promise<void> {
+    const registry = this.#registry;
+    if (from.registry === to.registry && from.repository === to.repository) {
+      if (await registry.hasBlob(to, d.digest)) return;
+    }
+    const size = Number(d.size);
+    await registry.putBlob(to, {
+      stream: () => lazyStream(() => registry.getBlob(from, d.digest)),
+      digest: d.digest,
+      size,
+    }, from.registry === to.registry ? { mountFrom: from } : undefined);
+  }
+}
+
+/** A stream that opens its source on the first read. */
+function lazyStream(open: () => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= (await open()).getReader();
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      await reader?.cancel(reason);
+    },
+  });
+}
