@@ -5,10 +5,12 @@ import { describeFsError } from "../../lib/atomic_file.ts";
 import { registryFlags } from "../flags/groups.ts";
 import {
   dockerMediaTypes,
+  maxAttachmentSize,
   parseImageRef,
   registryFromFlags,
   targetRepository,
 } from "./_registry.ts";
+import { UsageError } from "../exit_codes.ts";
 
 /** The largest file read for --signature, --payload, --certificate … (cosign reads them whole). */
 const MAX_INPUT = 128 * 1024 * 1024;
@@ -132,8 +134,58 @@ const attachSignatureCommand: Command = {
 };
 
 /** `cosign attach` (only `signature` so far). */
+const attachAttestationCommand: Command = {
+  name: "attestation",
+  short: "Attach attestation to the supplied container image",
+  example: `  cosign attach attestation --attestation <attestation file path> <image uri>
+
+  # attach attestations from multiple files to a container image
+  cosign attach attestation --attestation <attestation file path> --attestation <attestation file path> <image uri>
+
+  # attach attestation from bundle files in form of JSONLines to a container image
+  cosign attach attestation --attestation <attestation bundle file path> <image uri>`,
+  argsUsage: "<image uri>",
+  minArgs: 1,
+  maxArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...registryFlags,
+    { name: "attestation", type: "strings", help: "path to the attestation envelope" },
+  ],
+  async run(ctx) {
+    const files = ctx.flags.attestation as string[];
+    if (files.length === 0) throw new UsageError(`required flag "attestation" not set`);
+    const ref = await parseImageRef(ctx.args[0]);
+    const { attachAttestation } = await import("../../lib/oci/cosign_attestations.ts");
+    const { readAllBounded } = await import("../../lib/stream.ts");
+    const { openBlob } = await import("../../lib/blob_input.ts");
+    const max = maxAttachmentSize(ctx);
+    const registry = await registryFromFlags(ctx);
+    try {
+      for (const file of files) {
+        const input = await openBlob(file, ctx.io.stdin, ctx.io.isTerminal.stdin);
+        let bytes: Uint8Array;
+        try {
+          bytes = await readAllBounded(input.reader, max, `attestation ${file}`);
+        } finally {
+          input.close();
+        }
+        await attachAttestation({
+          registry,
+          ref,
+          dockerMediaTypes: dockerMediaTypes(ctx),
+          targetRepository: await targetRepository(ctx, ref),
+          tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
+        }, bytes);
+      }
+    } finally {
+      registry.close();
+    }
+  },
+};
+
 export const attachCommand: Command = {
   name: "attach",
   short: "Provides utilities for attaching artifacts to other artifacts in a registry",
-  subcommands: [attachSignatureCommand],
+  subcommands: [attachSignatureCommand, attachAttestationCommand],
 };

@@ -43,9 +43,50 @@ const downloadSignatureCommand: Command = {
   },
 };
 
-/** `cosign download` (only `signature` so far). */
+const downloadAttestationCommand: Command = {
+  name: "attestation",
+  short: "Download in-toto attestations from the supplied container image",
+  example: "  cosign download attestation <image uri> [--predicate-type]",
+  argsUsage: "<image uri>",
+  minArgs: 1,
+  maxArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...registryFlags,
+    {
+      name: "predicate-type",
+      type: "string",
+      help: "download attestation with matching predicateType",
+    },
+    {
+      name: "platform",
+      type: "string",
+      help: "download attestation for a specific platform image",
+    },
+  ],
+  async run(ctx) {
+    const ref = await parseImageRef(ctx.args[0]);
+    const max = maxAttachmentSize(ctx);
+    const { readAttestations } = await import("../../lib/oci/cosign_attestations.ts");
+    const registry = await registryFromFlags(ctx);
+    try {
+      const atts = await readAttestations(registry, ref, {
+        maxSize: max,
+        predicateType: (ctx.flags["predicate-type"] as string) || undefined,
+        platform: (ctx.flags.platform as string) || undefined,
+        targetRepository: await targetRepository(ctx, ref),
+        tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
+      });
+      await writeAll(ctx.io.stdout, atts.map((a) => a.line + "\n").join(""));
+    } finally {
+      registry.close();
+    }
+  },
+};
+
+/** `cosign download` (`signature`, `attestation`). */
 export const downloadCommand: Command = {
   name: "download",
   short: "Provides utilities for downloading artifacts and attached artifacts in a registry",
-  subcommands: [downloadSignatureCommand],
+  subcommands: [downloadSignatureCommand, downloadAttestationCommand],
 };
