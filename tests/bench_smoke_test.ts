@@ -35,6 +35,9 @@ Deno.test("scripts/bench.ts --quick prints the comparison table", async () => {
     "generate-key-pair —",
     "sign-blob 1 MiB",
     "verify-blob 1 MiB",
+    "sign 1 image",
+    "verify 1 signature",
+    "verify 100 signatures",
   ]);
   for (const [, , ours, go, ratio, oursRss, goRss] of rows) {
     assert.match(ours, /^\d+\.\d+$/);
