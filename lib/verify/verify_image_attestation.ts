@@ -235,11 +235,12 @@ async function verifyLayer(
   } catch (e) {
     throw fail((e as Error).message, e);
   }
-  if (env.payloadType !== INTOTO_PAYLOAD_TYPE) {
-    throw fail(
-      `invalid payloadType ${env.payloadType} on envelope. Expected ${INTOTO_PAYLOAD_TYPE}`,
-    );
-  }
+  // cosign 1.3/1.4 wrote the predicate type URI as payloadType; such an envelope counts when its
+  // statement (checked after the signature) names that same predicate type.
+  const legacyPayloadType = env.payloadType !== INTOTO_PAYLOAD_TYPE;
+  const refuse = () =>
+    fail(`invalid payloadType ${env.payloadType} on envelope. Expected ${INTOTO_PAYLOAD_TYPE}`);
+  if (legacyPayloadType && !/^https?:\/\//.test(env.payloadType)) throw refuse();
   let failure: unknown;
   for (const publicKey of keys) {
     try {
@@ -251,6 +252,15 @@ async function verifyLayer(
     }
   }
   if (failure) throw failure;
+  if (legacyPayloadType) {
+    let named: string | undefined;
+    try {
+      named = parseStatement(stdBase64(env.payload) ?? new Uint8Array()).predicateType;
+    } catch {
+      named = undefined;
+    }
+    if (named !== env.payloadType) throw refuse();
+  }
   // The statement, as IntotoSubjectClaimVerifier and AttestationToPayloadJSON read it: the
   // envelope's `payload` member, standard base64. Without the claims check cosign reads it only in
   // the policy step (where a failure aborts the command).

@@ -230,3 +230,21 @@ Deno.test("verifyImageAttestations() keeps the good attestations among bad ones,
   const r = await verify(reg, { type: "https://example.com/p" });
   assert.deepEqual(r.attestations.map((x) => x.envelope), [a, b]);
 });
+
+Deno.test("verifyImageAttestations() reads cosign 1.3/1.4 envelopes whose payloadType is the predicate type", async () => {
+  for (
+    const [payloadType, ok] of [["https://example.com/p", true], [
+      "https://example.com/q",
+      false,
+    ]] as const
+  ) {
+    const reg = await setup();
+    const env = await signDsse(enc.encode(statementFor(IMAGES.amd64)), payloadType, signer);
+    await writeSignatureImage(reg, app, ATT, {
+      add: [{ descriptor: await attestationLayerDescriptor(env), payload: env }],
+    });
+    const run = verify(reg, { type: "https://example.com/p" });
+    if (ok) assert.equal((await run).attestations.length, 1);
+    else await assert.rejects(run);
+  }
+});
