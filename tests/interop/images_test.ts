@@ -244,3 +244,27 @@ Deno.test("a signature written by ours is byte-identical in layout to Go's (medi
   };
   assert.deepEqual(shape(manifests[0]), shape(manifests[1]));
 });
+
+Deno.test("counter-signing: a signature image signed by digest verifies in both tools", async () => {
+  const image = await newImage("interop/counter");
+  expectSuccess(await sign("go", "a", image), "go signs the image");
+  const sigTag = `${image.split("@")[1].replace(":", "-")}.sig`;
+  const sig = await client.headManifest(
+    { registry: registry.host, repository: "interop/counter" },
+    sigTag,
+  );
+  assert.ok(sig, "the signature image exists");
+  const signatureImage = `${registry.host}/interop/counter@${sig.digest}`;
+  expectSuccess(
+    await sign("ours", "b", signatureImage, ["-a", "counter=ours"]),
+    "ours counter-signs",
+  );
+  for (const tool of TOOLS) {
+    const v = expectSuccess(
+      await verify(tool, "b", signatureImage, ["-a", "counter=ours"]),
+      `${tool} verifies the counter-signature`,
+    );
+    assert.equal(payloads(v.stdout)[0].critical.image["docker-manifest-digest"], sig.digest);
+    expectSuccess(await verify(tool, "a", image), `${tool} still verifies the original`);
+  }
+});
