@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { decryptKeyBytes, encryptKeyBytes } from "./encrypted.ts";
 import { decodePem } from "./pem.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
 const te = new TextEncoder();
 const json = (o: unknown) => te.encode(JSON.stringify(o));
@@ -21,7 +22,7 @@ Deno.test("encryptKeyBytes() writes go-securesystemslib's exact JSON and round-t
 Deno.test("decryptKeyBytes() takes N from the envelope (N=32768 vector)", async () => {
   const pem = decodePem(
     await Deno.readFile(
-      "/work/shared/vectors/keys/encrypted/cosign-keys_test-pemsigstorekey.key",
+      VECTORS + "keys/encrypted/cosign-keys_test-pemsigstorekey.key",
     ),
   )!;
   const plain = await decryptKeyBytes(pem.bytes, te.encode("hello"));

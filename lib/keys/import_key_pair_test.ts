@@ -3,11 +3,12 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { importKeyPair } from "./import_key_pair.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { loadPrivateKey } from "./private_key.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
-const VECTORS = "/work/shared/vectors/";
+const LOCAL_VECTORS = VECTORS + "";
 const te = new TextEncoder();
 const { cases } = JSON.parse(
-  await Deno.readTextFile(`${VECTORS}keys/import-key-pair/cases.json`),
+  await Deno.readTextFile(`${LOCAL_VECTORS}keys/import-key-pair/cases.json`),
 ) as { cases: { file: string; expected: "accept" | "reject"; error: string | null }[] };
 
 for (const c of cases) {
@@ -15,7 +16,7 @@ for (const c of cases) {
   if (c.expected === "reject") {
     Deno.test(`importKeyPair() rejects ${name}: ${c.error}`, async () => {
       await assert.rejects(
-        importKeyPair(await Deno.readFile(VECTORS + c.file), te.encode("hello")),
+        importKeyPair(await Deno.readFile(LOCAL_VECTORS + c.file), te.encode("hello")),
         {
           name: "KeyError",
           message: `Cannot import key pair: ${c.error}`,
@@ -25,7 +26,7 @@ for (const c of cases) {
     continue;
   }
   Deno.test(`importKeyPair() accepts ${name} and the result loads with the password`, async () => {
-    const input = await Deno.readFile(VECTORS + c.file);
+    const input = await Deno.readFile(LOCAL_VECTORS + c.file);
     const { privatePem, publicPem } = await importKeyPair(input, te.encode("hello"));
     assert.equal(decodePem(privatePem)!.type, "ENCRYPTED SIGSTORE PRIVATE KEY");
     const key = await loadPrivateKey(te.encode(privatePem), te.encode("hello"));

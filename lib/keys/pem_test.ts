@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { decodePem, encodePem } from "./pem.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
-const PUB = "/work/shared/vectors/keys/encrypted/cosign-keys_test-pemcosignkey.pub";
+const PUB = VECTORS + "keys/encrypted/cosign-keys_test-pemcosignkey.pub";
 
 Deno.test("decodePem() returns the first block and skips leading text", () => {
   const block = decodePem(

@@ -4,8 +4,9 @@ import { encryptKeyBytes } from "./encrypted.ts";
 import { encodePem } from "./pem.ts";
 import { loadPrivateKey } from "./private_key.ts";
 import { marshalPublicKeyPem } from "./public_key.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
-const DIR = "/work/shared/vectors/keys/encrypted/";
+const DIR = VECTORS + "keys/encrypted/";
 const te = new TextEncoder();
 
 /** Rows of vectors/MANIFEST.md: file stem, password, expected kind. */

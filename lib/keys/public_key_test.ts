@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { encodePem } from "./pem.ts";
 import { marshalPublicKeyPem, parsePublicKeyDer, parsePublicKeyPem } from "./public_key.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
-const ENC = "/work/shared/vectors/keys/encrypted/";
-const REKOR = "/work/shared/vectors/signatures/rekor-testdata/";
+const ENC = VECTORS + "keys/encrypted/";
+const REKOR = VECTORS + "signatures/rekor-testdata/";
 
 const PUBS: [string, string, string | undefined, number | undefined][] = [
   [`${ENC}cosign-ci-cosign-test.pub`, "ecdsa", "P-256", undefined],

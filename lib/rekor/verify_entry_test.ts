@@ -9,10 +9,11 @@ import {
   type RekorEntry,
   verifyTlogEntry,
 } from "./verify_entry.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
 const DIR = new URL("../../../../shared/vectors/rekor/", import.meta.url);
-const VECTORS = "/work/shared/vectors/rekor/";
-const dir = Deno.statSync(VECTORS).isDirectory ? VECTORS : DIR.pathname;
+const LOCAL_VECTORS = VECTORS + "rekor/";
+const dir = Deno.statSync(LOCAL_VECTORS).isDirectory ? LOCAL_VECTORS : DIR.pathname;
 
 const publicGood = parsePublicKeyPem(Deno.readTextFileSync(dir + "public-good-rekor.pub"));
 const staging = parsePublicKeyPem(Deno.readTextFileSync(dir + "staging-rekor.pub"));

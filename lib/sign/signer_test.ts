@@ -5,8 +5,9 @@ import { loadPrivateKey, type PrivateKey } from "../keys/private_key.ts";
 import { type ByteReader, bytesReader } from "../stream.ts";
 import { verifySignature } from "../verify/verify_signature.ts";
 import { keySigner } from "./signer.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
-const IMPORT = "/work/shared/vectors/keys/import-key-pair/";
+const IMPORT = VECTORS + "keys/import-key-pair/";
 const te = new TextEncoder();
 
 async function key(file: string): Promise<PrivateKey> {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { decodeSignature } from "./decode_signature.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
-const RAW = "/work/shared/vectors/signatures/rekor-testdata/x509-hello_world.txt.sig";
+const RAW = VECTORS + "signatures/rekor-testdata/x509-hello_world.txt.sig";
 
 Deno.test("decodeSignature() decodes base64 text, ignoring line breaks", () => {
   assert.deepEqual(decodeSignature("AQID"), Uint8Array.of(1, 2, 3));

@@ -4,8 +4,9 @@ import { p256, p521 } from "@noble/curves/nist.js";
 import { parsePublicKeyDer, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { bytesReader } from "../stream.ts";
 import { type VerifyHash, verifySignature } from "./verify_signature.ts";
+import { VECTORS } from "../../tests/_vectors.ts";
 
-const DIR = "/work/shared/vectors/signatures/rekor-testdata/";
+const DIR = VECTORS + "signatures/rekor-testdata/";
 const read = (f: string) => Deno.readFileSync(DIR + f);
 
 /** rekor's client-algos and x509 testdata, made with openssl. */
