@@ -26,7 +26,7 @@ import {
   registryFromFlags,
   targetRepository,
 } from "./commands/_registry.ts";
-import { versionInfo } from "./commands/version.ts";
+import { renderVersion } from "./commands/version.ts";
 import type { Reference } from "../lib/oci/types.ts";
 
 /** `sget version` (release-utils' version command, as the Go sget had it). */
@@ -38,22 +38,7 @@ export const sgetVersionCommand: Command = {
   maxArgs: 0,
   flags: [{ name: "json", type: "bool", help: "print JSON instead of text" }],
   async run(ctx) {
-    const info = versionInfo();
-    if (ctx.flags.json === true) {
-      await writeAll(ctx.io.stdout, JSON.stringify(info, null, 2) + "\n");
-      return;
-    }
-    const labels: Record<string, string> = {
-      gitVersion: "GitVersion",
-      gitCommit: "GitCommit",
-      gitTreeState: "GitTreeState",
-      buildDate: "BuildDate",
-      goVersion: "GoVersion",
-      compiler: "Compiler",
-      platform: "Platform",
-    };
-    const lines = Object.entries(info).map(([k, v]) => `${(labels[k] + ":").padEnd(15)}${v}`);
-    await writeAll(ctx.io.stdout, lines.join("\n") + "\n");
+    await writeAll(ctx.io.stdout, renderVersion(ctx.flags.json === true));
   },
 };
 

@@ -23,6 +23,28 @@ export function versionInfo(): Record<string, string> {
   };
 }
 
+/**
+ * The text `version` prints (release-utils' format), with or without cosign's banner, or JSON.
+ *
+ * @param json print JSON instead of text
+ * @param banner the program's ASCII-art banner and one-line description, if any
+ */
+export function renderVersion(json: boolean, banner?: string): string {
+  const info = versionInfo();
+  if (json) return JSON.stringify(info, null, 2) + "\n";
+  const labels: Record<string, string> = {
+    gitVersion: "GitVersion",
+    gitCommit: "GitCommit",
+    gitTreeState: "GitTreeState",
+    buildDate: "BuildDate",
+    goVersion: "GoVersion",
+    compiler: "Compiler",
+    platform: "Platform",
+  };
+  const lines = Object.entries(info).map(([k, v]) => `${(labels[k] + ":").padEnd(15)}${v}`);
+  return banner ? `${banner}\n\n${lines.join("\n")}\n\n` : `${lines.join("\n")}\n`;
+}
+
 export const versionCommand: Command = {
   name: "version",
   short: "Prints the version",
@@ -31,26 +53,12 @@ export const versionCommand: Command = {
   maxArgs: 0,
   flags: [{ name: "json", type: "bool", help: "print JSON instead of text" }],
   async run(ctx) {
-    const info = versionInfo();
-    if (ctx.flags.json === true) {
-      await writeAll(ctx.io.stdout, JSON.stringify(info, null, 2) + "\n");
-      return;
-    }
-    const labels: Record<string, string> = {
-      gitVersion: "GitVersion",
-      gitCommit: "GitCommit",
-      gitTreeState: "GitTreeState",
-      buildDate: "BuildDate",
-      goVersion: "GoVersion",
-      compiler: "Compiler",
-      platform: "Platform",
-    };
-    const lines = Object.entries(info).map(([k, v]) => `${(labels[k] + ":").padEnd(15)}${v}`);
     await writeAll(
       ctx.io.stdout,
-      `${BANNER}\ncosign: A tool for Container Signing, Verification and Storage in an OCI registry.\n\n${
-        lines.join("\n")
-      }\n\n`,
+      renderVersion(
+        ctx.flags.json === true,
+        `${BANNER}\ncosign: A tool for Container Signing, Verification and Storage in an OCI registry.`,
+      ),
     );
   },
 };

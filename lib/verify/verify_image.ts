@@ -12,6 +12,7 @@
  * @module
  */
 
+import { settleInOrder } from "../concurrency.ts";
 import { decodeStdBase64 } from "../base64.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
 import type { PublicKey } from "../keys/public_key.ts";
@@ -142,19 +143,11 @@ export async function verifyImage(opts: VerifyImageOptions): Promise<VerifyImage
     );
   }
   const keys = Array.isArray(opts.publicKey) ? opts.publicKey : [opts.publicKey];
-  const results: Array<VerifiedSignature | Error> = new Array(layers.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < layers.length) {
-      const i = next++;
-      try {
-        results[i] = await verifyLayer(opts, location.repo, layers[i], digest, keys);
-      } catch (e) {
-        results[i] = e instanceof Error ? e : new Error(String(e));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, layers.length) }, worker));
+  const results = await settleInOrder(
+    layers,
+    CONCURRENCY,
+    (layer) => verifyLayer(opts, location.repo, layer, digest, keys),
+  );
   const signatures = results.filter((r): r is VerifiedSignature => !(r instanceof Error));
   if (signatures.length === 0) {
     const errors = results as Error[];
