@@ -67,13 +67,40 @@ Deno.test("run() rejects usage errors with exit code 2 and one error line", asyn
   }
 });
 
-Deno.test("run() refuses to skip the transparency log silently", async () => {
-  const sign = await cosign(["sign-blob", "--key", "cosign.key", "blob"]);
-  assert.equal(sign.code, 1);
-  assert.equal(
-    sign.io.err(),
-    "error: cannot upload to the transparency log: Rekor support is not available yet; pass --tlog-upload=false to sign without a transparency log entry\n",
-  );
+Deno.test("run() never skips the transparency log silently", async () => {
+  // sign-blob uploads by default: cosign's privacy statement, then its question (declined here).
+  const dir = await Deno.makeTempDir();
+  try {
+    const blob = `${dir}/blob`;
+    await Deno.writeTextFile(blob, "x");
+    const gen = await cosign(["generate-key-pair", "--output-key-prefix", `${dir}/k`], {
+      env: { COSIGN_PASSWORD: "" },
+    });
+    assert.equal(gen.code, 0);
+    const declined = await cosign(["sign-blob", "--key", `${dir}/k.key`, blob], {
+      env: { COSIGN_PASSWORD: "" },
+    });
+    assert.equal(declined.code, 1);
+    assert.match(declined.io.err(), /^\n\tThe sigstore service, hosted by sigstore/);
+    assert.match(
+      declined.io.err(),
+      /Are you sure you would like to continue\? \[y\/N\] \nerror: user declined the prompt\n$/,
+    );
+    assert.equal(declined.io.out(), "");
+    // With --yes, an unreachable log is an error naming it; nothing is printed as a signature.
+    const unreachable = await cosign(
+      ["sign-blob", "--key", `${dir}/k.key`, "--yes", "--rekor-url", "http://127.0.0.1:1", blob],
+      { env: { COSIGN_PASSWORD: "" } },
+    );
+    assert.equal(unreachable.code, 1);
+    assert.match(
+      unreachable.io.err(),
+      /\nerror: cannot upload to the transparency log http:\/\/127\.0\.0\.1:1: /,
+    );
+    assert.equal(unreachable.io.out(), "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
   const verify = await cosign(["verify-blob", "--key", "cosign.pub", "--signature", "sig", "blob"]);
   assert.equal(verify.code, 1);
   assert.match(verify.io.err(), /or --insecure-ignore-tlog=true\n$/);

@@ -1,7 +1,7 @@
 /** `cosign sign-blob`. @module */
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { readPassword, writeAll } from "../io.ts";
+import { confirmContinue, readPassword, writeAll } from "../io.ts";
 import { fulcioFlags, oidcFlags, rekorFlags, securityKeyFlags, yesFlag } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
 import { SigstoreError } from "../../lib/errors.ts";
@@ -14,6 +14,18 @@ export function tlogNotAvailable(): SigstoreError {
       "pass --tlog-upload=false to sign without a transparency log entry",
   );
 }
+
+/** cosign cmd/cosign/cli/sign/privacy/privacy.go Statement (its indentation is cosign's). */
+export const PRIVACY_STATEMENT = `
+\tThe sigstore service, hosted by sigstore a Series of LF Projects, LLC, is provided pursuant to the Hosted Project Tools Terms of Use, available at https://lfprojects.org/policies/hosted-project-tools-terms-of-use/.
+\tNote that if your submission includes personal data associated with this signed artifact, it will be part of an immutable record.
+\tThis may include the email address associated with the account with which you authenticate your contractual Agreement.
+\tThis information will be used for signing this artifact and will be stored in public transparency logs and cannot be removed later, and is subject to the Immutable Record notice at https://lfprojects.org/policies/hosted-project-tools-immutable-records/.
+`;
+
+/** cosign's StatementConfirmation. */
+export const PRIVACY_CONFIRMATION =
+  "By typing 'y', you attest that (1) you are not submitting the personal data of any other person; and (2) you understand and agree to the statement and the Agreement terms at the URLs listed above.";
 
 export const signBlobCommand: Command = {
   name: "sign-blob",
@@ -88,10 +100,16 @@ export const signBlobCommand: Command = {
         "cannot sign without --key yet: keyless signing with Fulcio is not supported; pass --key",
       );
     }
-    if (f.bundle !== "" || f["new-bundle-format"] === true) {
-      throw new UsageError("cannot write a bundle yet: --bundle needs transparency log support");
+    if (f["new-bundle-format"] === true) {
+      throw new UsageError("cannot write a bundle in the new format yet: omit --new-bundle-format");
     }
-    if (f["tlog-upload"] === true) throw tlogNotAvailable();
+    const upload = f["tlog-upload"] === true;
+    if (upload) {
+      // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
+      await ctx.info(PRIVACY_STATEMENT);
+      await ctx.info(PRIVACY_CONFIRMATION);
+      if (f.yes !== true) await confirmContinue(ctx.io);
+    }
 
     let outputSignature = f["output-signature"] as string;
     if (f.output !== "") {
@@ -109,13 +127,27 @@ export const signBlobCommand: Command = {
       for (const path of ctx.args) {
         inputs.push(await openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin));
       }
+      // cosign signs Ed25519 keys with Ed25519ph when the signature goes to the log.
       const signer = await loadSigner(key, {
         ...keyRefDeps(ctx),
         getPassword: () => readPassword(ctx.io, false),
-      });
+      }, { ed25519ph: upload });
+      const { signBlob } = await import("../../lib/sign/sign_blob.ts");
       for (const [i, path] of ctx.args.entries()) {
         if (path !== "-") await ctx.info(`Using payload from: ${path}`);
-        const signature = await signer.sign(inputs[i].reader);
+        const signed = await signBlob({
+          signer,
+          input: inputs[i].reader,
+          rekorUrl: upload ? f["rekor-url"] as string : undefined,
+          signal: ctx.signal,
+        });
+        if (signed.entry) await ctx.info(`tlog entry created with index: ${signed.entry.logIndex}`);
+        if (f.bundle !== "") {
+          const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+          await writeFileAtomic(f.bundle as string, signed.bundle(), { mode: 0o600 });
+          await ctx.info(`Wrote bundle to file ${f.bundle}`);
+        }
+        const signature = signed.signature;
         const out = f.b64 === true ? new TextEncoder().encode(signature.toBase64()) : signature;
         if (outputSignature !== "") {
           const { writeFileAtomic } = await import("../../lib/atomic_file.ts");

@@ -17,3 +17,5 @@ export type {
 } from "./sign_image.ts";
 export { attestBlob } from "./attest_blob.ts";
 export type { AttestBlobOptions, AttestBlobResult } from "./attest_blob.ts";
+export { signBlob } from "./sign_blob.ts";
+export type { SignBlobOptions, SignedBlob } from "./sign_blob.ts";

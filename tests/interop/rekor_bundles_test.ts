@@ -117,3 +117,38 @@ Deno.test("our verify-blob --bundle needs the log key and says so", async () => 
     "error: cannot verify the transparency log entry: no Rekor public key (set SIGSTORE_REKOR_PUBLIC_KEY)",
   );
 });
+
+Deno.test("ours uploads to the real Rekor and writes a bundle both tools verify", async () => {
+  await Deno.writeTextFile(join(dir, "c.txt"), "artifact c\n");
+  const signed = expectSuccess(
+    await run("ours", [
+      "sign-blob",
+      "--key",
+      "cosign.key",
+      "--rekor-url",
+      rekor.url,
+      "--yes",
+      "--bundle",
+      "c.bundle",
+      "c.txt",
+    ], opts),
+    "ours signs c with a Rekor entry",
+  );
+  assert.match(signed.stderr, /tlog entry created with index: \d+\n/);
+  const bundle = JSON.parse(await Deno.readTextFile(join(dir, "c.bundle")));
+  assert.deepEqual(Object.keys(bundle), ["base64Signature", "rekorBundle"]);
+  assert.deepEqual(Object.keys(bundle.rekorBundle.Payload), [
+    "body",
+    "integratedTime",
+    "logIndex",
+    "logID",
+  ]);
+  for (const tool of TOOLS) {
+    expectVerified(await verify(tool, "c.bundle", "c.txt"), `${tool} verifies our bundle`);
+  }
+  // The entry is about c.txt: the same bundle does not verify a.txt, in either tool.
+  expectSameFailure(
+    await Promise.all(TOOLS.map((t) => verify(t, "c.bundle", "a.txt"))),
+    "our bundle with another blob",
+  );
+});
