@@ -77,6 +77,23 @@ export async function ensureRekor(): Promise<void> {
       ),
     );
   }
+  // The peer loads Trillian's SQL schema from the module cache, which may have been cleaned while
+  // the binaries stayed cached.
+  const modcache = new TextDecoder().decode(
+    (await new Deno.Command("go", { args: ["env", "GOMODCACHE"], stdin: "null" }).output()).stdout,
+  ).trim();
+  const schema = join(
+    modcache,
+    `${TRILLIAN_MODULE}@${TRILLIAN_VERSION}`,
+    "storage",
+    "mysql",
+    "schema",
+    "storage.sql",
+  );
+  if (!(await exists(schema))) {
+    say(`downloading ${TRILLIAN_MODULE}@${TRILLIAN_VERSION} for its SQL schema`);
+    await run("go", ["mod", "download", `${TRILLIAN_MODULE}@${TRILLIAN_VERSION}`]);
+  }
   const rbin = rekorBinDir();
   if (!(await exists(join(rbin, "rekor-server")))) {
     say(`building rekor-server ${REKOR_VERSION} (a few minutes on a fresh machine)`);
