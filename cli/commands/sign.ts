@@ -1,7 +1,7 @@
 /** `cosign sign`. @module */
 import type { Command, Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { readPassword } from "../io.ts";
+import { confirmContinue, readPassword } from "../io.ts";
 import {
   annotationFlags,
   fulcioFlags,
@@ -18,7 +18,7 @@ import {
   registryFromFlags,
   targetRepository,
 } from "./_registry.ts";
-import { tlogNotAvailable } from "./sign_blob.ts";
+import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
 
 /** cosign's internal/ui TagReferenceMessage, printed when signing by tag. */
 export const TAG_REFERENCE_MESSAGE = (ref: string) =>
@@ -186,7 +186,13 @@ race conditions or (worse) malicious tampering.`,
       );
     }
     if (f["new-bundle-format"] === true) throw new UsageError("cannot use --new-bundle-format yet");
-    if (f["tlog-upload"] === true) throw tlogNotAvailable();
+    const upload = f["tlog-upload"] === true;
+    if (upload) {
+      // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
+      await ctx.info(PRIVACY_STATEMENT);
+      await ctx.info(PRIVACY_CONFIRMATION);
+      if (f.yes !== true) await confirmContinue(ctx.io);
+    }
     const annotations = parseAnnotations(ctx);
     const now = clock(ctx);
     const refs = [];
@@ -228,6 +234,13 @@ race conditions or (worse) malicious tampering.`,
           now,
           targetRepository: await targetRepository(ctx, ref),
           tagPrefix: f["attachment-tag-prefix"] as string,
+          witness: upload
+            ? (await import("../../lib/rekor/image_tlog.ts")).rekorWitness(
+              f["rekor-url"] as string,
+              signer.publicKey,
+              { signal: ctx.signal },
+            )
+            : undefined,
         });
         for (const sig of result.signatures) {
           const suffix = f.recursive === true ? `-${sig.digest.replace(":", "-")}` : "";

@@ -25,8 +25,9 @@ import { SigstoreError, VerificationError } from "../../lib/errors.ts";
 export function tlogVerifyNotAvailable(): SigstoreError {
   return new SigstoreError(
     "TLOG_UNAVAILABLE",
-    "Cannot verify the transparency log entry: Rekor support is not available yet; " +
-      "pass --insecure-ignore-tlog=true to verify the signatures alone",
+    "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key " +
+      "(bundles are checked offline; online lookups are not available yet), or pass " +
+      "--insecure-ignore-tlog=true to verify the signatures alone",
   );
 }
 
@@ -117,7 +118,10 @@ against the transparency log.`,
     if (!["sha224", "sha256", "sha384", "sha512"].includes(hash)) {
       throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
     }
-    if (!ignoreTlog) throw tlogVerifyNotAvailable();
+    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; each
+    // signature's bundle annotation is then verified offline.
+    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
+    if (!ignoreTlog && !rekorKeyPath) throw tlogVerifyNotAvailable();
     const annotations = parseAnnotations(ctx);
     if (f["private-infrastructure"] !== true) {
       await ctx.warn(
@@ -130,6 +134,11 @@ against the transparency log.`,
       "../../lib/verify/verify_image.ts"
     );
     const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
+    const verifyTlog = ignoreTlog ? undefined : (await import("../../lib/rekor/image_tlog.ts"))
+      .bundleVerifier(
+        parsePublicKeyPem(await readKeyRef(rekorKeyPath!, keyRefDeps(ctx))),
+        publicKey,
+      );
     // --local-image: the argument is a folder written by `cosign save`; its signatures are read
     // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.
     const local = f["local-image"] === true;
@@ -161,6 +170,7 @@ against the transparency log.`,
           annotations,
           maxAttachmentSize: maxAttachmentSize(ctx),
           targetRepository: target.repo,
+          verifyTlog,
           tagPrefix: local ? "" : f["attachment-tag-prefix"] as string,
         }).catch((e) => {
           // cosign returns --local-image failures unwrapped (verify.go: only the registry path

@@ -32,14 +32,43 @@ export function marshalLocalBundle(
 ): string {
   let out = `{"base64Signature":${goJsonString(b.base64Signature)}`;
   if (b.cert) out += `,"cert":${goJsonString(b.cert)}`;
-  if (b.entry) {
-    const e = b.entry;
-    const set = e.verification?.signedEntryTimestamp ?? "";
-    out += `,"rekorBundle":{"SignedEntryTimestamp":${goJsonString(set)},"Payload":{` +
-      `"body":${goJsonString(e.body)},"integratedTime":${e.integratedTime},` +
-      `"logIndex":${e.logIndex},"logID":${goJsonString(e.logID)}}}`;
-  }
+  if (b.entry) out += `,"rekorBundle":${marshalRekorBundle(b.entry)}`;
   return out + "}";
+}
+
+/**
+ * cosign's `bundle.RekorBundle` JSON (the `dev.sigstore.cosign/bundle` annotation on image
+ * signatures, and `rekorBundle` in blob bundles), as Go marshals it.
+ */
+export function marshalRekorBundle(e: RekorEntry): string {
+  const set = e.verification?.signedEntryTimestamp ?? "";
+  return `{"SignedEntryTimestamp":${goJsonString(set)},"Payload":{` +
+    `"body":${goJsonString(e.body)},"integratedTime":${e.integratedTime},` +
+    `"logIndex":${e.logIndex},"logID":${goJsonString(e.logID)}}}`;
+}
+
+/**
+ * Parses a `bundle.RekorBundle` (an image signature's bundle annotation) into a log entry.
+ *
+ * @throws {SigstoreError} `TLOG_ENTRY_INVALID` when malformed
+ */
+export function parseRekorBundle(text: string): RekorEntry {
+  const bad = (d: string) => new SigstoreError("TLOG_ENTRY_INVALID", `Cannot read bundle: ${d}`);
+  if (text.length > MAX_BUNDLE_BYTES) throw bad("larger than 1 MiB");
+  // deno-lint-ignore no-explicit-any
+  let rb: any;
+  try {
+    rb = JSON.parse(text);
+  } catch {
+    throw bad("not JSON");
+  }
+  if (typeof rb?.SignedEntryTimestamp !== "string" || typeof rb?.Payload !== "object") {
+    throw bad("invalid rekorBundle");
+  }
+  return parseRekorEntry({
+    ...rb.Payload,
+    verification: { signedEntryTimestamp: rb.SignedEntryTimestamp },
+  });
 }
 
 /**
@@ -62,16 +91,7 @@ export function parseLocalBundle(bytes: Uint8Array): LocalBundle {
   const cert = v.cert ?? "";
   if (typeof sig !== "string" || typeof cert !== "string") throw bad("invalid field types");
   const out: LocalBundle = { base64Signature: sig, cert };
-  if (v.rekorBundle != null) {
-    const rb = v.rekorBundle;
-    if (typeof rb.SignedEntryTimestamp !== "string" || typeof rb.Payload !== "object") {
-      throw bad("invalid rekorBundle");
-    }
-    out.entry = parseRekorEntry({
-      ...rb.Payload,
-      verification: { signedEntryTimestamp: rb.SignedEntryTimestamp },
-    });
-  }
+  if (v.rekorBundle != null) out.entry = parseRekorBundle(JSON.stringify(v.rekorBundle));
   return out;
 }
 

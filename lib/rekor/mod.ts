@@ -10,3 +10,4 @@ export * from "./checkpoint.ts";
 export * from "./verify_entry.ts";
 export * from "./client.ts";
 export * from "./blob_bundle.ts";
+export * from "./image_tlog.ts";
