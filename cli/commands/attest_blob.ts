@@ -2,7 +2,15 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword, writeAll } from "../io.ts";
-import { fulcioFlags, oidcFlags, rekorFlags, securityKeyFlags, yesFlag } from "../flags/groups.ts";
+import {
+  fulcioFlags,
+  oidcFlags,
+  rekorFlags,
+  securityKeyFlags,
+  timestampClientFlags,
+  tlogUploadFlag,
+  yesFlag,
+} from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
 import { tlogNotAvailable } from "./sign_blob.ts";
 
@@ -96,48 +104,14 @@ export const attestBlobCommand: Command = {
         "elsewhere and have the hash",
     },
     yesFlag,
-    {
-      name: "tlog-upload",
-      type: "bool",
-      default: true,
-      help: "whether or not to upload to the tlog",
-    },
+    tlogUploadFlag,
     {
       name: "rekor-entry-type",
       type: "string",
       default: "dsse",
       help: "specifies the type to be used for a rekor entry upload (dsse|intoto)",
     },
-    {
-      name: "timestamp-client-cacert",
-      type: "string",
-      help: "path to the X.509 CA certificate file in PEM format to be used for the connection " +
-        "to the TSA Server",
-    },
-    {
-      name: "timestamp-client-cert",
-      type: "string",
-      help: "path to the X.509 certificate file in PEM format to be used for the connection to " +
-        "the TSA Server",
-    },
-    {
-      name: "timestamp-client-key",
-      type: "string",
-      help: "path to the X.509 private key file in PEM format to be used, together with the " +
-        "'timestamp-client-cert' value, for the connection to the TSA Server",
-    },
-    {
-      name: "timestamp-server-name",
-      type: "string",
-      help: "SAN name to use as the 'ServerName' tls.Config field to verify the mTLS " +
-        "connection to the TSA Server",
-    },
-    {
-      name: "timestamp-server-url",
-      type: "string",
-      help: "url to the Timestamp RFC3161 server, default none. Must be the path to the API to " +
-        "request timestamp responses, e.g. https://freetsa.org/tsr",
-    },
+    ...timestampClientFlags,
     {
       name: "rfc3161-timestamp-bundle",
       type: "string",

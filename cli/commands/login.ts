@@ -31,9 +31,10 @@ export const loginCommand: Command = {
     if (user === "" && password === "") throw new UsageError("username and password required");
     let registry: string;
     try {
-      // A registry name is the first component of a repository path ("host[:port]").
-      registry = parseRepository(`${ctx.args[0].replace(/^https?:\/\//, "").replace(/\/+$/, "")}/x`)
-        .registry;
+      // A registry name is the first component of a repository path ("host[:port]"); any
+      // valid repository name after it will do for parsing.
+      const server = ctx.args[0].replace(/^https?:\/\//, "").replace(/\/+$/, "");
+      registry = parseRepository(`${server}/cosign`).registry;
     } catch (e) {
       throw new UsageError(`invalid registry "${ctx.args[0]}": ${(e as Error).message}`);
     }

@@ -9,6 +9,7 @@ import {
   registryFlags,
   rekorFlags,
   securityKeyFlags,
+  tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
@@ -130,12 +131,7 @@ race conditions or (worse) malicious tampering.`,
       help: "DEPRECATED, related image attachment to sign (sbom), default none",
     },
     yesFlag,
-    {
-      name: "tlog-upload",
-      type: "bool",
-      default: true,
-      help: "whether or not to upload to the tlog",
-    },
+    tlogUploadFlag,
     {
       name: "issue-certificate",
       type: "bool",

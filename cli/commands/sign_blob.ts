@@ -2,7 +2,14 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { confirmContinue, readPassword, writeAll } from "../io.ts";
-import { fulcioFlags, oidcFlags, rekorFlags, securityKeyFlags, yesFlag } from "../flags/groups.ts";
+import {
+  fulcioFlags,
+  oidcFlags,
+  rekorFlags,
+  securityKeyFlags,
+  tlogUploadFlag,
+  yesFlag,
+} from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
 import { SigstoreError } from "../../lib/errors.ts";
 
@@ -74,12 +81,7 @@ export const signBlobCommand: Command = {
       help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
     },
     yesFlag,
-    {
-      name: "tlog-upload",
-      type: "bool",
-      default: true,
-      help: "whether or not to upload to the tlog",
-    },
+    tlogUploadFlag,
     {
       name: "issue-certificate",
       type: "bool",

@@ -308,3 +308,45 @@ export const registryFlags: Flag[] = [
 export const annotationFlags: Flag[] = [
   { name: "annotations", short: "a", type: "strings", help: "extra key=value pairs to sign" },
 ];
+
+/** `--tlog-upload` (default true, as in cosign 2). */
+export const tlogUploadFlag: Flag = {
+  name: "tlog-upload",
+  type: "bool",
+  default: true,
+  help: "whether or not to upload to the tlog",
+};
+
+/** The RFC 3161 timestamp authority client flags (options/sign.go, attest.go). */
+export const timestampClientFlags: Flag[] = [
+  {
+    name: "timestamp-client-cacert",
+    type: "string",
+    help: "path to the X.509 CA certificate file in PEM format to be used for the connection " +
+      "to the TSA Server",
+  },
+  {
+    name: "timestamp-client-cert",
+    type: "string",
+    help: "path to the X.509 certificate file in PEM format to be used for the connection to " +
+      "the TSA Server",
+  },
+  {
+    name: "timestamp-client-key",
+    type: "string",
+    help: "path to the X.509 private key file in PEM format to be used, together with the " +
+      "'timestamp-client-cert' value, for the connection to the TSA Server",
+  },
+  {
+    name: "timestamp-server-name",
+    type: "string",
+    help: "SAN name to use as the 'ServerName' tls.Config field to verify the mTLS " +
+      "connection to the TSA Server",
+  },
+  {
+    name: "timestamp-server-url",
+    type: "string",
+    help: "url to the Timestamp RFC3161 server, default none. Must be the path to the API to " +
+      "request timestamp responses, e.g. https://freetsa.org/tsr",
+  },
+];

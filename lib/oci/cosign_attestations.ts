@@ -175,6 +175,9 @@ export async function publishAttestationLayer(
   let justWrote = false;
   let settled = true;
   let window = 0;
+  // As in publishSignatureLayer: upload the envelope before reading the tag, so that the
+  // read-to-write window (and the settle wait sized from it) covers only manifest and config.
+  await registry.putBlob(repo, envelope);
   for (;;) {
     const started = Date.now();
     const base = await readSignatureImage(registry, repo, tag);
@@ -237,10 +240,7 @@ export async function publishAttestationLayer(
     } else {
       await writeSignatureImage(registry, repo, tag, {
         base,
-        add: missing.map((descriptor) => ({
-          descriptor,
-          payload: layerKey(descriptor) === ours ? envelope : undefined,
-        })),
+        add: missing.map((descriptor) => ({ descriptor })), // blobs are already there
         dockerMediaTypes: opts.dockerMediaTypes,
         created: opts.recordCreationTimestamp ? (opts.now ?? (() => new Date()))() : undefined,
       });
