@@ -5,12 +5,14 @@
  *     deno task bench --quick           # 1 MiB only, 1 run (the CI smoke test)
  *     deno task bench --runs 9 --large-runs 1 --large-mib 256
  *     deno task bench --no-sget         # without the sget download row
+ *     deno task bench --no-tlog         # without the rows that use the local Rekor
  *     deno task bench --quick --sget --sget-mib 64
  *
  * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_MIB, BENCH_SGET_MIB.
  * `--rss time|proc|none` forces how peak RSS is measured.
  *
- * Measures generate-key-pair, sign-blob and verify-blob: the median wall time of each side, the
+ * Measures generate-key-pair, sign-blob and verify-blob (also with a local Rekor), image sign and
+ * verify: the median wall time of each side, the
  * ratio ours/Go, and each side's peak resident set size (the maximum over the runs). Ours runs as
  * `deno run --allow-read --allow-write --allow-env --allow-net --allow-run --allow-sys
  * cli/cosign.ts`, so Deno's start-up is part of its time, exactly as a user pays it. Both tools run
@@ -315,6 +317,73 @@ async function benchImages(
 }
 
 /**
+ * The transparency-log rows, against a real local Rekor (tests/peers/rekor.ts): `sign-blob` that
+ * uploads a hashedrekord entry and writes cosign's `--bundle`, and `verify-blob --bundle` of the
+ * same Go-made bundle, checked offline with SIGSTORE_REKOR_PUBLIC_KEY (SET, log key, time and the
+ * entry's binding to the signature, key and blob).
+ */
+async function benchTlog(
+  root: string,
+  home: string,
+  method: RssMethod,
+  runs: number,
+  interleaved: ReturnType<typeof interleavedIn>,
+): Promise<void> {
+  const { startRekor } = await import("../tests/peers/rekor.ts");
+  say("starting the local Rekor for the tlog rows");
+  const rekor = await startRekor();
+  try {
+    const env = {
+      NO_PROXY: "127.0.0.1,localhost",
+      no_proxy: "127.0.0.1,localhost",
+      SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath,
+    };
+    const blob = join(root, "tlog-blob");
+    await makeBlob(blob, MiB);
+    const reference = join(root, "tlog-blob.go.bundle");
+    await measure(
+      "go",
+      [
+        "sign-blob",
+        "--key",
+        "shared.key",
+        "--rekor-url",
+        rekor.url,
+        "--yes",
+        "--bundle",
+        reference,
+        blob,
+      ],
+      root,
+      home,
+      method,
+      env,
+    );
+    await interleaved("sign-blob + tlog", "1 MiB", runs, (tool, i) => [
+      "sign-blob",
+      "--key",
+      "shared.key",
+      "--rekor-url",
+      rekor.url,
+      "--yes",
+      "--bundle",
+      join(root, `tlog-blob.${tool}-${i}.bundle`),
+      blob,
+    ], env);
+    await interleaved("verify-blob + tlog bundle", "1 MiB", runs, () => [
+      "verify-blob",
+      "--key",
+      "shared.pub",
+      "--bundle",
+      reference,
+      blob,
+    ], env);
+  } finally {
+    await rekor.stop();
+  }
+}
+
+/**
  * The sget row: our sget against curl fetching the same blob from a local registry, interleaved.
  *
  * @returns the row (ours = sget, go = curl), or null when curl is missing
@@ -481,6 +550,7 @@ async function main(): Promise<void> {
       rss: { type: "string" },
       sget: { type: "boolean" },
       "no-sget": { type: "boolean", default: false },
+      "no-tlog": { type: "boolean", default: false },
       "sget-mib": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -488,7 +558,7 @@ async function main(): Promise<void> {
   if (values.help) {
     console.error(
       "usage: deno task bench [--quick] [--runs N] [--large-runs N] [--large-mib M] " +
-        "[--rss time|proc|none] [--sget | --no-sget] [--sget-mib M]",
+        "[--rss time|proc|none] [--sget | --no-sget] [--sget-mib M] [--no-tlog]",
     );
     return;
   }
@@ -600,6 +670,9 @@ async function main(): Promise<void> {
     }
 
     await benchImages(root, home, method, runs, interleavedIn(rows, root, home, method));
+    if (!values["no-tlog"]) {
+      await benchTlog(root, home, method, runs, interleavedIn(rows, root, home, method));
+    }
 
     const sgetRow = withSget
       ? await benchSget(root, home, method, sgetMib * MiB, quick ? runs : largeRuns)
@@ -613,7 +686,8 @@ async function main(): Promise<void> {
       }, ` +
       `including process start-up; peak RSS is the maximum over those runs${
         method === "time" ? " (/usr/bin/time -v)" : method === "proc" ? " (polled VmHWM)" : ""
-      }. Both sign with the same scrypt N=65536 key; nothing touches the network.`,
+      }. Both sign with the same scrypt N=65536 key; nothing leaves the machine (the registry ` +
+      "and Rekor are local peers on loopback).",
       "",
       "| operation | input | ours (s) | Go cosign (s) | ours/Go | ours peak RSS | Go peak RSS |",
       "|---|---|--:|--:|--:|--:|--:|",

@@ -123,7 +123,7 @@ against the transparency log.`,
     const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
     if (!ignoreTlog && !rekorKeyPath) throw tlogVerifyNotAvailable();
     const annotations = parseAnnotations(ctx);
-    if (f["private-infrastructure"] !== true) {
+    if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
       await ctx.warn(
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
       );

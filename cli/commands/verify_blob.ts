@@ -111,7 +111,7 @@ The blob may be specified as a path to a file or - for stdin.`,
         );
       });
     }
-    if (f["private-infrastructure"] !== true) {
+    if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
       await ctx.warn(
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.",
       );
