@@ -38,6 +38,8 @@ Deno.test("scripts/bench.ts --quick prints the comparison table", async () => {
     "sign 1 image",
     "verify 1 signature",
     "verify 100 signatures",
+    "sign-blob + tlog 1 MiB",
+    "verify-blob + tlog bundle 1 MiB",
   ]);
   for (const [, , ours, go, ratio, oursRss, goRss] of rows) {
     assert.match(ours, /^\d+\.\d+$/);
