@@ -35,7 +35,7 @@ export function envelopeUploader(
   publicKey: PublicKey,
   type: EnvelopeEntryType = "dsse",
   options: { fetch?: typeof fetch; signal?: AbortSignal } = {},
-): (envelope: Uint8Array) => Promise<RekorLogEntry> {
+): (envelope: Uint8Array) => Promise<RekorLogEntry & { existed: boolean }> {
   const client = new RekorClient(rekorUrl, options);
   const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));
   return async (envelope) => {
