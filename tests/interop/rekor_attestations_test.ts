@@ -257,3 +257,45 @@ Deno.test("blob bundles: a spliced entry and one bit changed in the SET or body 
     expectSameFailure(results, `blob bundle: ${what}`);
   }
 });
+
+Deno.test("attest-blob --tlog-upload=false --bundle: the same bundle fields in both, verified with --insecure-ignore-tlog", async () => {
+  const texts: Record<string, string> = {};
+  for (const signer of TOOLS) {
+    const bundle = `nolog-${signer}.bundle`;
+    expectSuccess(
+      await run(signer, [
+        "attest-blob",
+        "--key",
+        "cosign.key",
+        "--predicate",
+        "predicate.json",
+        "--tlog-upload=false",
+        "--bundle",
+        bundle,
+        "blob.txt",
+      ], opts),
+      `${signer} attest-blob without the log`,
+    );
+    texts[signer] = await Deno.readTextFile(join(dir, bundle));
+    for (const verifier of TOOLS) {
+      expectVerified(
+        await run(verifier, [
+          "verify-blob-attestation",
+          "--key",
+          "cosign.pub",
+          "--bundle",
+          bundle,
+          "--insecure-ignore-tlog=true",
+          "blob.txt",
+        ], opts),
+        `${verifier} verifies ${signer}'s bundle without a log entry`,
+      );
+    }
+    const without = await run("ours", verifyBlobArgs(bundle), opts);
+    assert.notEqual(without.code, 0, describe(without));
+    assert.match(without.stderr, /no transparency log bundle/, describe(without));
+  }
+  // Byte for byte but the envelope (ECDSA signatures differ): `{"base64Signature":…,"cert":…}`.
+  const shape = (t: string) => t.replace(/"base64Signature":"[^"]+"/, '"base64Signature":""');
+  assert.equal(shape(texts.ours), shape(texts.go));
+});
