@@ -29,6 +29,9 @@ against the transparency log.`,
   example:
     `  cosign verify-attestation --key <key path>|<key url>|<kms uri> <image uri> [<image uri> ...]
 
+  # verify the custom attestations of an image, their transparency log bundles checked offline
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub <IMAGE>
+
   # verify the custom attestations of an image (made with --tlog-upload=false)
   cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true <IMAGE>
 

@@ -24,6 +24,9 @@ The blob may be specified as a path to a file.`,
   example:
     `  cosign verify-blob-attestation (--key <key path>|<key url>|<kms uri>) --signature <sig> [path to BLOB]
 
+  # Verify a blob attestation from cosign's bundle (attest-blob --bundle), its log entry checked offline
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-blob-attestation --key cosign.pub --bundle <bundle path> <BLOB>
+
   # Verify a simple blob attestation with a DSSE style signature, skipping the transparency log
   cosign verify-blob-attestation --key cosign.pub --signature <sig path> --insecure-ignore-tlog=true <BLOB>
 

@@ -236,7 +236,7 @@ Deno.test("attestImage() puts the witness's bundle on the layer, and writes noth
   // Go marshals the annotation map with sorted keys.
   assert.ok(
     text.indexOf('"dev.cosignproject.cosign/signature"') <
-      text.indexOf('"dev.sigstore.cosign/bundle"') &&
+        text.indexOf('"dev.sigstore.cosign/bundle"') &&
       text.indexOf('"dev.sigstore.cosign/bundle"') < text.indexOf('"predicateType"'),
   );
 

@@ -121,6 +121,7 @@ Deno.test("image attestations logged by either tool (dsse and intoto entries) ve
       );
       const body = JSON.parse(new TextDecoder().decode(Uint8Array.fromBase64(bundle.Payload.body)));
       assert.equal(body.kind, type);
+      const stderr = [];
       for (const verifier of TOOLS) {
         const v = expectSuccess(
           await run(verifier, verifyArgs(ref), opts),
@@ -131,7 +132,9 @@ Deno.test("image attestations logged by either tool (dsse and intoto entries) ve
           /Existence of the claims in the transparency log was verified offline/,
           describe(v),
         );
+        stderr.push(v.stderr);
       }
+      assert.equal(stderr[0], stderr[1]);
     }
   }
 });
@@ -298,4 +301,20 @@ Deno.test("attest-blob --tlog-upload=false --bundle: the same bundle fields in b
   // Byte for byte but the envelope (ECDSA signatures differ): `{"base64Signature":…,"cert":…}`.
   const shape = (t: string) => t.replace(/"base64Signature":"[^"]+"/, '"base64Signature":""');
   assert.equal(shape(texts.ours), shape(texts.go));
+});
+
+Deno.test("verify-blob-attestation --bundle with another --key: ours rejects it (cosign 2.6.4 verifies with the bundle's key)", async () => {
+  await Deno.mkdir(join(dir, "other"), { recursive: true });
+  expectSuccess(
+    await run("go", ["generate-key-pair"], { ...opts, cwd: join(dir, "other") }),
+    "other keys",
+  );
+  expectSuccess(await run("go", attestBlobArgs("by-first-key.bundle"), opts), "go attest-blob");
+  const argv = verifyBlobArgs("by-first-key.bundle");
+  argv[argv.indexOf("cosign.pub")] = join("other", "cosign.pub");
+  const ours = await run("ours", argv, opts);
+  assert.equal(ours.code, 1, describe(ours));
+  assert.match(ours.stderr, /public key in the entry does not match the verification key/);
+  // The deviation, pinned: Go accepts, because the bundle's `cert` replaces the --key verifier.
+  expectVerified(await run("go", argv, opts), "go with the other key");
 });
