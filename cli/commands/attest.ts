@@ -22,7 +22,7 @@ import {
 } from "./_registry.ts";
 import { predicateLocalFlags } from "./attest_blob.ts";
 import { clock, TAG_REFERENCE_MESSAGE } from "./sign.ts";
-import { tlogNotAvailable } from "./sign_blob.ts";
+import { privacyConsent } from "./attest_blob.ts";
 import type { Signer } from "../../lib/sign/signer.ts";
 
 export const attestCommand: Command = {
@@ -31,23 +31,26 @@ export const attestCommand: Command = {
   example:
     `  cosign attest --key <key path>|<kms uri> [--predicate <path>] [--a key=value] [--no-upload=true|false] [--record-creation-timestamp=true|false] [--f] [--r] <image uri>
 
-  # attach an attestation to a container image with a local key pair file, without a transparency log entry
+  # attach an attestation to a container image with a local key pair file
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key <IMAGE>
+
+  # the same, without a transparency log entry
   cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false <IMAGE>
 
   # replace the image's attestations of the same predicate type
-  cosign attest --predicate <FILE> --type slsaprovenance --key cosign.key --tlog-upload=false --replace <IMAGE>
+  cosign attest --predicate <FILE> --type slsaprovenance --key cosign.key --replace <IMAGE>
 
   # attach an attestation to a container image which does not fully support OCI media types
-  COSIGN_DOCKER_MEDIA_TYPES=1 cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false legacy-registry.example.com/my/image
+  COSIGN_DOCKER_MEDIA_TYPES=1 cosign attest --predicate <FILE> --type <TYPE> --key cosign.key legacy-registry.example.com/my/image
 
   # supply attestation via stdin
-  echo <PAYLOAD> | cosign attest --predicate - --key cosign.key --tlog-upload=false <IMAGE>
+  echo <PAYLOAD> | cosign attest --predicate - --key cosign.key <IMAGE>
 
   # write attestation to stdout
-  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false --no-upload true <IMAGE>
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --no-upload true <IMAGE>
 
   # attach an attestation to a container image and honor the creation timestamp of the signature
-  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false --record-creation-timestamp <IMAGE>`,
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --record-creation-timestamp <IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,
@@ -182,7 +185,7 @@ export const attestCommand: Command = {
       throw new UsageError("cannot timestamp yet: --timestamp-server-url is not supported");
     }
     const noUpload = f["no-upload"] === true;
-    if (f["tlog-upload"] === true && !noUpload) throw tlogNotAvailable();
+    const tlogUpload = f["tlog-upload"] === true && !noUpload;
 
     const refs = [];
     for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
@@ -200,6 +203,24 @@ export const attestCommand: Command = {
         { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) },
         { ed25519ph: true },
       );
+    // cosign: after signing, ShouldUploadToTlog (the privacy statement, once), then the upload;
+    // nothing is written to the registry when logging fails.
+    const consent = privacyConsent(ctx);
+    const witness = tlogUpload
+      ? async (envelope: Uint8Array) => {
+        await consent();
+        const { envelopeUploader } = await import("../../lib/rekor/attestation_tlog.ts");
+        const { marshalRekorBundle } = await import("../../lib/rekor/blob_bundle.ts");
+        const entry = await envelopeUploader(
+          f["rekor-url"] as string,
+          (await getSigner()).publicKey,
+          f["rekor-entry-type"] as "dsse" | "intoto",
+          { signal: ctx.signal },
+        )(envelope);
+        await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
+        return { bundle: marshalRekorBundle(entry) };
+      }
+      : undefined;
     const registry = await registryFromFlags(ctx);
     try {
       for (const { arg, ref } of refs) {
@@ -226,6 +247,7 @@ export const attestCommand: Command = {
           log: (line) => ctx.info(line),
           targetRepository: await targetRepository(ctx, ref),
           tagPrefix: f["attachment-tag-prefix"] as string,
+          witness,
         });
         if (noUpload) {
           await writeAll(ctx.io.stdout, result.envelope);

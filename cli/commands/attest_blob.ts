@@ -1,7 +1,7 @@
 /** `cosign attest-blob`. @module */
-import type { Command } from "../command.ts";
+import type { Command, Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { readPassword, writeAll } from "../io.ts";
+import { confirmContinue, readPassword, writeAll } from "../io.ts";
 import {
   fulcioFlags,
   oidcFlags,
@@ -12,7 +12,23 @@ import {
   yesFlag,
 } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
-import { tlogNotAvailable } from "./sign_blob.ts";
+import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
+
+/**
+ * cosign's ShouldUploadToTlog for attestations: the privacy statement is shown once, and the
+ * question asked unless `--yes`.
+ *
+ * @returns a function to call before each upload
+ */
+export function privacyConsent(ctx: Context): () => Promise<void> {
+  let asked: Promise<void> | undefined;
+  return () =>
+    asked ??= (async () => {
+      await ctx.info(PRIVACY_STATEMENT);
+      await ctx.info(PRIVACY_CONFIRMATION);
+      if (ctx.flags.yes !== true) await confirmContinue(ctx.io);
+    })();
+}
 
 /** `--type`, `--predicate`, `--statement` (options/predicate.go PredicateLocalOptions). */
 export const predicateLocalFlags = [
@@ -34,13 +50,13 @@ export const attestBlobCommand: Command = {
     `  cosign attest-blob --key <key path>|<kms uri> [--predicate <path>] [--a key=value] [--f] [--r] <BLOB uri>
 
   # attach an attestation to a blob with a local key pair file and print the attestation
-  cosign attest-blob --predicate <FILE> --type <TYPE> --key cosign.key --tlog-upload=false --output-attestation <path> <BLOB>
+  cosign attest-blob --predicate <FILE> --type <TYPE> --key cosign.key --output-attestation <path> <BLOB>
 
   # sign a complete in-toto statement instead of a predicate
-  cosign attest-blob --statement <FILE> --key cosign.key --tlog-upload=false --output-signature <BLOB>.att.json
+  cosign attest-blob --statement <FILE> --key cosign.key --output-signature <BLOB>.att.json
 
   # supply the predicate via stdin
-  echo <PAYLOAD> | cosign attest-blob --predicate - --key cosign.key --tlog-upload=false --yes <BLOB>`,
+  echo <PAYLOAD> | cosign attest-blob --predicate - --key cosign.key --yes <BLOB>`,
   argsUsage: "<blob>",
   bindEnv: true,
   flags: [
@@ -157,15 +173,18 @@ export const attestBlobCommand: Command = {
       throw new UsageError("cannot attach a certificate yet: --certificate is not supported");
     }
     if (
-      f.bundle !== "" || f["new-bundle-format"] === true || f["use-signing-config"] === true ||
+      f["new-bundle-format"] === true || f["use-signing-config"] === true ||
       f["signing-config"] !== ""
     ) {
-      throw new UsageError("cannot write a bundle yet: --bundle needs transparency log support");
+      throw new UsageError(
+        "cannot write a Sigstore bundle yet: --new-bundle-format is not supported " +
+          "(--bundle without it writes cosign's bundle)",
+      );
     }
     if (f["timestamp-server-url"] !== "") {
       throw new UsageError("cannot timestamp yet: --timestamp-server-url is not supported");
     }
-    if (f["tlog-upload"] === true) throw tlogNotAvailable();
+    const tlogUpload = f["tlog-upload"] === true;
 
     const { attestBlob, readInputFile } = await import("../../lib/sign/attest_blob.ts");
     const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
@@ -173,12 +192,15 @@ export const attestBlobCommand: Command = {
     const limit = maxAttachmentSize(ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE"));
     const blobPath = ctx.args.length === 1 ? ctx.args[0] : "";
     const hash = f.hash as string;
+    let signerPromise: ReturnType<typeof loadSigner> | undefined;
     const getSigner = () =>
       // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
       // Ed25519, so Go cannot verify those either).
-      loadSigner(key, { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) }, {
-        ed25519ph: true,
-      });
+      signerPromise ??= loadSigner(
+        key,
+        { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) },
+        { ed25519ph: true },
+      );
 
     let result;
     if (statementPath !== "") {
@@ -212,6 +234,31 @@ export const attestBlobCommand: Command = {
     }
 
     const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+    const { marshalLocalBundle } = await import("../../lib/rekor/blob_bundle.ts");
+    const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");
+    const signer = await getSigner();
+    let entry;
+    if (tlogUpload) {
+      await privacyConsent(ctx)();
+      const { envelopeUploader } = await import("../../lib/rekor/attestation_tlog.ts");
+      entry = await envelopeUploader(
+        f["rekor-url"] as string,
+        signer.publicKey,
+        f["rekor-entry-type"] as "dsse" | "intoto",
+        { signal: ctx.signal },
+      )(result.envelope);
+      await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
+    }
+    if (f.bundle !== "") {
+      // cosign's LocalSignedPayload: the envelope, the signer's PEM, the log entry.
+      const bundle = marshalLocalBundle({
+        base64Signature: result.envelope.toBase64(),
+        cert: new TextEncoder().encode(marshalPublicKeyPem(signer.publicKey)).toBase64(),
+        entry,
+      });
+      await writeFileAtomic(f.bundle as string, bundle, { mode: 0o600 });
+      await ctx.info(`Bundle wrote in the file  ${f.bundle}`);
+    }
     const outputSignature = f["output-signature"] as string;
     if (outputSignature !== "") {
       await writeFileAtomic(outputSignature, result.envelope, { mode: 0o600 });

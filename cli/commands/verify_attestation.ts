@@ -29,6 +29,9 @@ against the transparency log.`,
   example:
     `  cosign verify-attestation --key <key path>|<key url>|<kms uri> <image uri> [<image uri> ...]
 
+  # verify the custom attestations of an image, their transparency log bundles checked offline
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub <IMAGE>
+
   # verify the custom attestations of an image (made with --tlog-upload=false)
   cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true <IMAGE>
 
@@ -123,11 +126,15 @@ against the transparency log.`,
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the attestation.",
       );
     }
-    if (!ignoreTlog) {
+    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; each
+    // attestation's bundle annotation is then verified offline.
+    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
+    if (!ignoreTlog && !rekorKeyPath) {
       throw new SigstoreError(
         "TLOG_UNAVAILABLE",
-        "Cannot verify the transparency log entry: Rekor support is not available yet; " +
-          "pass --insecure-ignore-tlog=true to verify the attestations alone",
+        "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
+          "key (bundles are checked offline; online lookups are not available yet), or pass " +
+          "--insecure-ignore-tlog=true to verify the attestations alone",
       );
     }
     const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
@@ -137,6 +144,12 @@ against the transparency log.`,
     );
     const { renderVerificationHeader } = await import("../../lib/verify/verify_image.ts");
     const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
+    const verifyTlog = ignoreTlog
+      ? undefined
+      : (await import("../../lib/rekor/attestation_tlog.ts")).attestationBundleVerifier({
+        logKey: parsePublicKeyPem(await readKeyRef(rekorKeyPath!, keyRefDeps(ctx))),
+        publicKey,
+      });
     const checkClaims = f["check-claims"] === true;
     const registry = await registryFromFlags(ctx);
     try {
@@ -152,6 +165,7 @@ against the transparency log.`,
           maxAttachmentSize: maxAttachmentSize(ctx),
           targetRepository: await targetRepository(ctx, ref),
           tagPrefix: f["attachment-tag-prefix"] as string,
+          verifyTlog,
         });
         await writeAll(
           ctx.io.stderr,

@@ -24,6 +24,9 @@ The blob may be specified as a path to a file.`,
   example:
     `  cosign verify-blob-attestation (--key <key path>|<key url>|<kms uri>) --signature <sig> [path to BLOB]
 
+  # Verify a blob attestation from cosign's bundle (attest-blob --bundle), its log entry checked offline
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-blob-attestation --key cosign.pub --bundle <bundle path> <BLOB>
+
   # Verify a simple blob attestation with a DSSE style signature, skipping the transparency log
   cosign verify-blob-attestation --key cosign.pub --signature <sig path> --insecure-ignore-tlog=true <BLOB>
 
@@ -123,14 +126,20 @@ The blob may be specified as a path to a file.`,
         "cannot verify without --key yet: certificates, hardware tokens and bundles are not supported",
       );
     }
-    if (bundle !== "") {
-      throw new UsageError("cannot verify a bundle yet: --bundle needs transparency log support");
+    if (f["new-bundle-format"] === true) {
+      throw new UsageError(
+        "cannot verify a Sigstore bundle yet: --new-bundle-format is not supported",
+      );
     }
-    if (!ignoreTlog) {
+    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; the
+    // bundle's entry is then verified offline.
+    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
+    if (!ignoreTlog && !rekorKeyPath) {
       throw new SigstoreError(
         "TLOG_UNAVAILABLE",
-        "Cannot verify the transparency log entry: Rekor support is not available yet; " +
-          "pass --insecure-ignore-tlog=true to verify the attestation alone",
+        "Cannot verify the transparency log entry: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
+          "key (--bundle is checked offline; online lookups are not available yet), or pass " +
+          "--insecure-ignore-tlog=true to verify the attestation alone",
       );
     }
 
@@ -141,9 +150,21 @@ The blob may be specified as a path to a file.`,
     if (path !== undefined && digest !== "" && digestAlg !== "") {
       await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
     }
+    let verifyTlog;
+    if (!ignoreTlog) {
+      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+      const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+      const { verifyEnvelopeTlog } = await import("../../lib/rekor/attestation_tlog.ts");
+      const logKey = parsePublicKeyPem(await readKeyRef(rekorKeyPath!, keyRefDeps(ctx)));
+      const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
+      verifyTlog = (envelope: Uint8Array, entry: Parameters<typeof verifyEnvelopeTlog>[1]) =>
+        verifyEnvelopeTlog(envelope, entry, { logKey, publicKey });
+    }
     await verifyBlobAttestation({
       keyRef: key,
       envelopePath: signature,
+      bundlePath: bundle === "" ? undefined : bundle,
+      verifyTlog,
       type: f.type as string,
       checkClaims,
       openBlob: path === undefined

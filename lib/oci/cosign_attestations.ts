@@ -35,6 +35,7 @@ import { GoJsonObject, GoJsonSyntaxError, parseGoJson } from "../payload/go_json
 import { parseStatement } from "../payload/intoto.ts";
 import { sha256Digest } from "./_digest.ts";
 import {
+  BUNDLE_ANNOTATION,
   fetchSignaturePayload,
   readSignatureImage,
   SIGNATURE_ANNOTATION,
@@ -59,13 +60,17 @@ const CONCURRENCY = 8;
  * @param envelope the DSSE envelope bytes (the layer's content)
  * @param predicateType the predicate type URI for the `predicateType` annotation; omitted by
  *   `attach attestation`
+ * @param bundle the Rekor bundle JSON (cosign's `bundle.RekorBundle`) for the
+ *   `dev.sigstore.cosign/bundle` annotation, when the envelope was logged
  * @returns `{mediaType, size, digest, annotations}`
  */
 export async function attestationLayerDescriptor(
   envelope: Uint8Array,
   predicateType?: string,
+  bundle?: string,
 ): Promise<Descriptor> {
   const annotations: Record<string, string> = { [SIGNATURE_ANNOTATION]: "" };
+  if (bundle !== undefined) annotations[BUNDLE_ANNOTATION] = bundle;
   if (predicateType !== undefined) annotations[PREDICATE_TYPE_ANNOTATION] = predicateType;
   return {
     mediaType: DSSE_MEDIA_TYPE,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { SigstoreError } from "../errors.ts";
 import { type HttpOptions, httpRequest, readBodyBounded } from "../http.ts";
 import { parseRekorEntry, type RekorEntry } from "./verify_entry.ts";
@@ -43,6 +44,52 @@ export function hashedRekordProposal(req: HashedRekordRequest): Record<string, u
         content: req.signature.toBase64(),
         publicKey: { content: req.publicKeyPem.toBase64() },
       },
+    },
+  };
+}
+
+/** The entry kinds cosign uploads a DSSE envelope as (`--rekor-entry-type`). */
+export type EnvelopeEntryType = "dsse" | "intoto";
+
+/**
+ * The proposed-entry JSON for a DSSE envelope: a dsse v0.0.1 entry (`proposedContent` with the
+ * envelope text and the verifier's PEM) or an intoto v0.0.1 entry (the envelope text, its
+ * SHA-256, and the PEM), as cosign's dsseEntry / intotoEntry build them through Rekor's
+ * CreateFromArtifactProperties (pkg/types/{dsse,intoto}/v0.0.1). Rekor verifies the envelope's
+ * signature with the key and stores only hashes, signature and key in the canonical body.
+ *
+ * @param type `dsse` (cosign's default) or `intoto`
+ * @param envelope the DSSE envelope bytes exactly as signed and stored
+ * @param publicKeyPem the PEM of the public key or certificate
+ * @returns the JSON value
+ */
+export function envelopeProposal(
+  type: EnvelopeEntryType,
+  envelope: Uint8Array,
+  publicKeyPem: Uint8Array,
+): Record<string, unknown> {
+  const text = new TextDecoder().decode(envelope);
+  if (type === "dsse") {
+    return {
+      apiVersion: "0.0.1",
+      kind: "dsse",
+      spec: {
+        proposedContent: { envelope: text, verifiers: [publicKeyPem.toBase64()] },
+      },
+    };
+  }
+  return {
+    apiVersion: "0.0.1",
+    kind: "intoto",
+    spec: {
+      content: {
+        envelope: text,
+        hash: {
+          algorithm: "sha256",
+          value: new Uint8Array(createHash("sha256").update(envelope).digest()).toHex(),
+        },
+      },
+      publicKey: publicKeyPem.toBase64(),
     },
   };
 }
@@ -105,12 +152,25 @@ export class RekorClient {
    * @returns the entry, with its SET and inclusion proof
    * @throws {SigstoreError} `TLOG_REQUEST_FAILED`, `TLOG_ENTRY_INVALID`; {IoError} `NETWORK`
    */
-  async createEntry(req: HashedRekordRequest): Promise<RekorLogEntry & { existed: boolean }> {
+  createEntry(req: HashedRekordRequest): Promise<RekorLogEntry & { existed: boolean }> {
+    return this.createProposedEntry(hashedRekordProposal(req));
+  }
+
+  /**
+   * Uploads any proposed entry (e.g. {@link envelopeProposal}); 409 is handled as in
+   * {@link createEntry}.
+   *
+   * @returns the entry, with its SET and inclusion proof
+   * @throws {SigstoreError} `TLOG_REQUEST_FAILED`, `TLOG_ENTRY_INVALID`; {IoError} `NETWORK`
+   */
+  async createProposedEntry(
+    proposal: Record<string, unknown>,
+  ): Promise<RekorLogEntry & { existed: boolean }> {
     const res = await httpRequest({
       url: `${this.baseUrl}/api/v1/log/entries`,
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(hashedRekordProposal(req)),
+      body: JSON.stringify(proposal),
       // Uploading the same entry twice is harmless: the log answers 409 the second time.
       retry: true,
     }, this.#http);

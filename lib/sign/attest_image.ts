@@ -59,6 +59,12 @@ export interface AttestImageOptions extends CosignTagOptions {
   log?: (line: string) => void | Promise<void>;
   /** Concurrent-writer retries. */
   retry?: { attempts?: number; baseDelayMs?: number };
+  /**
+   * Logs the signed envelope before anything is written (cosign's Rekor upload) and returns the
+   * bundle JSON for the layer's `dev.sigstore.cosign/bundle` annotation. Not called with
+   * `upload: false`; when it throws, nothing is written.
+   */
+  witness?: (envelope: Uint8Array) => Promise<{ bundle?: string }>;
 }
 
 /** The result of {@link attestImage}. */
@@ -133,7 +139,8 @@ export async function attestImage(opts: AttestImageOptions): Promise<AttestImage
   }
   const signer = typeof opts.signer === "function" ? await opts.signer() : opts.signer;
   const envelope = await signDsse(statement, INTOTO_PAYLOAD_TYPE, signer);
-  const layer = await attestationLayerDescriptor(envelope, predicateUri);
+  const witnessed = opts.upload !== false && opts.witness ? await opts.witness(envelope) : {};
+  const layer = await attestationLayerDescriptor(envelope, predicateUri, witnessed.bundle);
   const location = cosignAttachmentLocation(repo, digest, "att", opts);
   const result: AttestImageResult = {
     digest,

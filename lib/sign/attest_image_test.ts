@@ -216,3 +216,36 @@ Deno.test("attestImage(): concurrent --replace attesters of one type keep only t
   // Each replacer only removed what it saw on its first read: at least the last one survives.
   assert.ok(replacers.some((r) => present.has(r.layer.digest)));
 });
+
+Deno.test("attestImage() puts the witness's bundle on the layer, and writes nothing when it fails", async () => {
+  const reg = await setup();
+  const seen: Uint8Array[] = [];
+  const r = await attest(reg, {
+    witness: (envelope) => {
+      seen.push(envelope);
+      return Promise.resolve({ bundle: '{"SignedEntryTimestamp":"x"}' });
+    },
+  });
+  assert.deepEqual(seen, [r.envelope]);
+  const { manifest, text } = await attImage(reg);
+  assert.deepEqual(manifest.layers[0].annotations, {
+    "dev.cosignproject.cosign/signature": "",
+    "dev.sigstore.cosign/bundle": '{"SignedEntryTimestamp":"x"}',
+    predicateType: "https://slsa.dev/provenance/v0.2",
+  });
+  // Go marshals the annotation map with sorted keys.
+  assert.ok(
+    text.indexOf('"dev.cosignproject.cosign/signature"') <
+        text.indexOf('"dev.sigstore.cosign/bundle"') &&
+      text.indexOf('"dev.sigstore.cosign/bundle"') < text.indexOf('"predicateType"'),
+  );
+
+  const other = await setup();
+  await assert.rejects(
+    attest(other, { witness: () => Promise.reject(new Error("log down")) }),
+    /log down/,
+  );
+  await assert.rejects(other.getManifest(app, ATT));
+  // --no-upload: the log is not asked.
+  await attest(other, { upload: false, witness: () => Promise.reject(new Error("called")) });
+});

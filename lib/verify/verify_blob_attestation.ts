@@ -20,6 +20,8 @@ import { checkTypedStatement, type InTotoStatement, parseStatement } from "../pa
 import { predicateTypeUri } from "../payload/predicate_types.ts";
 import type { BlobInput } from "../blob_input.ts";
 import { forEachChunk, readAllBounded } from "../stream.ts";
+import { MAX_BUNDLE_BYTES, parseLocalBundle } from "../rekor/blob_bundle.ts";
+import type { RekorEntry } from "../rekor/verify_entry.ts";
 import { verifyDsse } from "./verify_dsse.ts";
 import type { VerifyHash } from "./verify_signature.ts";
 
@@ -27,8 +29,18 @@ import type { VerifyHash } from "./verify_signature.ts";
 export interface VerifyBlobAttestationOptions {
   /** A public key reference: file path, `env://VAR` or `http(s)://` URL. */
   keyRef: string;
-  /** The envelope file (`--signature`). */
+  /** The envelope file (`--signature`); not read when `bundlePath` is given. */
   envelopePath: string;
+  /**
+   * `--bundle`: cosign's bundle file (LocalSignedPayload); the envelope is its
+   * `base64Signature`, and its `rekorBundle` goes to `verifyTlog`.
+   */
+  bundlePath?: string;
+  /**
+   * The transparency step, run before the signature is checked (cosign's verifyInternal order):
+   * given the envelope and the bundle's log entry (if any), it throws unless verified.
+   */
+  verifyTlog?: (envelope: Uint8Array, entry: RekorEntry | undefined) => Promise<boolean>;
   /** `--type`: a short name or a predicate type URI. */
   type: string;
   /** `--check-claims` (cosign's default is true). */
@@ -151,7 +163,24 @@ export async function verifyBlobAttestation(
 ): Promise<InTotoStatement> {
   const publicKey = parsePublicKeyPem(await readKeyRef(opts.keyRef, opts.deps));
   const expected = opts.checkClaims ? await claimsDigest(opts) : undefined;
-  const bytes = await readEnvelope(opts.envelopePath, opts.maxSize);
+  let bytes: Uint8Array;
+  let entry: RekorEntry | undefined;
+  let source = opts.envelopePath;
+  if (opts.bundlePath !== undefined) {
+    const bundle = parseLocalBundle(await readEnvelope(opts.bundlePath, MAX_BUNDLE_BYTES));
+    source = opts.bundlePath;
+    const b64 = bundle.base64Signature;
+    if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) {
+      throw new SyntaxError(
+        `Cannot read bundle ${opts.bundlePath}: decoding signature: illegal base64 data`,
+      );
+    }
+    bytes = Uint8Array.fromBase64(b64);
+    entry = bundle.entry;
+  } else {
+    bytes = await readEnvelope(opts.envelopePath, opts.maxSize);
+  }
+  if (opts.verifyTlog) await opts.verifyTlog(bytes, entry);
 
   let envelope;
   let json;
@@ -161,7 +190,7 @@ export async function verifyBlobAttestation(
   } catch (e) {
     if (!(e instanceof SyntaxError || e instanceof TypeError)) throw e;
     const detail = e instanceof GoJsonSyntaxError ? `not valid JSON: ${e.message}` : e.message;
-    throw new SyntaxError(`Cannot read attestation ${opts.envelopePath}: ${detail}`, { cause: e });
+    throw new SyntaxError(`Cannot read attestation ${source}: ${detail}`, { cause: e });
   }
   // cosign 1.3 and 1.4 wrote the predicate type URI as payloadType (1.5+ write in-toto's media
   // type). Such an envelope is read when, once its signature verified, its statement names that

@@ -61,6 +61,38 @@ const attest = (ref: string, type: string, predicate: string, extra: string[] = 
 const verify = (ref: string, extra: string[] = [], key = PUB) =>
   cosign(["verify-attestation", "--key", key, "--insecure-ignore-tlog=true", ...extra, ref]);
 
+/** Whether the image has an attestation image (`sha256-<hex>.att`). */
+async function hasAttestations(repo: string, digest: string): Promise<boolean> {
+  try {
+    await direct.getManifest(
+      { registry: registry.host, repository: repo },
+      `${digest.replace(":", "-")}.att`,
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("attest writes nothing to the registry when the transparency log is declined or fails", async () => {
+  const { ref, digest, repo } = await image();
+  const argv = ["attest", "--key", KEY, "--predicate", join(A, "link.json"), "--type", "link"];
+  const declined = await cosign([...argv, ref]);
+  assert.equal(declined.code, 1, declined.io.err());
+  assert.match(declined.io.err(), /By typing 'y', you attest that/);
+  const down = await cosign([...argv, "--yes", "--rekor-url", "http://127.0.0.1:9", ref]);
+  assert.equal(down.code, 1, down.io.err());
+  assert.match(
+    lastLine(down.io.err()),
+    /^error: cannot upload to the transparency log http:\/\/127\.0\.0\.1:9: /,
+  );
+  assert.equal(await hasAttestations(repo, digest), false);
+  // --no-upload never asks the log.
+  const printed = await cosign([...argv, "--no-upload", ref]);
+  assert.equal(printed.code, 0, printed.io.err());
+  assert.doesNotMatch(printed.io.err(), /By typing/);
+});
+
 function lastLine(text: string): string {
   const lines = text.trimEnd().split("\n");
   return lines[lines.length - 1];
@@ -176,7 +208,7 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
     }: provenance predicate: not valid JSON: invalid character 'r' in literal false (expecting 'a')`,
   },
   {
-    name: "the transparency log is never skipped silently",
+    name: "attest logs by default, and declining the privacy question stops it",
     argv: async () => [
       "attest",
       "--key",
@@ -185,16 +217,16 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
       join(A, "link.json"),
       (await image()).ref,
     ],
+    // The privacy question is declined (empty standard input): nothing is logged or written.
     code: 1,
-    err:
-      "error: cannot upload to the transparency log: Rekor support is not available yet; pass --tlog-upload=false to sign without a transparency log entry",
+    err: "error: user declined the prompt",
   },
   {
     name: "verify without --insecure-ignore-tlog",
     argv: async () => ["verify-attestation", "--key", PUB, (await image()).ref],
     code: 1,
     err:
-      "error: cannot verify the transparency log entry: Rekor support is not available yet; pass --insecure-ignore-tlog=true to verify the attestations alone",
+      "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key (bundles are checked offline; online lookups are not available yet), or pass --insecure-ignore-tlog=true to verify the attestations alone",
   },
   {
     name: "keyless verify",
