@@ -4,7 +4,8 @@
  * key of its own. Built by `scripts/peers/rekor.ts` (`go install`, pinned, cached outside the
  * repository); the MariaDB server comes from Debian.
  *
- * Everything binds 127.0.0.1 on free ports, except rekor-server's metrics listener, which is
+ * MariaDB listens on a Unix socket in the peer's folder only; everything else binds 127.0.0.1 on free
+ * ports (a start that loses a port race is retried), except rekor-server's metrics listener, which is
  * hard-coded to `:2112` (cmd/rekor-server/app/serve.go); a second instance fails to bind it and
  * ignores that, so several test processes can each run their own log.
  *
@@ -97,6 +98,20 @@ async function trillianSchema(): Promise<string> {
  * @throws {Error} when a binary is missing or a part does not come up (tests fail, never skip)
  */
 export async function startRekor(): Promise<RekorPeer> {
+  // Free ports are picked before the services bind them, so a parallel test process can race us
+  // to one; a failed start is retried from scratch (with the first failure kept for the report).
+  let first: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await startRekorOnce();
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first;
+}
+
+async function startRekorOnce(): Promise<RekorPeer> {
   const dir = await Deno.makeTempDir({ prefix: "rekor-peer-" });
   const children: Deno.ChildProcess[] = [];
   const spawn = (cmd: string, args: string[], log: string) => {
@@ -152,13 +167,13 @@ export async function startRekor(): Promise<RekorPeer> {
         `mariadb-install-db failed: ${new TextDecoder().decode(init.stderr).slice(-500)}`,
       );
     }
-    const dbPort = freePort();
+    // Unix socket only (no TCP port to race for), and temporary files in our own folder.
     spawn(mariadbd, [
       "--no-defaults",
       `--datadir=${data}`,
       `--socket=${socket}`,
-      `--port=${dbPort}`,
-      "--bind-address=127.0.0.1",
+      "--skip-networking",
+      `--tmpdir=${dir}`,
       "--user=root",
       "--skip-name-resolve",
       "--skip-log-bin",
@@ -186,12 +201,11 @@ export async function startRekor(): Promise<RekorPeer> {
     });
     await sql([
       "-e",
-      "CREATE DATABASE trillian; CREATE USER 'trillian'@'127.0.0.1' IDENTIFIED BY 'zaphod'; " +
-      "GRANT ALL ON trillian.* TO 'trillian'@'127.0.0.1';",
+      "CREATE DATABASE trillian; CREATE USER 'trillian'@'localhost' IDENTIFIED BY 'zaphod'; " +
+      "GRANT ALL ON trillian.* TO 'trillian'@'localhost';",
     ]);
     await sql(["trillian"], await trillianSchema());
-    const dsn =
-      `trillian:zaphod@tcp(127.0.0.1:${dbPort})/trillian?parseTime=true&interpolateParams=true`;
+    const dsn = `trillian:zaphod@unix(${socket})/trillian?parseTime=true&interpolateParams=true`;
 
     // 2. Trillian: the signer integrates entries quickly so tests do not wait.
     const [rpc, http, sRpc, sHttp] = [
