@@ -61,18 +61,21 @@ export async function verifyBlobBundle(options: VerifyBlobBundleOptions): Promis
   if (!ms) {
     throw unsupported("verify-blob of DSSE envelopes (attestations) is not supported yet");
   }
-  if (certificate || !options.keyRef) {
+  if (!certificate && !options.keyRef) {
+    throw unsupported("it names a public key: pass it with --key");
+  }
+  if (certificate) {
     // Check what we can (the log entries and their binding to this certificate), then refuse.
     if (!options.ignoreTlog) {
       await verifyBundleTlog(bundle, { trustedRoot: options.trustedRoot, now: options.now });
     }
     throw unsupported(
-      certificate
-        ? "it carries a certificate (keyless); certificate verification is not supported yet"
-        : "it names a public key: pass it with --key",
+      "it carries a certificate (keyless); certificate verification is not supported yet",
     );
   }
-  const publicKey: PublicKey = parsePublicKeyPem(await readKeyRef(options.keyRef, options.deps));
+  const publicKey: PublicKey = parsePublicKeyPem(
+    await readKeyRef(options.keyRef!, options.deps),
+  );
   const named = ms.messageDigest;
   const algorithm = named ? ALGORITHMS[named.algorithm] : "sha256";
   if (!algorithm) {
