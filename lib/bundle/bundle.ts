@@ -173,7 +173,15 @@ export function bundleVersionOf(mediaType: string): BundleVersion {
   throw invalid(`unsupported media type: bundle version v${v} is not supported`);
 }
 
-function parseEntry(e: unknown, i: number): BundleTlogEntry {
+/**
+ * Parses one transparency log entry in protobuf JSON (`TransparencyLogEntry`, as bundles and
+ * Rekor v2 responses carry it).
+ *
+ * @param e the parsed JSON value
+ * @param i its index, for messages
+ * @throws {TypeError} when a field is missing or malformed
+ */
+export function parseTlogEntry(e: unknown, i = 0): BundleTlogEntry {
   if (!isObj(e)) throw invalid(`tlogEntries[${i}] is not an object`);
   const logId = obj(e, "logId");
   const kv = obj(e, "kindVersion");
@@ -245,7 +253,7 @@ export function parseBundle(input: Uint8Array): SigstoreBundle {
   const vm = obj(v, "verificationMaterial");
   if (!vm) throw invalid("missing verification material");
   const material: SigstoreBundle["verificationMaterial"] = {
-    tlogEntries: arr(vm, "tlogEntries", MAX_TLOG_ENTRIES).map(parseEntry),
+    tlogEntries: arr(vm, "tlogEntries", MAX_TLOG_ENTRIES).map((e, i) => parseTlogEntry(e, i)),
     rfc3161Timestamps: [],
   };
   const pk = obj(vm, "publicKey");

@@ -162,12 +162,20 @@ function verifyBinding(body: EntryBody, bundle: SigstoreBundle, o: VerifyBundleT
   }
 }
 
-async function verifyOne(
+/**
+ * Verifies one log entry's own material against its log (steps 1 to 4: validity, SET, time,
+ * inclusion proof and checkpoint), without looking at what it records.
+ *
+ * @param entry the entry
+ * @param log the trusted log whose key ID the entry names
+ * @param now the current time in milliseconds (default `Date.now()`)
+ * @throws {VerificationError} with the code of the failed step
+ */
+export async function verifyTlogEntryMaterial(
   entry: BundleTlogEntry,
   log: TrustedLog,
-  bundle: SigstoreBundle,
-  o: VerifyBundleTlogOptions,
-): Promise<VerifiedTlogEntry> {
+  now?: number,
+): Promise<void> {
   const key = log.publicKey;
   const t = entry.integratedTime;
   if (t !== 0) {
@@ -184,7 +192,7 @@ async function verifyOne(
   // Rekor v2 (rekor-tiles VerifyInclusionProof) proves the entry's own index.
   const rekorEntry = asRekorEntry(entry, v1 ? proof?.logIndex ?? 0 : entry.logIndex);
   if (entry.signedEntryTimestamp) await verifySet(rekorEntry, key);
-  if (t !== 0) verifyIntegratedTime(rekorEntry, o.now);
+  if (t !== 0) verifyIntegratedTime(rekorEntry, now);
   if (proof) {
     if (v1) {
       await verifyInclusionProof(rekorEntry, key);
@@ -202,6 +210,15 @@ async function verifyOne(
       });
     }
   }
+}
+
+async function verifyOne(
+  entry: BundleTlogEntry,
+  log: TrustedLog,
+  bundle: SigstoreBundle,
+  o: VerifyBundleTlogOptions,
+): Promise<VerifiedTlogEntry> {
+  await verifyTlogEntryMaterial(entry, log, o.now);
   const body = parseEntryBody(entry.canonicalizedBody);
   if (body.kind !== entry.kind || body.apiVersion !== entry.version) {
     throw fail(
@@ -210,6 +227,7 @@ async function verifyOne(
     );
   }
   verifyBinding(body, bundle, o);
+  const t = entry.integratedTime;
   return { entry, log, integratedTime: entry.signedEntryTimestamp && t !== 0 ? t : undefined };
 }
 

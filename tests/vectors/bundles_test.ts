@@ -14,8 +14,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { parseBundle } from "../../lib/bundle/bundle.ts";
-import { verifyBundleTlog } from "../../lib/bundle/verify_bundle_tlog.ts";
+import { parseBundle, parseTlogEntry } from "../../lib/bundle/bundle.ts";
+import { verifyBundleTlog, verifyTlogEntryMaterial } from "../../lib/bundle/verify_bundle_tlog.ts";
 import { VerificationError } from "../../lib/errors.ts";
 import { decodePem } from "../../lib/keys/pem.ts";
 import { findLog, logKeyId, logOrigin, parseTrustedRoot } from "../../lib/trust/trusted_root.ts";
@@ -190,4 +190,40 @@ Deno.test("every Rekor v2 log of the vector roots has the C2SP key ID, every v1 
     }
   }
   assert.ok(v2 >= 3);
+});
+
+Deno.test("a real Rekor v2 entry (sigstore-java) verifies with the v2 key ID; its negatives fail", async () => {
+  const root = parseTrustedRoot(
+    await Deno.readFile(join(VECTORS, "roots", "staging_trusted_root.sigstore-java-snapshot.json")),
+  );
+  const json = JSON.parse(
+    await Deno.readTextFile(
+      join(VECTORS, "rekor", "staging-rekor-v2-hashedrekord-tle.sigstore-java.json"),
+    ),
+  );
+  const entry = parseTlogEntry(json);
+  const log = findLog(root.tlogs, entry.logId)!;
+  assert.equal(log.keyDetails, "PKIX_ED25519");
+  assert.deepEqual(logKeyId(log.publicKey, logOrigin(log.baseUrl)), entry.logId);
+  await verifyTlogEntryMaterial(entry, log);
+  // sigstore-java's negatives: another origin in the checkpoint; no inclusion proof; unknown log.
+  const moved = parseTlogEntry(json);
+  moved.inclusionProof!.checkpoint = moved.inclusionProof!.checkpoint.replaceAll(
+    "sigstage",
+    "github",
+  );
+  await assert.rejects(() => verifyTlogEntryMaterial(moved, log), {
+    code: "TLOG_CHECKPOINT_INVALID",
+  });
+  const noProof = parseTlogEntry(json);
+  delete noProof.inclusionProof;
+  await assert.rejects(() => verifyTlogEntryMaterial(noProof, log), {
+    code: "TLOG_INCLUSION_INVALID",
+  });
+  assert.equal(findLog(root.tlogs, new TextEncoder().encode("invalid")), undefined);
+  const hash = parseTlogEntry(json);
+  hash.inclusionProof!.hashes[0][0] ^= 1;
+  await assert.rejects(() => verifyTlogEntryMaterial(hash, log), {
+    code: "TLOG_INCLUSION_INVALID",
+  });
 });
