@@ -168,7 +168,8 @@ export function bundleVersionOf(mediaType: string): BundleVersion {
     /^application\/vnd\.dev\.sigstore\.bundle(?:\+json;version=(0\.[123])|\.v(\d+\.\d+(?:\.\d+)?)\+json)$/
       .exec(mediaType);
   if (!m) throw invalid(`unsupported media type: ${mediaType}`);
-  const v = m[1] ?? m[2].replace(/^(\d+\.\d+)\.0$/, "$1");
+  // sigstore-go compares semantic versions: v0.3.1 is a v0.3 bundle.
+  const v = m[1] ?? m[2].replace(/^(0\.[123])\.\d+$/, "$1");
   if (v === "0.1" || v === "0.2" || v === "0.3") return v;
   throw invalid(`unsupported media type: bundle version v${v} is not supported`);
 }

@@ -16,6 +16,7 @@ Deno.test("bundleVersionOf() reads both media type spellings and refuses the oth
     ["application/vnd.dev.sigstore.bundle+json;version=0.3", "0.3"],
     ["application/vnd.dev.sigstore.bundle.v0.3+json", "0.3"],
     ["application/vnd.dev.sigstore.bundle.v0.3.0+json", "0.3"],
+    ["application/vnd.dev.sigstore.bundle.v0.3.1+json", "0.3"],
     ["application/vnd.dev.sigstore.bundle.v0.4+json", /bundle version v0.4 is not supported/],
     ["application/vnd.dev.sigstore.bundle+json;version=99.9", /unsupported media type/],
     ["this is completely wrong", /unsupported media type: this is completely wrong/],
