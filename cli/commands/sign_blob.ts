@@ -46,6 +46,9 @@ export const signBlobCommand: Command = {
   # sign standard input, writing the raw (not base64) signature
   cat <FILE> | cosign sign-blob --key cosign.key --tlog-upload=false --b64=false - > <FILE>.sig
 
+  # sign a blob, log it in Rekor and write a Sigstore bundle (v0.3) for verify-blob --bundle
+  cosign sign-blob --key cosign.key --yes --new-bundle-format --bundle <FILE>.sigstore.json <FILE>
+
   # sign a blob with a key stored in an environment variable
   cosign sign-blob --key env://[ENV_VAR] --tlog-upload=false <FILE>`,
   argsUsage: "<blob|-> [blob ...]",
@@ -102,9 +105,6 @@ export const signBlobCommand: Command = {
         "cannot sign without --key yet: keyless signing with Fulcio is not supported; pass --key",
       );
     }
-    if (f["new-bundle-format"] === true) {
-      throw new UsageError("cannot write a bundle in the new format yet: omit --new-bundle-format");
-    }
     const upload = f["tlog-upload"] === true;
     if (upload) {
       // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
@@ -146,7 +146,10 @@ export const signBlobCommand: Command = {
         if (signed.entry) await ctx.info(`tlog entry created with index: ${signed.entry.logIndex}`);
         if (f.bundle !== "") {
           const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
-          await writeFileAtomic(f.bundle as string, signed.bundle(), { mode: 0o600 });
+          const contents = f["new-bundle-format"] === true
+            ? await signed.newBundle()
+            : signed.bundle();
+          await writeFileAtomic(f.bundle as string, contents, { mode: 0o600 });
           await ctx.info(`Wrote bundle to file ${f.bundle}`);
         }
         const signature = signed.signature;

@@ -34,6 +34,9 @@ The blob may be specified as a path to a file or - for stdin.`,
   # Verify a signature against a payload from another process using process redirection
   cosign verify-blob --key cosign.pub --signature $sig --insecure-ignore-tlog=true <(git rev-parse HEAD)
 
+  # Verify a blob with a Sigstore bundle (sign-blob --new-bundle-format) and a trusted root
+  cosign verify-blob --key cosign.pub --bundle <FILE>.sigstore.json --trusted-root trusted_root.json <FILE>
+
   # Verify a blob read from standard input
   cat msg | cosign verify-blob --key cosign.pub --signature sig --insecure-ignore-tlog=true -`,
   argsUsage: "<blob|->",
@@ -76,6 +79,25 @@ The blob may be specified as a path to a file or - for stdin.`,
         "exactly one of: key reference (--key), certificate (--cert) or hardware token (--sk) must be provided",
       );
     }
+    // Sigstore bundles (--new-bundle-format, or a --bundle that loads as one): their own path.
+    let bundleBytes: Uint8Array | undefined;
+    if (bundle !== "") {
+      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+      bundleBytes = await readKeyRef(bundle, keyRefDeps(ctx)).catch((e) => {
+        throw new IoError(
+          "INPUT_UNREADABLE",
+          `Cannot read bundle ${bundle}: ${
+            (e as Error).message.replace(/^Cannot read key file [^:]*: /, "")
+          }`,
+          { cause: e },
+        );
+      });
+    }
+    const nb = await import("./_verify_new_bundle.ts");
+    if (await nb.isNewBundle(f, bundleBytes)) return await nb.verifyNewBundle(ctx, bundleBytes);
+    if (f["trusted-root"] !== "") {
+      throw new UsageError("--trusted-root only supported with --new-bundle-format");
+    }
     if (key === "") {
       throw new UsageError(
         "cannot verify without --key yet: certificates and hardware tokens are not supported",
@@ -97,19 +119,6 @@ The blob may be specified as a path to a file or - for stdin.`,
       const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
       const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
       rekorPublicKey = parsePublicKeyPem(await readKeyRef(rekorKeyPath, keyRefDeps(ctx)));
-    }
-    let bundleBytes: Uint8Array | undefined;
-    if (bundle !== "") {
-      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-      bundleBytes = await readKeyRef(bundle, keyRefDeps(ctx)).catch((e) => {
-        throw new IoError(
-          "INPUT_UNREADABLE",
-          `Cannot read bundle ${bundle}: ${
-            (e as Error).message.replace(/^Cannot read key file [^:]*: /, "")
-          }`,
-          { cause: e },
-        );
-      });
     }
     if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
       await ctx.warn(

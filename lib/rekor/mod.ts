@@ -13,3 +13,4 @@ export * from "./blob_bundle.ts";
 export * from "./image_tlog.ts";
 export * from "./envelope_entry.ts";
 export * from "./attestation_tlog.ts";
+export * from "./entry_body.ts";

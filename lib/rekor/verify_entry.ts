@@ -254,13 +254,28 @@ export function verifyIntegratedTime(entry: RekorEntry, now: number = Date.now()
   }
 }
 
+/** Options for {@link verifyInclusionProof}. */
+export interface InclusionProofOptions {
+  /**
+   * The checkpoint key hint of the log key (default: Rekor v1's, the first 4 bytes of SHA-256
+   * of its SPKI; Rekor v2 Ed25519 logs use the C2SP signed-note key ID).
+   */
+  keyHint?: Uint8Array;
+  /** When given, the checkpoint's origin line must be exactly this (Rekor v2: the log's host). */
+  origin?: string;
+}
+
 /**
  * Steps 4 and 5: the inclusion proof leads from the body's leaf hash to the root, and the
  * checkpoint signed by the log key names that root and tree size.
  *
  * @throws {VerificationError} `TLOG_INCLUSION_INVALID` or `TLOG_CHECKPOINT_INVALID`
  */
-export async function verifyInclusionProof(entry: RekorEntry, logKey: PublicKey): Promise<void> {
+export async function verifyInclusionProof(
+  entry: RekorEntry,
+  logKey: PublicKey,
+  options: InclusionProofOptions = {},
+): Promise<void> {
   const proof = entry.verification?.inclusionProof;
   if (!proof) {
     throw err(
@@ -277,7 +292,15 @@ export async function verifyInclusionProof(entry: RekorEntry, logKey: PublicKey)
   if (proof.checkpoint === undefined) {
     throw err("TLOG_CHECKPOINT_INVALID", "Cannot verify checkpoint: none in the inclusion proof");
   }
-  const cp = await verifyCheckpoint(proof.checkpoint, logKey);
+  const cp = await verifyCheckpoint(proof.checkpoint, logKey, options.keyHint);
+  if (options.origin !== undefined && cp.origin !== options.origin) {
+    throw err(
+      "TLOG_CHECKPOINT_INVALID",
+      `Cannot verify checkpoint: origin ${JSON.stringify(cp.origin)} is not the log's ${
+        JSON.stringify(options.origin)
+      }`,
+    );
+  }
   if (!equal(cp.rootHash, root)) {
     throw err(
       "TLOG_CHECKPOINT_INVALID",

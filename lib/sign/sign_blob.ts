@@ -32,8 +32,17 @@ export interface SignedBlob {
   signature: Uint8Array;
   /** The log entry (with its signed entry timestamp), when uploaded. */
   entry?: RekorEntry & { logIndex: number };
+  /** The digest of the blob, with the signer's hash. */
+  digest: Uint8Array;
   /** cosign's bundle JSON (`sign-blob --bundle`). */
   bundle(): string;
+  /**
+   * The Sigstore bundle v0.3 JSON (`sign-blob --new-bundle-format --bundle`): the key hint, the
+   * log entry when there is one, and the message signature.
+   *
+   * @throws {SigstoreError} `TLOG_ENTRY_INVALID` when the log's entry has no inclusion proof
+   */
+  newBundle(): Promise<string>;
 }
 
 /**
@@ -83,6 +92,19 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
   return {
     signature,
     entry,
+    digest,
     bundle: () => marshalLocalBundle({ base64Signature: signature.toBase64(), entry }),
+    async newBundle() {
+      const { keyMessageBundle, marshalBundle } = await import("../bundle/mod.ts");
+      return marshalBundle(
+        await keyMessageBundle({
+          spki: signer.publicKey.spki,
+          algorithm: signer.hash,
+          digest,
+          signature,
+          entry,
+        }),
+      );
+    },
   };
 }

@@ -26,3 +26,5 @@ export { verifyDsse } from "./verify_dsse.ts";
 export type { VerifyDsseOptions } from "./verify_dsse.ts";
 export { verifyBlobAttestation } from "./verify_blob_attestation.ts";
 export type { VerifyBlobAttestationOptions } from "./verify_blob_attestation.ts";
+export { verifyBlobBundle } from "./verify_blob_bundle.ts";
+export type { VerifyBlobBundleOptions } from "./verify_blob_bundle.ts";

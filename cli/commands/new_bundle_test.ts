@@ -1,0 +1,114 @@
+/**
+ * In-process CLI tests for Sigstore bundles: `sign-blob --new-bundle-format` without a log entry,
+ * and `verify-blob` on a Go-made bundle with its trusted root (tests/fixtures/new_bundle), with
+ * cosign's messages and our exit codes for the flag combinations.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FIXTURES } from "../../tests/interop/_run.ts";
+import { cosign } from "../_test_io.ts";
+
+const DIR = join(FIXTURES, "new_bundle");
+const f = (name: string) => join(DIR, name);
+const verifyArgs = ["verify-blob", "--key", f("cosign.pub"), "--bundle", f("a.sigstore.json")];
+
+Deno.test("verify-blob verifies a Go cosign Sigstore bundle with its trusted root", async () => {
+  const { code, io } = await cosign([
+    ...verifyArgs,
+    "--trusted-root",
+    f("trusted_root.json"),
+    f("a.txt"),
+  ]);
+  assert.equal(code, 0, io.err());
+  assert.equal(io.err(), "Verified OK\n");
+});
+
+Deno.test("verify-blob on a Sigstore bundle: cosign's messages for what is missing or extra", async () => {
+  const table: [string[], Record<string, string>, number, string][] = [
+    [
+      [f("a.txt")],
+      {},
+      2,
+      "error: trusted root is required when using new bundle format (fetching it with TUF is not supported yet: pass --trusted-root)\n",
+    ],
+    [
+      [f("a.txt")],
+      { SIGSTORE_REKOR_PUBLIC_KEY: f("rekor.pub") },
+      2,
+      "error: trusted root is required when using new bundle format\n",
+    ],
+    [
+      ["--trusted-root", f("trusted_root.json"), "--signature", "AAAA", f("a.txt")],
+      {},
+      2,
+      "error: when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root\n",
+    ],
+    [["--trusted-root", f("rekor.pub"), f("a.txt")], {}, 1, ""],
+    [
+      ["--trusted-root", f("trusted_root.json"), f("cosign.pub")],
+      {},
+      1,
+      "error: cannot verify signature: invalid signature when validating ASN.1 encoded signature\n",
+    ],
+  ];
+  for (const [args, env, want, message] of table) {
+    const { code, io } = await cosign([...verifyArgs, ...args], { env });
+    assert.equal(code, want, `${args.join(" ")}: ${io.err()}`);
+    if (message) assert.equal(io.err(), message);
+  }
+});
+
+Deno.test("sign-blob --new-bundle-format without upload writes cosign's bundle that verify-blob reads", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cosign-cli-new-bundle-" });
+  try {
+    const env = { COSIGN_PASSWORD: "" };
+    const key = join(dir, "k");
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", key], { env })).code,
+      0,
+    );
+    const bundle = join(dir, "b.json");
+    const signed = await cosign([
+      "sign-blob",
+      "--key",
+      `${key}.key`,
+      "--tlog-upload=false",
+      "--new-bundle-format",
+      "--bundle",
+      bundle,
+      f("a.txt"),
+    ], { env });
+    assert.equal(signed.code, 0, signed.io.err());
+    assert.equal(
+      signed.io.err(),
+      `Using payload from: ${f("a.txt")}\nWrote bundle to file ${bundle}\n`,
+    );
+    const b = JSON.parse(await Deno.readTextFile(bundle));
+    assert.deepEqual(Object.keys(b), ["mediaType", "verificationMaterial", "messageSignature"]);
+    assert.deepEqual(Object.keys(b.verificationMaterial), ["publicKey"]);
+    assert.equal(b.messageSignature.signature, signed.io.out().trim());
+    assert.equal((await Deno.stat(bundle)).mode! & 0o777, 0o600);
+    const verify = (extra: string[]) =>
+      cosign([
+        "verify-blob",
+        "--key",
+        `${key}.pub`,
+        "--bundle",
+        bundle,
+        "--trusted-root",
+        f("trusted_root.json"),
+        ...extra,
+        f("a.txt"),
+      ]);
+    const ok = await verify(["--insecure-ignore-tlog=true"]);
+    assert.equal(ok.code, 0, ok.io.err());
+    const noLog = await verify([]);
+    assert.equal(noLog.code, 1);
+    assert.equal(
+      noLog.io.err(),
+      "error: cannot verify transparency log entry: the bundle has no transparency log entry\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

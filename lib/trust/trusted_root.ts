@@ -1,0 +1,220 @@
+/**
+ * Sigstore trusted roots (protobuf-specs `dev.sigstore.trustroot.v1.TrustedRoot`, media type
+ * `application/vnd.dev.sigstore.trustedroot+json;version=0.1`), read the way sigstore-go's
+ * pkg/root/trusted_root.go does for transparency logs. Certificate authorities, CT logs and
+ * timestamp authorities are kept as they are (parsed JSON) for later use, never rejected.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { encodePem } from "../keys/pem.ts";
+import { parsePublicKeyDer, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
+
+/** The only trusted root media type sigstore-go accepts. */
+export const TRUSTED_ROOT_MEDIA_TYPE = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
+/** Most bytes of a trusted root file. */
+export const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
+
+/** A transparency log instance of the trusted root. */
+export interface TrustedLog {
+  baseUrl: string;
+  /** The log's key ID as the root states it (`logId.keyId`). */
+  keyId: Uint8Array;
+  publicKey: PublicKey;
+  /** protobuf-specs PublicKeyDetails name, e.g. `PKIX_ECDSA_P256_SHA_256`, `PKIX_ED25519`. */
+  keyDetails: string;
+  /** Validity of the key, milliseconds since the epoch (`end` absent when open). */
+  validFor: { start: number; end?: number };
+}
+
+/** A parsed trusted root. */
+export interface TrustedRoot {
+  mediaType: string;
+  tlogs: TrustedLog[];
+  /** Kept unverified for later use (SCTs). */
+  ctlogs: unknown[];
+  /** Kept unverified for later use (keyless verification). */
+  certificateAuthorities: unknown[];
+  /** Kept unverified for later use (RFC 3161 timestamps). */
+  timestampAuthorities: unknown[];
+}
+
+function invalid(detail: string): TypeError {
+  return new TypeError(`Cannot read trusted root: ${detail}`);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function b64(v: unknown, what: string): Uint8Array {
+  if (typeof v !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
+    throw invalid(`${what} is not base64`);
+  }
+  return Uint8Array.fromBase64(v, {
+    alphabet: /[-_]/.test(v) ? "base64url" : "base64",
+    lastChunkHandling: "loose",
+  });
+}
+
+function time(v: unknown, what: string): number {
+  const t = typeof v === "string" ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw invalid(`${what} is not an RFC 3339 time`);
+  return t;
+}
+
+const KEY_DETAILS = new Set([
+  "PKIX_ECDSA_P256_SHA_256",
+  "PKIX_ECDSA_P384_SHA_384",
+  "PKIX_ECDSA_P521_SHA_512",
+  "PKIX_RSA_PKCS1V15_2048_SHA256",
+  "PKIX_RSA_PKCS1V15_3072_SHA256",
+  "PKIX_RSA_PKCS1V15_4096_SHA256",
+  "PKIX_ED25519",
+  // Deprecated, still used by the staging Rekor v1 log (sigstore-go accepts it).
+  "PKCS1_RSA_PKCS1V5",
+]);
+
+function parseLog(v: unknown, i: number, what: string): TrustedLog {
+  if (!isObj(v)) throw invalid(`${what}[${i}] is not an object`);
+  const alg = v.hashAlgorithm ?? v.hash_algorithm;
+  if (alg !== "SHA2_256" && alg !== 1) {
+    throw invalid(`unsupported tlog hash algorithm: ${String(alg)}`);
+  }
+  const logId = v.logId ?? v.log_id;
+  if (!isObj(logId) || (logId.keyId ?? logId.key_id) === undefined) {
+    throw invalid("tlog missing log ID key ID");
+  }
+  const pk = v.publicKey ?? v.public_key;
+  if (!isObj(pk) || (pk.rawBytes ?? pk.raw_bytes) === undefined) {
+    throw invalid("tlog missing public key raw bytes");
+  }
+  const details = String(pk.keyDetails ?? pk.key_details ?? "");
+  if (!KEY_DETAILS.has(details)) throw invalid(`unsupported tlog public key type: ${details}`);
+  let publicKey: PublicKey;
+  try {
+    const der = b64(pk.rawBytes ?? pk.raw_bytes, "publicKey.rawBytes");
+    publicKey = details === "PKCS1_RSA_PKCS1V5"
+      ? parsePublicKeyPem(new TextEncoder().encode(encodePem("RSA PUBLIC KEY", der)))
+      : parsePublicKeyDer(der);
+  } catch (e) {
+    throw invalid(
+      `failed to parse public key for tlog: ${String(v.baseUrl)} ${(e as Error).message}`,
+    );
+  }
+  const expected = details.startsWith("PKIX_ECDSA")
+    ? "ecdsa"
+    : /RSA/.test(details)
+    ? "rsa"
+    : "ed25519";
+  if (publicKey.kind !== expected) throw invalid(`tlog public key is not ${details}`);
+  const validFor = pk.validFor ?? pk.valid_for;
+  if (!isObj(validFor)) throw invalid("tlog missing public key validity period");
+  if (validFor.start === undefined) {
+    throw invalid("tlog missing public key validity period start time");
+  }
+  const out: TrustedLog = {
+    baseUrl: typeof (v.baseUrl ?? v.base_url) === "string" ? String(v.baseUrl ?? v.base_url) : "",
+    keyId: b64(logId.keyId ?? logId.key_id, "logId.keyId"),
+    publicKey,
+    keyDetails: details,
+    validFor: { start: time(validFor.start, "validFor.start") },
+  };
+  if (validFor.end !== undefined) out.validFor.end = time(validFor.end, "validFor.end");
+  return out;
+}
+
+function list(v: Obj, name: string): unknown[] {
+  const x = v[name] ?? v[name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())];
+  if (x === undefined || x === null) return [];
+  if (!Array.isArray(x) || x.length > 256) throw invalid(`${name} is not a list`);
+  return x;
+}
+
+/**
+ * Parses a `trusted_root.json`.
+ *
+ * @param input the file's bytes
+ * @returns the trusted root
+ * @throws {SyntaxError} when it is not JSON
+ * @throws {TypeError} for another media type or a malformed or unsupported log
+ */
+export function parseTrustedRoot(input: Uint8Array): TrustedRoot {
+  if (input.length > MAX_TRUSTED_ROOT_BYTES) throw invalid("larger than 4 MiB");
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(input));
+  } catch (e) {
+    throw new SyntaxError(`Cannot read trusted root: not JSON: ${(e as Error).message}`);
+  }
+  if (!isObj(v)) throw invalid("not a JSON object");
+  const mediaType = v.mediaType ?? v.media_type;
+  if (mediaType !== TRUSTED_ROOT_MEDIA_TYPE) {
+    throw invalid(`unsupported TrustedRoot media type: ${String(mediaType ?? "")}`);
+  }
+  return {
+    mediaType,
+    tlogs: list(v, "tlogs").map((t, i) => parseLog(t, i, "tlogs")),
+    ctlogs: list(v, "ctlogs"),
+    certificateAuthorities: list(v, "certificateAuthorities"),
+    timestampAuthorities: list(v, "timestampAuthorities"),
+  };
+}
+
+function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return new Uint8Array(h.digest());
+}
+
+/**
+ * The host name of a log's base URL: the origin (and key name) of a Rekor v2 checkpoint.
+ *
+ * @returns the host, or "" when the URL cannot be parsed
+ */
+export function logOrigin(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).hostname;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The log ID of a log key. Rekor v1 (and every ECDSA log): SHA-256 of the SPKI DER. Rekor v2
+ * Ed25519 logs: the C2SP signed-note key ID, SHA-256(origin ‖ "\n" ‖ 0x01 ‖ raw key)
+ * (rekor-tiles pkg/note KeyHash; RSA keys use the 0xff ‖ "PKIX-RSA-PKCS#1v1.5" ‖ SPKI form).
+ *
+ * @param key the log key
+ * @param origin the checkpoint origin (the base URL's host), for non-ECDSA keys
+ * @returns 32 bytes; the first 4 are the checkpoint key hint
+ */
+export function logKeyId(key: PublicKey, origin: string): Uint8Array {
+  const enc = new TextEncoder();
+  if (key.kind === "ed25519") {
+    return sha256(
+      enc.encode(origin + "\n"),
+      Uint8Array.of(1),
+      key.spki.subarray(key.spki.length - 32),
+    );
+  }
+  if (key.kind === "rsa" && origin !== "") {
+    return sha256(
+      enc.encode(origin + "\n"),
+      Uint8Array.of(0xff),
+      enc.encode("PKIX-RSA-PKCS#1v1.5"),
+      key.spki,
+    );
+  }
+  return sha256(key.spki);
+}
+
+/**
+ * The log of the trusted root whose `logId.keyId` is `keyId` (sigstore-go RekorLogs lookup).
+ *
+ * @returns the log, or undefined when the root has none with that ID
+ */
+export function findLog(logs: readonly TrustedLog[], keyId: Uint8Array): TrustedLog | undefined {
+  return logs.find((l) =>
+    l.keyId.length === keyId.length && l.keyId.every((b, i) => b === keyId[i])
+  );
+}
