@@ -15,10 +15,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { VerificationError } from "../errors.ts";
-import { pae } from "../payload/dsse.ts";
-import { type EntryBody, parseEntryBody } from "../rekor/entry_body.ts";
+import { type EntryBody, parseEntryBody, verifyEntryBodyBinding } from "../rekor/entry_body.ts";
 import {
   type RekorEntry,
   verifyInclusionProof,
@@ -66,8 +64,6 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
-
 /** The entry in the Rekor v1 API shape lib/rekor verifies. */
 function asRekorEntry(e: BundleTlogEntry, proofIndex: number): RekorEntry {
   const p = e.inclusionProof;
@@ -95,71 +91,36 @@ function hasV1TreeHead(checkpoint: string): boolean {
   return lines.length >= 4 && /^.* - [0-9]+$/.test(lines[0]);
 }
 
+const DIGEST_NAMES: Record<string, string> = {
+  SHA2_256: "sha256",
+  SHA2_384: "sha384",
+  SHA2_512: "sha512",
+};
+
+/** Step 5 with lib/rekor's one binding check: what the entry records is this bundle's. */
 function verifyBinding(body: EntryBody, bundle: SigstoreBundle, o: VerifyBundleTlogOptions): void {
-  const mismatch = (d: string) => fail("TLOG_ENTRY_MISMATCH", d);
-  // The key or certificate.
   const vm = bundle.verificationMaterial;
-  const expected = o.keyDer ?? vm.certificate ?? vm.x509CertificateChain?.[0];
-  if (!expected) {
-    throw mismatch("no verification key or certificate to compare the entry with");
-  }
-  if (!body.signatures.every((s) => equal(s.verifier, expected))) {
-    throw mismatch("transparency log certificate does not match");
-  }
   const ms = bundle.messageSignature;
   const env = bundle.dsseEnvelope;
-  if (ms) {
-    if (body.kind !== "hashedrekord" || !body.digest) {
-      throw mismatch(`a ${body.kind} entry cannot record a message signature`);
-    }
-    if (!equal(body.signatures[0].signature, ms.signature)) {
-      throw mismatch("transparency log signature does not match");
-    }
-    const named = ms.messageDigest;
-    if (named) {
-      const alg = { SHA2_256: "sha256", SHA2_384: "sha384", SHA2_512: "sha512" }[named.algorithm];
-      if (alg !== body.digest.algorithm || !equal(named.digest, body.digest.value)) {
-        throw mismatch("the entry's digest is not the bundle's message digest");
-      }
-    }
-    const artifact = o.artifactDigest;
-    if (
-      artifact &&
-      (artifact.algorithm !== body.digest.algorithm || !equal(artifact.value, body.digest.value))
-    ) {
-      throw mismatch(
-        `matching bundle to payload: bundle="${body.digest.value.toHex()}", payload="${artifact.value.toHex()}"`,
-      );
-    }
-    return;
-  }
-  if (!env) throw mismatch("the bundle has no content");
-  const sigs = env.signatures.map((s) => s.sig);
-  if (body.kind === "hashedrekord") {
-    // Rekor v2 logs DSSE content as a hashedrekord of the PAE.
-    if (
-      body.digest?.algorithm !== "sha256" ||
-      !equal(body.digest.value, sha256(pae(env.payloadType, env.payload)))
-    ) {
-      throw mismatch("the entry's digest is not the DSSE envelope's");
-    }
-    if (sigs.length !== 1 || !equal(body.signatures[0].signature, sigs[0])) {
-      throw mismatch("transparency log signature does not match");
-    }
-    return;
-  }
-  if (
-    body.payloadHash?.algorithm !== "sha256" || !equal(body.payloadHash.value, sha256(env.payload))
-  ) {
-    throw mismatch("digest of the DSSE payload does not match the entry's payload hash");
-  }
-  if (body.payloadType !== undefined && body.payloadType !== env.payloadType) {
-    throw mismatch("the DSSE payload type does not match the entry's");
-  }
-  // sigstore-go compares the first signatures (tlog.Entry.Signature, the envelope's first).
-  if (sigs.length === 0 || !equal(body.signatures[0].signature, sigs[0])) {
-    throw mismatch("transparency log signature does not match");
-  }
+  if (!ms && !env) throw fail("TLOG_ENTRY_MISMATCH", "the bundle has no content");
+  const named = ms?.messageDigest;
+  verifyEntryBodyBinding(body, {
+    key: o.keyDer,
+    certificate: o.keyDer ? undefined : vm.certificate ?? vm.x509CertificateChain?.[0],
+    messageSignature: ms && {
+      signature: ms.signature,
+      messageDigest: named && {
+        algorithm: DIGEST_NAMES[named.algorithm] ?? named.algorithm,
+        value: named.digest,
+      },
+      artifactDigest: o.artifactDigest,
+    },
+    dsse: ms ? undefined : env && {
+      payloadType: env.payloadType,
+      payload: env.payload,
+      signatures: env.signatures.map((s) => s.sig),
+    },
+  });
 }
 
 /**

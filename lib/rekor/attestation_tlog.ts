@@ -18,8 +18,62 @@ import {
   RekorClient,
   type RekorLogEntry,
 } from "./client.ts";
-import { verifyEnvelopeEntry } from "./envelope_entry.ts";
-import type { RekorEntry } from "./verify_entry.ts";
+import { parseEntryBody, verifyEntryBodyBinding } from "./entry_body.ts";
+import {
+  type RekorEntry,
+  verifyInclusionProof,
+  verifyIntegratedTime,
+  verifyLogId,
+  verifySet,
+  type VerifyTlogEntryOptions,
+} from "./verify_entry.ts";
+
+/** What an envelope entry must be about (cosign's old bundles of attestations). */
+export interface EnvelopeBinding {
+  /** The envelope bytes as stored (the attestation layer, or the blob bundle's signature). */
+  envelope: Uint8Array;
+  /** DER of the verification key's SPKI, or of the certificate. */
+  keyDer: Uint8Array;
+}
+
+/**
+ * The binding step for an attestation, as cosign's VerifyBundle does it (comparePublicKey,
+ * bundleHash): a dsse or intoto entry naming this key and the SHA-256 of this very envelope.
+ *
+ * @throws {VerificationError} `TLOG_ENTRY_MISMATCH`, or `TLOG_ENTRY_INVALID` for a body that is
+ *   not a dsse/intoto entry or records several signatures
+ */
+export function verifyEnvelopeEntryBinding(entry: RekorEntry, binding: EnvelopeBinding): void {
+  const body = parseEntryBody(entry.body);
+  if (body.kind !== "dsse" && body.kind !== "intoto") {
+    throw new VerificationError(
+      "TLOG_ENTRY_INVALID",
+      `Cannot read transparency log entry: unsupported entry kind ${body.kind} ${body.apiVersion}`,
+    );
+  }
+  verifyEntryBodyBinding(body, {
+    key: binding.keyDer,
+    envelope: binding.envelope,
+    singleSignature: true,
+  });
+}
+
+/**
+ * Every step on an entry about an envelope: log key, SET, time, then (when required) inclusion
+ * proof and checkpoint, then the binding to the envelope and key.
+ *
+ * @throws {VerificationError} with the code of the first failed step
+ */
+export async function verifyEnvelopeEntry(
+  entry: RekorEntry,
+  options: Omit<VerifyTlogEntryOptions, "binding"> & { binding: EnvelopeBinding },
+): Promise<void> {
+  verifyLogId(entry, options.logKey);
+  await verifySet(entry, options.logKey);
+  verifyIntegratedTime(entry, options.now);
+  if (options.requireInclusionProof) await verifyInclusionProof(entry, options.logKey);
+  verifyEnvelopeEntryBinding(entry, options.binding);
+}
 
 /**
  * Logs signed envelopes in one Rekor.

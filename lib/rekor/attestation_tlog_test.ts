@@ -7,7 +7,7 @@ import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { keySigner } from "../sign/signer.ts";
 import { envelopeUploader, verifyEnvelopeTlog } from "./attestation_tlog.ts";
 import { marshalRekorBundle } from "./blob_bundle.ts";
-import { parseEnvelopeEntryBody } from "./envelope_entry.ts";
+import { parseEntryBody } from "./entry_body.ts";
 
 const F = new URL("../../tests/fixtures/attest/", import.meta.url);
 const signer = keySigner(
@@ -39,7 +39,7 @@ Deno.test({
         const upload = envelopeUploader(peer.url, signer.publicKey, type);
         const env = await envelope(`${type} ${crypto.randomUUID()}`);
         const entry = await upload(env);
-        const body = parseEnvelopeEntryBody(entry.body);
+        const body = parseEntryBody(entry.body);
         assert.equal(body.kind, type);
         assert.equal(body.apiVersion, "0.0.1");
         // Uploading it again: the log answers 409 and the existing entry is fetched.

@@ -1,13 +1,26 @@
 /**
- * Reading what a transparency log entry body says about the signature it records, for the kinds
- * Sigstore bundles carry: hashedrekord 0.0.1 (Rekor v1), hashedrekord 0.0.2 (Rekor v2,
- * rekor-tiles protobuf JSON), dsse 0.0.1 and intoto 0.0.2 (sigstore-go pkg/tlog entry.go
- * Signature/PublicKey; Rekor pkg/types).
+ * Transparency log entry bodies and their binding to what they vouch for, in one place for every
+ * path that checks an entry about a signature: Sigstore bundles (sigstore-go pkg/tlog entry.go,
+ * verify.VerifyTlogEntry's comparison of the entry with the bundle's content) and cosign's old
+ * bundles of attestations (pkg/cosign/verify.go VerifyBundle: comparePublicKey, bundleHash).
+ *
+ * Kinds read: hashedrekord 0.0.1 (Rekor v1), hashedrekord 0.0.2 (Rekor v2, rekor-tiles protobuf
+ * JSON), dsse 0.0.1, intoto 0.0.1 (what `attest --rekor-entry-type intoto` uploads) and intoto
+ * 0.0.2 (Rekor pkg/types canonical bodies).
+ *
+ * The binding ({@link verifyEntryBodyBinding}) checks, as asked: the key or certificate every
+ * signature in the entry names; the signature; the artifact or message digest (hashedrekord);
+ * the DSSE payload hash, payload type and first signature (dsse, intoto, or a Rekor v2
+ * hashedrekord of the PAE); and the SHA-256 of the exact envelope bytes (dsse `envelopeHash`,
+ * intoto `content.hash`), which covers payload and signatures, so an entry spliced from another
+ * attestation fails.
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { VerificationError } from "../errors.ts";
 import { decodePem } from "../keys/pem.ts";
+import { pae } from "../payload/dsse.ts";
 
 /** A digest named by an entry, with the algorithm normalised (`sha256`, `sha384`, `sha512`). */
 export interface EntryDigest {
@@ -15,9 +28,12 @@ export interface EntryDigest {
   value: Uint8Array;
 }
 
-/** One signature an entry records, with its verifier (DER of a public key or certificate). */
+/**
+ * One signature an entry records, with its verifier (DER of a public key or certificate). An
+ * intoto 0.0.1 entry records only the key, not the signature.
+ */
 export interface EntrySignature {
-  signature: Uint8Array;
+  signature?: Uint8Array;
   verifier: Uint8Array;
 }
 
@@ -30,8 +46,10 @@ export interface EntryBody {
   digest?: EntryDigest;
   /** dsse, intoto: the digest of the envelope payload. */
   payloadHash?: EntryDigest;
-  /** intoto: the envelope's payload type. */
+  /** intoto 0.0.2: the envelope's payload type. */
   payloadType?: string;
+  /** dsse, intoto: the hash of the whole envelope (dsse `envelopeHash`, intoto `content.hash`). */
+  envelopeHash?: EntryDigest;
 }
 
 function bad(detail: string): VerificationError {
@@ -73,18 +91,27 @@ function digestOf(algorithm: unknown, value: Uint8Array): EntryDigest {
   return { algorithm: ALGORITHMS[String(algorithm)] ?? String(algorithm), value };
 }
 
+/** A `{algorithm, value}` hex hash, when the body has one. */
+// deno-lint-ignore no-explicit-any
+function optionalDigest(h: any, what: string): EntryDigest | undefined {
+  if (h === undefined || h === null) return undefined;
+  if (typeof h.algorithm !== "string") throw bad(`${what} has no algorithm`);
+  return digestOf(h.algorithm, hex(h.value, what));
+}
+
 /**
  * Decodes an entry body.
  *
- * @param body the canonicalized body (base64-decoded)
+ * @param body the canonicalized body: its bytes (Sigstore bundles) or their base64 (Rekor API)
  * @returns the signatures, verifiers and digests it records
  * @throws {VerificationError} `TLOG_ENTRY_INVALID` for a malformed body or another kind
  */
-export function parseEntryBody(body: Uint8Array): EntryBody {
+export function parseEntryBody(body: Uint8Array | string): EntryBody {
+  const bytes = typeof body === "string" ? b64(body, "body") : body;
   // deno-lint-ignore no-explicit-any
   let v: any;
   try {
-    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     throw bad("the body is not JSON");
   }
@@ -129,10 +156,17 @@ export function parseEntryBody(body: Uint8Array): EntryBody {
           signature: b64(s?.signature, `spec.signatures[${i}].signature`),
           verifier: pemDer(s?.verifier, `spec.signatures[${i}].verifier`),
         })),
-        payloadHash: digestOf(
-          spec.payloadHash?.algorithm,
-          hex(spec.payloadHash?.value, "payloadHash"),
-        ),
+        payloadHash: optionalDigest(spec.payloadHash, "payloadHash"),
+        envelopeHash: optionalDigest(spec.envelopeHash, "envelopeHash"),
+      };
+    }
+    if (kind === "intoto" && apiVersion === "0.0.1") {
+      return {
+        kind,
+        apiVersion,
+        signatures: [{ verifier: pemDer(spec.publicKey, "spec.publicKey") }],
+        payloadHash: optionalDigest(spec.content?.payloadHash, "payloadHash"),
+        envelopeHash: optionalDigest(spec.content?.hash, "content.hash"),
       };
     }
     if (kind === "intoto" && apiVersion === "0.0.2") {
@@ -150,11 +184,9 @@ export function parseEntryBody(body: Uint8Array): EntryBody {
           signature: b64(new TextDecoder().decode(b64(s?.sig, `signatures[${i}].sig`)), "sig"),
           verifier: pemDer(s?.publicKey, `signatures[${i}].publicKey`),
         })),
-        payloadHash: digestOf(
-          spec.content?.payloadHash?.algorithm,
-          hex(spec.content?.payloadHash?.value, "payloadHash"),
-        ),
+        payloadHash: optionalDigest(spec.content?.payloadHash, "payloadHash"),
         payloadType: typeof env.payloadType === "string" ? env.payloadType : undefined,
+        envelopeHash: optionalDigest(spec.content?.hash, "content.hash"),
       };
     }
   } catch (e) {
@@ -162,4 +194,126 @@ export function parseEntryBody(body: Uint8Array): EntryBody {
     throw bad(`malformed ${kind} ${apiVersion} body`);
   }
   throw bad(`unsupported entry kind ${String(kind)} ${String(apiVersion)}`);
+}
+
+/** What an entry must be about; each field given is checked. */
+export interface EntryExpectation {
+  /** DER of the SPKI of the verification key (key-based verification). */
+  key?: Uint8Array;
+  /** DER of the signing certificate (when there is no key). */
+  certificate?: Uint8Array;
+  /** A message signature: the entry is a hashedrekord of this signature. */
+  messageSignature?: {
+    signature: Uint8Array;
+    /** The digest the bundle names (`messageSignature.messageDigest`). */
+    messageDigest?: EntryDigest;
+    /** The digest of the artifact being verified. */
+    artifactDigest?: EntryDigest;
+  };
+  /** A DSSE envelope's content and signatures (Sigstore bundles). */
+  dsse?: { payloadType: string; payload: Uint8Array; signatures: Uint8Array[] };
+  /** The envelope bytes exactly as stored (cosign's old bundles): its SHA-256 is the entry's. */
+  envelope?: Uint8Array;
+  /** cosign's old bundles: a DSSE entry must record one signature. */
+  singleSignature?: boolean;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
+
+/**
+ * The binding step: the entry body records the expected key or certificate, signature(s) and
+ * digests — an entry spliced from another signature fails (CVE-2022-36056 is this step missing).
+ *
+ * @param body the parsed entry body
+ * @param expected what the entry must record
+ * @throws {VerificationError} `TLOG_ENTRY_MISMATCH`; `TLOG_ENTRY_INVALID` for several signatures
+ *   when `singleSignature` (cosign: "multiple signatures on DSSE envelopes are not currently
+ *   supported")
+ */
+export function verifyEntryBodyBinding(body: EntryBody, expected: EntryExpectation): void {
+  const mismatch = (d: string) =>
+    new VerificationError("TLOG_ENTRY_MISMATCH", `Cannot verify transparency log entry: ${d}`);
+  if (expected.singleSignature && body.kind !== "hashedrekord" && body.signatures.length > 1) {
+    throw bad("multiple signatures on DSSE envelopes are not currently supported");
+  }
+  // The key or certificate.
+  if (expected.key) {
+    if (!body.signatures.every((s) => equal(s.verifier, expected.key!))) {
+      throw mismatch("public key in the entry does not match the verification key");
+    }
+  } else if (expected.certificate) {
+    if (!body.signatures.every((s) => equal(s.verifier, expected.certificate!))) {
+      throw mismatch("transparency log certificate does not match");
+    }
+  } else {
+    throw mismatch("no verification key or certificate to compare the entry with");
+  }
+  const first = body.signatures[0]?.signature;
+  const sameSignature = (sig: Uint8Array | undefined) => {
+    if (!sig || !first || !equal(first, sig)) {
+      throw mismatch("transparency log signature does not match");
+    }
+  };
+  const ms = expected.messageSignature;
+  if (ms) {
+    if (body.kind !== "hashedrekord" || !body.digest) {
+      throw mismatch(`a ${body.kind} entry cannot record a message signature`);
+    }
+    sameSignature(ms.signature);
+    const d = body.digest;
+    const named = ms.messageDigest;
+    if (named && (named.algorithm !== d.algorithm || !equal(named.value, d.value))) {
+      throw mismatch("the entry's digest is not the bundle's message digest");
+    }
+    const artifact = ms.artifactDigest;
+    if (artifact && (artifact.algorithm !== d.algorithm || !equal(artifact.value, d.value))) {
+      throw mismatch(
+        `matching bundle to payload: bundle="${d.value.toHex()}", payload="${artifact.value.toHex()}"`,
+      );
+    }
+  }
+  const env = expected.dsse;
+  if (env) {
+    if (body.kind === "hashedrekord") {
+      // Rekor v2 logs DSSE content as a hashedrekord of the PAE.
+      if (
+        body.digest?.algorithm !== "sha256" ||
+        !equal(body.digest.value, sha256(pae(env.payloadType, env.payload)))
+      ) {
+        throw mismatch("the entry's digest is not the DSSE envelope's");
+      }
+      if (env.signatures.length !== 1) throw mismatch("transparency log signature does not match");
+      sameSignature(env.signatures[0]);
+    } else {
+      if (
+        body.payloadHash?.algorithm !== "sha256" ||
+        !equal(body.payloadHash.value, sha256(env.payload))
+      ) {
+        throw mismatch("digest of the DSSE payload does not match the entry's payload hash");
+      }
+      if (body.payloadType !== undefined && body.payloadType !== env.payloadType) {
+        throw mismatch("the DSSE payload type does not match the entry's");
+      }
+      // sigstore-go compares the first signatures (tlog.Entry.Signature, the envelope's first);
+      // an intoto 0.0.1 entry records none, its envelope hash covers them.
+      if (!(body.kind === "intoto" && body.apiVersion === "0.0.1")) {
+        sameSignature(env.signatures[0]);
+      }
+    }
+  }
+  if (expected.envelope) {
+    const h = body.envelopeHash;
+    if (!h) throw mismatch(`a ${body.kind} entry records no envelope hash`);
+    if (h.algorithm !== "sha256") throw mismatch(`unexpected algorithm: "${h.algorithm}"`);
+    const actual = sha256(expected.envelope);
+    if (!equal(h.value, actual)) {
+      throw mismatch(
+        `matching bundle to payload: bundle="${h.value.toHex()}", payload="${actual.toHex()}"`,
+      );
+    }
+  }
 }

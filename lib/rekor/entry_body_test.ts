@@ -30,7 +30,7 @@ Deno.test("parseEntryBody() reads hashedrekord 0.0.1/0.0.2, dsse 0.0.1 and intot
   const intoto = parseEntryBody(await bodyOf("sigstore-js/bundleV02-intoto.sigstore"));
   assert.equal(intoto.payloadType, "application/vnd.in-toto+json");
   // The doubly base64-encoded signature is decoded to the DER signature.
-  assert.equal(intoto.signatures[0].signature[0], 0x30);
+  assert.equal(intoto.signatures[0].signature?.[0], 0x30);
   assert.equal(intoto.payloadHash?.value.toHex(), dsse.payloadHash?.value.toHex());
 });
 

@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { VerificationError } from "../errors.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
-import { decodePem } from "../keys/pem.ts";
+import { certificateSpki } from "../x509/certificate.ts";
+import { createHash } from "node:crypto";
+import { verifyEnvelopeEntry, verifyEnvelopeEntryBinding } from "./attestation_tlog.ts";
 import { envelopeProposal } from "./client.ts";
-import {
-  parseEnvelopeEntryBody,
-  verifyEnvelopeEntry,
-  verifyEnvelopeEntryBinding,
-} from "./envelope_entry.ts";
+import { parseEntryBody } from "./entry_body.ts";
 import { parseRekorEntry, type RekorEntry } from "./verify_entry.ts";
 import { VECTORS } from "../../tests/_vectors.ts";
 
@@ -116,12 +113,13 @@ function body(v: unknown): RekorEntry {
   };
 }
 
-Deno.test("parseEnvelopeEntryBody() reads dsse 0.0.1, intoto 0.0.1 and intoto 0.0.2 bodies", () => {
+Deno.test("parseEntryBody() reads the envelope hash and key of dsse 0.0.1, intoto 0.0.1 and intoto 0.0.2 bodies", () => {
   const pem = new TextEncoder().encode(
     "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
   );
   const hash = { algorithm: "sha256", value: "ab".repeat(32) };
-  const dsse = parseEnvelopeEntryBody(
+  const hashBytes = { algorithm: "sha256", value: Uint8Array.fromHex("ab".repeat(32)) };
+  const dsse = parseEntryBody(
     body({
       apiVersion: "0.0.1",
       kind: "dsse",
@@ -135,10 +133,11 @@ Deno.test("parseEnvelopeEntryBody() reads dsse 0.0.1, intoto 0.0.1 and intoto 0.
   assert.deepEqual(dsse, {
     kind: "dsse",
     apiVersion: "0.0.1",
-    envelopeHash: hash,
-    publicKeyPem: pem,
+    signatures: [{ signature: new TextEncoder().encode("sig"), verifier: new Uint8Array(3) }],
+    payloadHash: hashBytes,
+    envelopeHash: hashBytes,
   });
-  const intoto = parseEnvelopeEntryBody(
+  const intoto = parseEntryBody(
     body({
       apiVersion: "0.0.1",
       kind: "intoto",
@@ -148,8 +147,9 @@ Deno.test("parseEnvelopeEntryBody() reads dsse 0.0.1, intoto 0.0.1 and intoto 0.
   assert.deepEqual(intoto, {
     kind: "intoto",
     apiVersion: "0.0.1",
-    envelopeHash: hash,
-    publicKeyPem: pem,
+    signatures: [{ verifier: new Uint8Array(3) }],
+    payloadHash: hashBytes,
+    envelopeHash: hashBytes,
   });
   // A real intoto v0.0.2 entry (public-good, sigstore-js): the key is the signing certificate.
   const v2 = JSON.parse(
@@ -158,31 +158,42 @@ Deno.test("parseEnvelopeEntryBody() reads dsse 0.0.1, intoto 0.0.1 and intoto 0.
         "rekor/derived-from-bundles/public-good-intoto-from-sigstore-js-bundleV02-intoto.json",
     ),
   );
-  const parsed = parseEnvelopeEntryBody(parseRekorEntry(Object.values(v2)[0]).body);
+  const parsed = parseEntryBody(parseRekorEntry(Object.values(v2)[0]).body);
   assert.equal(parsed.apiVersion, "0.0.2");
-  assert.equal(decodePem(parsed.publicKeyPem)?.type, "CERTIFICATE");
+  assert.equal(parsed.envelopeHash?.algorithm, "sha256");
+  assert.ok(certificateSpki(parsed.signatures[0].verifier).length > 0);
 });
 
-Deno.test("parseEnvelopeEntryBody() refuses other kinds and several DSSE signatures", () => {
-  const sig = { signature: "c2ln", verifier: "cGVt" };
+Deno.test("verifyEnvelopeEntryBinding() refuses other kinds and several DSSE signatures", () => {
+  const { cert } = sigstoreJsDsse("sigstore-js/bundleV03-dsse.sigstore");
+  const pem = `-----BEGIN CERTIFICATE-----\n${cert.toBase64()}\n-----END CERTIFICATE-----\n`;
+  const sig = { signature: "c2ln", verifier: new TextEncoder().encode(pem).toBase64() };
   const hash = { algorithm: "sha256", value: "ab".repeat(32) };
+  const binding = { envelope: new Uint8Array(1), keyDer: cert };
   assert.throws(
     () =>
-      parseEnvelopeEntryBody(
+      verifyEnvelopeEntryBinding(
         body({
           apiVersion: "0.0.1",
           kind: "dsse",
-          spec: { envelopeHash: hash, signatures: [sig, sig] },
-        }).body,
+          spec: { envelopeHash: hash, payloadHash: hash, signatures: [sig, sig] },
+        }),
+        binding,
       ),
     isCode("TLOG_ENTRY_INVALID", /multiple signatures on DSSE envelopes/),
   );
   assert.throws(
     () =>
-      parseEnvelopeEntryBody(body({ apiVersion: "0.0.1", kind: "hashedrekord", spec: {} }).body),
-    isCode("TLOG_ENTRY_INVALID", /unsupported entry kind hashedrekord 0.0.1/),
+      verifyEnvelopeEntryBinding(
+        body({ apiVersion: "0.0.1", kind: "rekord", spec: {} }),
+        binding,
+      ),
+    isCode("TLOG_ENTRY_INVALID", /unsupported entry kind rekord 0.0.1/),
   );
-  assert.throws(() => parseEnvelopeEntryBody("not base64!"), isCode("TLOG_ENTRY_INVALID"));
+  assert.throws(
+    () => verifyEnvelopeEntryBinding({ ...body({}), body: "not base64!" }, binding),
+    isCode("TLOG_ENTRY_INVALID"),
+  );
 });
 
 Deno.test("verifyEnvelopeEntryBinding() refuses a hash algorithm other than sha256", () => {
@@ -201,7 +212,6 @@ Deno.test("verifyEnvelopeEntryBinding() refuses a hash algorithm other than sha2
     isCode("TLOG_ENTRY_MISMATCH", /unexpected algorithm: "sha512"/),
   );
 });
-
 Deno.test("envelopeProposal() builds the dsse and intoto proposed entries cosign uploads", () => {
   const text = '{"payloadType":"t","payload":"cA==","signatures":[]}';
   const envelope = new TextEncoder().encode(text);
