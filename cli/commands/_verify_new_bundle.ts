@@ -9,6 +9,7 @@ import type { Context as CommandContext } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { keyRefDeps } from "./_shared.ts";
 import { IoError } from "../../lib/errors.ts";
+import type { TrustedRoot } from "../../lib/trust/trusted_root.ts";
 
 /**
  * Whether verify-blob takes the new-bundle path.
@@ -34,27 +35,21 @@ const TRUST_ENV = [
 ];
 
 /**
- * Runs the new-bundle verification and prints cosign's "Verified OK".
+ * cosign's checks before a new-bundle verification: no detached verification material, a
+ * trusted root (`--trusted-root`), a bundle.
  *
+ * @param conflicting the flags cosign refuses on this path
+ * @returns the trusted root and the bundle
  * @throws {UsageError} for cosign's flag-combination errors (cosign exits 1 for them, we 2 as
  *   for every usage error)
  */
-export async function verifyNewBundle(
+export async function newBundleInputs(
   ctx: CommandContext,
   bundleBytes: Uint8Array | undefined,
-): Promise<void> {
+  conflicting: readonly string[],
+): Promise<{ trustedRoot: TrustedRoot; bundleBytes: Uint8Array }> {
   const f = ctx.flags;
-  const conflicting = [
-    "rfc3161-timestamp",
-    "timestamp-certificate-chain",
-    "certificate-chain",
-    "ca-roots",
-    "ca-intermediates",
-    "certificate",
-    "signature",
-    "sct",
-  ].some((name) => typeof f[name] === "string" && f[name] !== "");
-  if (conflicting) {
+  if (conflicting.some((name) => typeof f[name] === "string" && f[name] !== "")) {
     throw new UsageError(
       "when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root",
     );
@@ -82,6 +77,29 @@ export async function verifyNewBundle(
       "Cannot read bundle: --bundle is required with --new-bundle-format",
     );
   }
+  return { trustedRoot, bundleBytes };
+}
+
+/**
+ * Runs the new-bundle verification and prints cosign's "Verified OK".
+ *
+ * @throws {UsageError} for cosign's flag-combination errors
+ */
+export async function verifyNewBundle(
+  ctx: CommandContext,
+  given: Uint8Array | undefined,
+): Promise<void> {
+  const f = ctx.flags;
+  const { trustedRoot, bundleBytes } = await newBundleInputs(ctx, given, [
+    "rfc3161-timestamp",
+    "timestamp-certificate-chain",
+    "certificate-chain",
+    "ca-roots",
+    "ca-intermediates",
+    "certificate",
+    "signature",
+    "sct",
+  ]);
   const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
   if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
     await ctx.warn(

@@ -172,13 +172,10 @@ export const attestBlobCommand: Command = {
     if (f.certificate !== "" || f["certificate-chain"] !== "") {
       throw new UsageError("cannot attach a certificate yet: --certificate is not supported");
     }
-    if (
-      f["new-bundle-format"] === true || f["use-signing-config"] === true ||
-      f["signing-config"] !== ""
-    ) {
+    if (f["use-signing-config"] === true || f["signing-config"] !== "") {
       throw new UsageError(
-        "cannot write a Sigstore bundle yet: --new-bundle-format is not supported " +
-          "(--bundle without it writes cosign's bundle)",
+        "cannot use a signing config yet: --use-signing-config and --signing-config are not " +
+          "supported (--new-bundle-format --bundle writes a Sigstore bundle with --rekor-url)",
       );
     }
     if (f["timestamp-server-url"] !== "") {
@@ -249,7 +246,15 @@ export const attestBlobCommand: Command = {
       )(result.envelope);
       await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
     }
-    if (f.bundle !== "") {
+    if (f.bundle !== "" && f["new-bundle-format"] === true) {
+      // cosign's MakeNewBundle: a v0.3 Sigstore bundle with the DSSE envelope.
+      const { keyDsseBundle, marshalBundle } = await import("../../lib/bundle/marshal_bundle.ts");
+      const bundle = marshalBundle(
+        await keyDsseBundle({ spki: signer.publicKey.spki, envelope: result.envelope, entry }),
+      );
+      await writeFileAtomic(f.bundle as string, bundle, { mode: 0o600 });
+      await ctx.info(`Bundle wrote in the file  ${f.bundle}`);
+    } else if (f.bundle !== "") {
       // cosign's LocalSignedPayload: the envelope, the signer's PEM, the log entry.
       const bundle = marshalLocalBundle({
         base64Signature: result.envelope.toBase64(),

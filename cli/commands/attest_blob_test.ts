@@ -287,20 +287,20 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
     "",
   ],
   [
-    "--new-bundle-format is not supported yet",
+    "--use-signing-config is not supported yet",
     [
       "attest-blob",
       "--key",
       KEY,
       "--predicate",
       join(F, "predicate.json"),
-      "--new-bundle-format",
+      "--use-signing-config",
       "--bundle",
       join(dir, "never.bundle"),
       BLOB,
     ],
     2,
-    "error: cannot write a Sigstore bundle yet: --new-bundle-format is not supported (--bundle without it writes cosign's bundle)",
+    "error: cannot use a signing config yet: --use-signing-config and --signing-config are not supported (--new-bundle-format --bundle writes a Sigstore bundle with --rekor-url)",
   ],
   [
     "neither --predicate nor --statement",

@@ -112,3 +112,86 @@ Deno.test("sign-blob --new-bundle-format without upload writes cosign's bundle t
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const ATT = join(FIXTURES, "new_bundle_attest");
+const att = (name: string) => join(ATT, name);
+const attArgs = [
+  "verify-blob-attestation",
+  "--key",
+  att("cosign.pub"),
+  "--bundle",
+  att("a.sigstore.json"),
+];
+
+Deno.test("verify-blob-attestation verifies a Go cosign attestation bundle with its trusted root", async () => {
+  const { code, io } = await cosign([
+    ...attArgs,
+    "--trusted-root",
+    att("trusted_root.json"),
+    att("a.txt"),
+  ]);
+  assert.equal(code, 0, io.err());
+  assert.equal(io.err(), "Verified OK\n");
+});
+
+Deno.test("verify-blob-attestation on a Sigstore bundle: cosign's messages, claims and exit codes", async () => {
+  const table: [string[], Record<string, string>, number, string][] = [
+    [
+      [att("a.txt")],
+      {},
+      2,
+      "error: trusted root is required when using new bundle format (fetching it with TUF is not supported yet: pass --trusted-root)\n",
+    ],
+    [
+      ["--trusted-root", att("trusted_root.json"), "--certificate", "c.pem", att("a.txt")],
+      {},
+      2,
+      "error: when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root\n",
+    ],
+    [
+      ["--trusted-root", att("trusted_root.json"), f("cosign.pub")],
+      {},
+      1,
+      "error: cannot verify attestation: provided artifact digest does not match any digest in statement\n",
+    ],
+    [
+      ["--trusted-root", att("trusted_root.json"), "--check-claims=false", f("cosign.pub")],
+      {},
+      0,
+      "Verified OK\n",
+    ],
+    [
+      ["--trusted-root", att("trusted_root.json"), "--type", "spdx", att("a.txt")],
+      {},
+      1,
+      "error: cannot verify attestation: invalid predicate type, expected spdx got https://cosign.sigstore.dev/attestation/v1\n",
+    ],
+  ];
+  for (const [args, env, want, message] of table) {
+    const { code, io } = await cosign([...attArgs, ...args], { env });
+    assert.equal(code, want, `${args.join(" ")}: ${io.err()}`);
+    if (message) assert.equal(io.err(), message);
+  }
+});
+
+Deno.test("verify-blob-attestation: --trusted-root with cosign's old bundle is refused as cosign does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const old = join(dir, "old.json");
+    await Deno.writeTextFile(old, '{"base64Signature":"","cert":""}');
+    const { code, io } = await cosign([
+      "verify-blob-attestation",
+      "--key",
+      att("cosign.pub"),
+      "--bundle",
+      old,
+      "--trusted-root",
+      att("trusted_root.json"),
+      att("a.txt"),
+    ]);
+    assert.equal(code, 2);
+    assert.equal(io.err(), "error: --trusted-root only supported with --new-bundle-format\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -126,10 +126,65 @@ The blob may be specified as a path to a file.`,
         "cannot verify without --key yet: certificates, hardware tokens and bundles are not supported",
       );
     }
-    if (f["new-bundle-format"] === true) {
-      throw new UsageError(
-        "cannot verify a Sigstore bundle yet: --new-bundle-format is not supported",
+    const { openBlob } = await import("../../lib/blob_input.ts");
+    const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
+    const path = checkClaims && ctx.args.length === 1 ? ctx.args[0] : undefined;
+    const maxSize = maxAttachmentSize(ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE"));
+    // Sigstore bundles (--new-bundle-format, or a --bundle that loads as one, cosign's
+    // checkNewBundle): their own path. A bundle that cannot be read is left to the old path.
+    let bundleBytes: Uint8Array | undefined;
+    if (bundle !== "") {
+      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+      bundleBytes = await readKeyRef(bundle, keyRefDeps(ctx)).catch(() => undefined);
+    }
+    const nb = await import("./_verify_new_bundle.ts");
+    if (await nb.isNewBundle(f, bundleBytes)) {
+      const inputs = await nb.newBundleInputs(ctx, bundleBytes, [
+        "rfc3161-timestamp",
+        "timestamp-certificate-chain",
+        "certificate-chain",
+        "ca-roots",
+        "ca-intermediates",
+        "certificate",
+        "sct",
+      ]);
+      const { claimsDigest } = await import("../../lib/verify/verify_blob_attestation.ts");
+      const { verifyBlobAttestationBundle } = await import(
+        "../../lib/verify/verify_blob_attestation_bundle.ts"
       );
+      if (path !== undefined && digest !== "" && digestAlg !== "") {
+        await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
+      }
+      let artifactDigest;
+      if (checkClaims) {
+        const named = await claimsDigest({
+          openBlob: path === undefined
+            ? undefined
+            : () => openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin),
+          digest: { hex: digest, algorithm: digestAlg },
+          maxSize,
+        });
+        const i = named.lastIndexOf(":");
+        artifactDigest = {
+          algorithm: named.slice(0, i),
+          value: Uint8Array.fromHex(named.slice(i + 1).toLowerCase()),
+        };
+      }
+      await verifyBlobAttestationBundle({
+        bundle: inputs.bundleBytes,
+        trustedRoot: inputs.trustedRoot,
+        keyRef: key,
+        type: f.type as string,
+        artifactDigest,
+        hash: hash as "sha224" | "sha256" | "sha384" | "sha512",
+        deps: keyRefDeps(ctx),
+        ignoreTlog,
+      });
+      await ctx.info("Verified OK");
+      return;
+    }
+    if (f["trusted-root"] !== "") {
+      throw new UsageError("--trusted-root only supported with --new-bundle-format");
     }
     // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; the
     // bundle's entry is then verified offline.
@@ -144,9 +199,6 @@ The blob may be specified as a path to a file.`,
     }
 
     const { verifyBlobAttestation } = await import("../../lib/verify/verify_blob_attestation.ts");
-    const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
-    const { openBlob } = await import("../../lib/blob_input.ts");
-    const path = checkClaims && ctx.args.length === 1 ? ctx.args[0] : undefined;
     if (path !== undefined && digest !== "" && digestAlg !== "") {
       await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
     }
@@ -172,7 +224,7 @@ The blob may be specified as a path to a file.`,
         : () => openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin),
       digest: { hex: digest, algorithm: digestAlg },
       hash: hash as "sha224" | "sha256" | "sha384" | "sha512",
-      maxSize: maxAttachmentSize(ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE")),
+      maxSize,
       deps: keyRefDeps(ctx),
     });
     await ctx.info("Verified OK");

@@ -226,3 +226,40 @@ export async function keyMessageBundle(o: {
     },
   };
 }
+
+/**
+ * The v0.3 bundle cosign's `attest-blob --new-bundle-format` writes for a key (protobundle.go
+ * MakeNewBundle): the key hint, the log entry (when there is one) and the DSSE envelope with the
+ * signed payload, its type and the first signature (without key ID).
+ *
+ * @param o the SPKI DER of the key, the envelope JSON as signed, the entry
+ * @returns the bundle
+ * @throws {SyntaxError} when the envelope is not DSSE JSON with a signature
+ */
+export async function keyDsseBundle(o: {
+  spki: Uint8Array;
+  envelope: Uint8Array;
+  entry?: RekorEntry;
+}): Promise<SigstoreBundle> {
+  // deno-lint-ignore no-explicit-any
+  const env: any = JSON.parse(new TextDecoder().decode(o.envelope));
+  const sig = env?.signatures?.[0]?.sig;
+  if (typeof env?.payload !== "string" || typeof sig !== "string") {
+    throw new SyntaxError("no signature in DSSE envelope");
+  }
+  const hint = new Uint8Array(await crypto.subtle.digest("SHA-256", o.spki as BufferSource));
+  return {
+    mediaType: BUNDLE_V03_MEDIA_TYPE,
+    version: "0.3",
+    verificationMaterial: {
+      publicKeyHint: hint.toBase64(),
+      tlogEntries: o.entry ? [bundleEntryFromRekor(o.entry)] : [],
+      rfc3161Timestamps: [],
+    },
+    dsseEnvelope: {
+      payload: Uint8Array.fromBase64(env.payload),
+      payloadType: String(env.payloadType ?? ""),
+      signatures: [{ sig: Uint8Array.fromBase64(sig), keyid: "" }],
+    },
+  };
+}

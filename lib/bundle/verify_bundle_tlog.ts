@@ -181,6 +181,10 @@ async function verifyOne(
 ): Promise<VerifiedTlogEntry> {
   await verifyTlogEntryMaterial(entry, log, o.now);
   const body = parseEntryBody(entry.canonicalizedBody);
+  if (body.kind === "intoto" && body.apiVersion === "0.0.1") {
+    // sigstore-go (tlog.ParseEntry) reads intoto 0.0.2 only; cosign's old bundles take 0.0.1.
+    throw fail("TLOG_ENTRY_INVALID", "unsupported entry type: intoto 0.0.1");
+  }
   if (body.kind !== entry.kind || body.apiVersion !== entry.version) {
     throw fail(
       "TLOG_ENTRY_INVALID",

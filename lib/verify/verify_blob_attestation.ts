@@ -90,8 +90,16 @@ async function readEnvelope(path: string, maxSize: number): Promise<Uint8Array> 
   }
 }
 
-/** The claims digest, as ggcr's `v1.Hash.String()`: `<algorithm>:<hex>`. */
-async function claimsDigest(opts: VerifyBlobAttestationOptions): Promise<string> {
+/**
+ * The claims digest, as ggcr's `v1.Hash.String()`: `<algorithm>:<hex>` — the blob's sha256, or
+ * `--digest` and `--digestAlg`.
+ *
+ * @throws {IoError} `TOO_LARGE` for a blob larger than `maxSize`
+ * @throws {TypeError} for a `--digest` that is not hex
+ */
+export async function claimsDigest(
+  opts: Pick<VerifyBlobAttestationOptions, "openBlob" | "digest" | "maxSize">,
+): Promise<string> {
   if (opts.openBlob) {
     const blob = await opts.openBlob();
     const h = nodeCrypto().createHash("sha256");
@@ -226,15 +234,33 @@ export async function verifyBlobAttestation(
   }
   const statementBytes = decodePayload(payload, "decoding payload");
   const statement = statementOf(statementBytes, "unmarshal in-toto statement");
-  const want = predicateTypeUri(opts.type);
+  checkPredicate(statement, statementBytes, opts.type);
+  return statement;
+}
+
+/**
+ * cosign's policy step (pkg/policy AttestationToPayloadJSON): the statement's predicate type is
+ * the one asked for (`--type`, short names mapped to their URI), and a known type's predicate
+ * reads as that type.
+ *
+ * @throws {VerificationError} `CLAIMS_MISMATCH` ("invalid predicate type, expected … got …"),
+ *   `SIGNATURE_INVALID` for a predicate that does not read as its type
+ */
+export function checkPredicate(
+  statement: InTotoStatement,
+  statementBytes: Uint8Array,
+  type: string,
+): void {
+  if (type === "") throw fail("SIGNATURE_INVALID", "missing predicate type");
+  const want = predicateTypeUri(type);
   if (statement.predicateType !== want) {
     throw fail(
       "CLAIMS_MISMATCH",
-      `invalid predicate type, expected ${opts.type} got ${statement.predicateType}`,
+      `invalid predicate type, expected ${type} got ${statement.predicateType}`,
     );
   }
   try {
-    checkTypedStatement(opts.type, statementBytes);
+    checkTypedStatement(type, statementBytes);
   } catch (e) {
     if (e instanceof TypeError || e instanceof SyntaxError) {
       throw fail(
@@ -245,5 +271,9 @@ export async function verifyBlobAttestation(
     }
     throw e;
   }
-  return statement;
+}
+
+/** {@link parseStatement} with cosign's wording for a statement that does not read. */
+export function readStatement(bytes: Uint8Array, what: string): InTotoStatement {
+  return statementOf(bytes, what);
 }
