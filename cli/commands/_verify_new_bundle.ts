@@ -10,6 +10,8 @@ import { UsageError } from "../exit_codes.ts";
 import { keyRefDeps } from "./_shared.ts";
 import { IoError } from "../../lib/errors.ts";
 import type { TrustedRoot } from "../../lib/trust/trusted_root.ts";
+import type { PublicKey } from "../../lib/keys/public_key.ts";
+import type { LogKeySelector } from "../../lib/rekor/verify_entry.ts";
 
 /**
  * Whether verify-blob takes the new-bundle path.
@@ -127,4 +129,34 @@ export async function verifyNewBundle(
     input.close();
   }
   await ctx.info("Verified OK");
+}
+
+/**
+ * The transparency log key for cosign's old bundles (`verify`, `verify-attestation`): with
+ * `--trusted-root`, each entry's log is picked from the root by log ID and must be valid at the
+ * entry's integrated time (cosign's VerifyBundle with TrustedMaterial; SIGSTORE_REKOR_PUBLIC_KEY
+ * is then not used); otherwise the key at SIGSTORE_REKOR_PUBLIC_KEY.
+ *
+ * @returns the key or selector, or undefined when neither is given
+ */
+export async function oldBundleLogKey(
+  ctx: CommandContext,
+): Promise<PublicKey | LogKeySelector | undefined> {
+  const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+  const trustedRootPath = ctx.flags["trusted-root"] as string;
+  if (trustedRootPath) {
+    const { parseTrustedRoot, rekorLogKeySelector } = await import(
+      "../../lib/trust/trusted_root.ts"
+    );
+    const rootBytes = await readKeyRef(trustedRootPath, keyRefDeps(ctx)).catch((e) => {
+      throw new IoError("INPUT_UNREADABLE", `Cannot load trusted root: ${(e as Error).message}`, {
+        cause: e,
+      });
+    });
+    return rekorLogKeySelector(parseTrustedRoot(rootBytes));
+  }
+  const path = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
+  if (!path) return undefined;
+  const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+  return parsePublicKeyPem(await readKeyRef(path, keyRefDeps(ctx)));
 }

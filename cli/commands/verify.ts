@@ -121,7 +121,7 @@ against the transparency log.`,
     // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; each
     // signature's bundle annotation is then verified offline.
     const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-    if (!ignoreTlog && !rekorKeyPath) throw tlogVerifyNotAvailable();
+    if (!ignoreTlog && !rekorKeyPath && f["trusted-root"] === "") throw tlogVerifyNotAvailable();
     const annotations = parseAnnotations(ctx);
     if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
       await ctx.warn(
@@ -136,7 +136,8 @@ against the transparency log.`,
     const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
     const verifyTlog = ignoreTlog ? undefined : (await import("../../lib/rekor/image_tlog.ts"))
       .bundleVerifier(
-        parsePublicKeyPem(await readKeyRef(rekorKeyPath!, keyRefDeps(ctx))),
+        // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
+        (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
         publicKey,
       );
     // --local-image: the argument is a folder written by `cosign save`; its signatures are read

@@ -129,7 +129,7 @@ against the transparency log.`,
     // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; each
     // attestation's bundle annotation is then verified offline.
     const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-    if (!ignoreTlog && !rekorKeyPath) {
+    if (!ignoreTlog && !rekorKeyPath && f["trusted-root"] === "") {
       throw new SigstoreError(
         "TLOG_UNAVAILABLE",
         "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
@@ -147,7 +147,8 @@ against the transparency log.`,
     const verifyTlog = ignoreTlog
       ? undefined
       : (await import("../../lib/rekor/attestation_tlog.ts")).attestationBundleVerifier({
-        logKey: parsePublicKeyPem(await readKeyRef(rekorKeyPath!, keyRefDeps(ctx))),
+        // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
+        logKey: (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
         publicKey,
       });
     const checkClaims = f["check-claims"] === true;

@@ -20,10 +20,11 @@ import {
 } from "./client.ts";
 import { parseEntryBody, verifyEntryBodyBinding } from "./entry_body.ts";
 import {
+  type LogKeySelector,
   type RekorEntry,
+  selectLogKey,
   verifyInclusionProof,
   verifyIntegratedTime,
-  verifyLogId,
   verifySet,
   type VerifyTlogEntryOptions,
 } from "./verify_entry.ts";
@@ -68,10 +69,10 @@ export async function verifyEnvelopeEntry(
   entry: RekorEntry,
   options: Omit<VerifyTlogEntryOptions, "binding"> & { binding: EnvelopeBinding },
 ): Promise<void> {
-  verifyLogId(entry, options.logKey);
-  await verifySet(entry, options.logKey);
+  const logKey = selectLogKey(entry, options.logKey);
+  await verifySet(entry, logKey);
   verifyIntegratedTime(entry, options.now);
-  if (options.requireInclusionProof) await verifyInclusionProof(entry, options.logKey);
+  if (options.requireInclusionProof) await verifyInclusionProof(entry, logKey);
   verifyEnvelopeEntryBinding(entry, options.binding);
 }
 
@@ -116,8 +117,8 @@ export type EnvelopeEntryLookup = (
 
 /** Options for {@link verifyEnvelopeTlog}. */
 export interface VerifyEnvelopeTlogOptions {
-  /** The transparency log's public key. */
-  logKey: PublicKey;
+  /** The transparency log's public key, or a selector (a trusted root's logs). */
+  logKey: PublicKey | LogKeySelector;
   /** The key the envelope is verified with; the entry must name it. */
   publicKey: PublicKey;
   /** Looks the entry up online when there is no bundle; without it, no bundle fails. */

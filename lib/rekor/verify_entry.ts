@@ -62,14 +62,34 @@ export interface EntryBinding {
 
 /** Options for {@link verifyTlogEntry}. */
 export interface VerifyTlogEntryOptions {
-  /** The trusted log key. */
-  logKey: PublicKey;
+  /** The trusted log key, or a selector picking it for each entry (a trusted root's logs). */
+  logKey: PublicKey | LogKeySelector;
   /** Require (and verify) an inclusion proof and checkpoint (online lookups); a bundle has none. */
   requireInclusionProof?: boolean;
   /** When given, the entry must be about this signature, key and digest. */
   binding?: EntryBinding;
   /** The current time (default `Date.now()`), in milliseconds. */
   now?: number;
+}
+
+/**
+ * Picks the key of the log an entry names, checking that the log is trusted for it (a trusted
+ * root's logs: lib/trust rekorLogKeySelector).
+ *
+ * @throws {VerificationError} `TLOG_LOG_KEY_UNKNOWN`, `TLOG_TIME_INVALID`
+ */
+export type LogKeySelector = (entry: RekorEntry) => PublicKey;
+
+/**
+ * Step 1 for a given key or a selector: the selector picks (and vouches for) the key; a single
+ * key must be the one the entry's log ID names ({@link verifyLogId}).
+ *
+ * @returns the key to verify the entry with
+ */
+export function selectLogKey(entry: RekorEntry, logKey: PublicKey | LogKeySelector): PublicKey {
+  if (typeof logKey === "function") return logKey(entry);
+  verifyLogId(entry, logKey);
+  return logKey;
 }
 
 const MAX_BODY_BASE64 = 1024 * 1024;
@@ -399,9 +419,9 @@ export async function verifyTlogEntry(
   entry: RekorEntry,
   options: VerifyTlogEntryOptions,
 ): Promise<void> {
-  verifyLogId(entry, options.logKey);
-  await verifySet(entry, options.logKey);
+  const logKey = selectLogKey(entry, options.logKey);
+  await verifySet(entry, logKey);
   verifyIntegratedTime(entry, options.now);
-  if (options.requireInclusionProof) await verifyInclusionProof(entry, options.logKey);
+  if (options.requireInclusionProof) await verifyInclusionProof(entry, logKey);
   if (options.binding) verifyEntryBinding(entry, options.binding);
 }

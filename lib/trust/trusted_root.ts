@@ -7,6 +7,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { VerificationError } from "../errors.ts";
 import { encodePem } from "../keys/pem.ts";
 import { parsePublicKeyDer, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 
@@ -217,4 +218,36 @@ export function findLog(logs: readonly TrustedLog[], keyId: Uint8Array): Trusted
   return logs.find((l) =>
     l.keyId.length === keyId.length && l.keyId.every((b, i) => b === keyId[i])
   );
+}
+
+/**
+ * The log key for entries of cosign's old bundles (and online lookups) when a trusted root is
+ * given, as cosign's VerifyBundle with TrustedMaterial does (sigstore-go tlog.VerifySET): the
+ * root's log whose key ID is the entry's log ID, valid at the entry's integrated time.
+ *
+ * @param root the trusted root
+ * @returns a selector for lib/rekor's verifiers
+ */
+export function rekorLogKeySelector(
+  root: TrustedRoot,
+): (entry: { logID: string; integratedTime: number }) => PublicKey {
+  const fail = (code: "TLOG_LOG_KEY_UNKNOWN" | "TLOG_TIME_INVALID", detail: string) =>
+    new VerificationError(code, `Cannot verify transparency log entry: ${detail}`);
+  return (entry) => {
+    const id = /^([0-9a-fA-F]{2})+$/.test(entry.logID)
+      ? Uint8Array.fromHex(entry.logID.toLowerCase())
+      : undefined;
+    const log = id && findLog(root.tlogs, id);
+    if (!log) {
+      throw fail(
+        "TLOG_LOG_KEY_UNKNOWN",
+        `rekor log public key not found for payload (no log with ID ${entry.logID} in the trusted root)`,
+      );
+    }
+    const t = entry.integratedTime * 1000;
+    if (t < log.validFor.start || (log.validFor.end !== undefined && t > log.validFor.end)) {
+      throw fail("TLOG_TIME_INVALID", "rekor log public key not valid at payload integrated time");
+    }
+    return log.publicKey;
+  };
 }

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { VECTORS } from "../../tests/_vectors.ts";
-import { findLog, logKeyId, logOrigin, parseTrustedRoot } from "./trusted_root.ts";
+import { VerificationError } from "../errors.ts";
+import {
+  findLog,
+  logKeyId,
+  logOrigin,
+  parseTrustedRoot,
+  rekorLogKeySelector,
+} from "./trusted_root.ts";
 
 const publicGood = await Deno.readFile(join(VECTORS, "roots", "public-good_trusted_root.json"));
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -60,4 +67,25 @@ Deno.test("parseTrustedRoot() rejects what sigstore-go rejects", () => {
     assert.throws(() => parseTrustedRoot(enc(v)), { name: "TypeError", message }, what);
   }
   assert.throws(() => parseTrustedRoot(new TextEncoder().encode("{")), SyntaxError);
+});
+
+Deno.test("rekorLogKeySelector() picks the log by the entry's log ID, valid at its integrated time", () => {
+  const root = parseTrustedRoot(publicGood);
+  const select = rekorLogKeySelector(root);
+  const id = "c0d23d6ad406973f9559f3ba2d1ca01f84147d8ffc5b8445c224f98b9591801d";
+  const t = Date.parse("2024-01-01T00:00:00Z") / 1000;
+  assert.equal(select({ logID: id, integratedTime: t }), root.tlogs[0].publicKey);
+  assert.equal(select({ logID: id.toUpperCase(), integratedTime: t }), root.tlogs[0].publicKey);
+  const isCode = (code: string) => (e: unknown) =>
+    e instanceof VerificationError && e.code === code;
+  assert.throws(
+    () => select({ logID: "00".repeat(32), integratedTime: t }),
+    isCode("TLOG_LOG_KEY_UNKNOWN"),
+  );
+  assert.throws(() => select({ logID: "zz", integratedTime: t }), isCode("TLOG_LOG_KEY_UNKNOWN"));
+  // Before the log's validity (2021-01-12).
+  assert.throws(
+    () => select({ logID: id, integratedTime: Date.parse("2020-06-01T00:00:00Z") / 1000 }),
+    isCode("TLOG_TIME_INVALID"),
+  );
 });

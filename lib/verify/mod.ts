@@ -28,3 +28,5 @@ export { verifyBlobAttestation } from "./verify_blob_attestation.ts";
 export type { VerifyBlobAttestationOptions } from "./verify_blob_attestation.ts";
 export { verifyBlobBundle } from "./verify_blob_bundle.ts";
 export type { VerifyBlobBundleOptions } from "./verify_blob_bundle.ts";
+export { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
+export type { VerifyBlobAttestationBundleOptions } from "./verify_blob_attestation_bundle.ts";
