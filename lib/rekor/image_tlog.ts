@@ -12,7 +12,7 @@ import type { SignatureWitness } from "../sign/sign_image.ts";
 import type { SignatureLayer } from "../verify/verify_image.ts";
 import { marshalRekorBundle, parseRekorBundle } from "./blob_bundle.ts";
 import { RekorClient } from "./client.ts";
-import { type LogKeySelector, verifyTlogEntry } from "./verify_entry.ts";
+import { verifyTlogEntry } from "./verify_entry.ts";
 
 function sha256(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(bytes).digest());
@@ -55,11 +55,11 @@ export function rekorWitness(
  * about this very signature, key and payload. A layer without a bundle fails: looking entries up
  * online is not available yet.
  *
- * @param logKey the transparency log's public key, or a selector (a trusted root's logs)
+ * @param logKey the transparency log's public key
  * @param publicKey the key the signatures are verified with
  */
 export function bundleVerifier(
-  logKey: PublicKey | LogKeySelector,
+  logKey: Parameters<typeof verifyTlogEntry>[1]["logKey"],
   publicKey: PublicKey,
 ): (layer: SignatureLayer) => Promise<boolean> {
   return async (layer) => {
