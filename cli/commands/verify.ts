@@ -21,12 +21,12 @@ import {
 import { parseAnnotations } from "./sign.ts";
 import { SigstoreError, VerificationError } from "../../lib/errors.ts";
 
-/** The refusal while transparency-log verification is not available (never a silent skip). */
+/** The refusal without a trusted log key (cosign would read it from TUF; we never skip silently). */
 export function tlogVerifyNotAvailable(): SigstoreError {
   return new SigstoreError(
     "TLOG_UNAVAILABLE",
     "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key " +
-      "(bundles are checked offline; online lookups are not available yet), or pass " +
+      "(bundles are checked offline, other signatures are looked up at --rekor-url), or pass " +
       "--insecure-ignore-tlog=true to verify the signatures alone",
   );
 }
@@ -134,11 +134,21 @@ against the transparency log.`,
       "../../lib/verify/verify_image.ts"
     );
     const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
+    // A signature without a bundle annotation is looked up at --rekor-url (cosign's online
+    // verification), unless --offline.
+    const offline = f.offline === true;
+    const { RekorClient } = await import("../../lib/rekor/client.ts");
     const verifyTlog = ignoreTlog ? undefined : (await import("../../lib/rekor/image_tlog.ts"))
       .bundleVerifier(
         // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
         (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
         publicKey,
+        {
+          offline,
+          rekor: offline
+            ? undefined
+            : new RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
+        },
       );
     // --local-image: the argument is a folder written by `cosign save`; its signatures are read
     // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.

@@ -9,7 +9,7 @@ import {
   signatureDigestFlags,
 } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
-import { IoError, SigstoreError } from "../../lib/errors.ts";
+import { IoError } from "../../lib/errors.ts";
 
 const HASHES = new Set(["sha256", "sha384", "sha512"]);
 
@@ -105,20 +105,19 @@ The blob may be specified as a path to a file or - for stdin.`,
     }
     const signatureRef = f.signature as string;
     if (signatureRef === "" && bundle === "") throw new UsageError("missing flag '--signature'");
-    if (!ignoreTlog && bundle === "") {
-      throw new SigstoreError(
-        "TLOG_UNAVAILABLE",
-        "Cannot verify the transparency log entry: looking entries up in Rekor is not available " +
-          "yet; pass --bundle (from sign-blob --bundle) or --insecure-ignore-tlog=true",
-      );
-    }
-    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF.
+    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; a
+    // signature without --bundle is looked up in the log at --rekor-url (unless --offline).
     let rekorPublicKey;
     const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-    if (bundle !== "" && !ignoreTlog && rekorKeyPath) {
+    if (!ignoreTlog && rekorKeyPath) {
       const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
       const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
       rekorPublicKey = parsePublicKeyPem(await readKeyRef(rekorKeyPath, keyRefDeps(ctx)));
+    }
+    let rekor;
+    if (!ignoreTlog && bundle === "" && f.offline !== true) {
+      const { RekorClient } = await import("../../lib/rekor/client.ts");
+      rekor = new RekorClient(f["rekor-url"] as string, { signal: ctx.signal });
     }
     if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
       await ctx.warn(
@@ -138,6 +137,8 @@ The blob may be specified as a path to a file or - for stdin.`,
         bundle: bundleBytes,
         rekorPublicKey,
         ignoreTlog,
+        rekor,
+        offline: f.offline === true,
       });
     } finally {
       input.close();

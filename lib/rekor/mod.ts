@@ -9,6 +9,7 @@ export * from "./merkle.ts";
 export * from "./checkpoint.ts";
 export * from "./verify_entry.ts";
 export * from "./client.ts";
+export * from "./find_entry.ts";
 export * from "./blob_bundle.ts";
 export * from "./image_tlog.ts";
 export * from "./attestation_tlog.ts";

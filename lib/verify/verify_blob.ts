@@ -13,6 +13,7 @@ import type { ByteReader } from "../stream.ts";
 import { readAllBounded } from "../stream.ts";
 import { decodeSignature } from "./decode_signature.ts";
 import { verifySignature } from "./verify_signature.ts";
+import type { RekorClient } from "../rekor/client.ts";
 
 /** Most bytes accepted for a signature (a file, URL or literal). */
 const SIGNATURE_LIMIT = 1024 * 1024;
@@ -38,6 +39,13 @@ export interface VerifyBlobOptions {
   rekorPublicKey?: PublicKey;
   /** `--insecure-ignore-tlog`: the bundle's entry is not checked. */
   ignoreTlog?: boolean;
+  /**
+   * Without a bundle (and unless `ignoreTlog`), the signature's entry is looked up in this log
+   * (cosign's online verification, lib/rekor/find_entry.ts).
+   */
+  rekor?: RekorClient;
+  /** `--offline`: without a bundle, fail instead of looking the entry up. */
+  offline?: boolean;
 }
 
 /**
@@ -100,7 +108,11 @@ export async function verifyBlob(options: VerifyBlobOptions): Promise<PublicKey>
   const publicKey = parsePublicKeyPem(await readKeyRef(options.keyRef, options.deps));
   if (!options.bundle) {
     const signature = await readSignatureRef(options.signatureRef, options.deps);
-    await verifySignature({ publicKey, hash: options.hash, signature, reader: options.input });
+    if (options.ignoreTlog) {
+      await verifySignature({ publicKey, hash: options.hash, signature, reader: options.input });
+      return publicKey;
+    }
+    await verifyBlobOnline(options, publicKey, signature);
     return publicKey;
   }
   const { parseLocalBundle, hashingReader } = await import("../rekor/blob_bundle.ts");
@@ -153,4 +165,56 @@ export async function verifyBlob(options: VerifyBlobOptions): Promise<PublicKey>
     });
   }
   return publicKey;
+}
+
+/**
+ * A signature without a bundle, tlog on (cosign verifyInternal): `--offline` fails at once;
+ * otherwise the blob is hashed (SHA-256, as cosign proposes it) while the signature is checked,
+ * and the entry is then looked up. As in cosign, whose log check runs first, a failed log check is
+ * reported before a failed signature.
+ */
+async function verifyBlobOnline(
+  options: VerifyBlobOptions,
+  publicKey: PublicKey,
+  signature: Uint8Array,
+): Promise<void> {
+  if (options.offline) {
+    throw new VerificationError(
+      "TLOG_ENTRY_NOT_FOUND",
+      "Cannot verify the transparency log entry: offline verification failed (no --bundle, and --offline forbids looking the signature up in the log)",
+    );
+  }
+  if (!options.rekorPublicKey) {
+    throw new VerificationError(
+      "TLOG_LOG_KEY_UNKNOWN",
+      "Cannot verify the transparency log entry: no Rekor public key (set SIGSTORE_REKOR_PUBLIC_KEY)",
+    );
+  }
+  if (!options.rekor) {
+    throw new VerificationError(
+      "TLOG_ENTRY_NOT_FOUND",
+      "Cannot verify the transparency log entry: rekor client not provided for online verification",
+    );
+  }
+  const { hashingReader } = await import("../rekor/blob_bundle.ts");
+  const { findTlogEntry } = await import("../rekor/find_entry.ts");
+  const hashed = hashingReader(options.input, "sha256");
+  let signatureError: unknown;
+  try {
+    await verifySignature({ publicKey, hash: options.hash, signature, reader: hashed.reader });
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    signatureError = e;
+    // The digest needs the whole blob even when the signature check stopped early.
+    const buf = new Uint8Array(64 * 1024);
+    while ((await hashed.reader.read(buf)) !== null) { /* hash the rest */ }
+  }
+  await findTlogEntry({
+    client: options.rekor,
+    logKey: options.rekorPublicKey,
+    signature,
+    publicKey,
+    digest: hashed.digest(),
+  });
+  if (signatureError) throw signatureError;
 }

@@ -18,7 +18,10 @@ export type FaultAction =
   | { kind: "truncate" } // forward, declare the full length, send half, then close
   | { kind: "endless"; headers?: Record<string, string> } // 200 with a body that never ends
   | { kind: "delay"; ms: number } // forward after a delay
-  | { kind: "redirect"; to: string; status?: number }; // redirect to `to` + path + query
+  | { kind: "redirect"; to: string; status?: number } // redirect to `to` + path + query
+  // forward (the upstream acts on it), then answer `status` with the upstream's headers and no
+  // body: a response lost on the way back
+  | { kind: "lose"; status: number };
 
 /** A fault rule: the first rule that matches (and still has `times` left) applies. */
 export interface FaultRule {
@@ -132,6 +135,13 @@ export function startFaultProxy(
           },
         });
         return new Response(body, { status: 200, headers: action.headers });
+      }
+      case "lose": {
+        const res = await forward(req);
+        await res.body?.cancel();
+        const headers = new Headers(res.headers);
+        headers.delete("content-length");
+        return new Response(null, { status: action.status, headers });
       }
       case "garbage": {
         const res = await forward(req);

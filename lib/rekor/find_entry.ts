@@ -1,0 +1,126 @@
+/**
+ * Online transparency-log verification, as cosign 2 does it for a signature that carries no bundle
+ * (pkg/cosign/verify.go tlogValidateEntry, pkg/cosign/tlog.go FindTlogEntry, proposedEntries,
+ * verifyUUID, VerifyTLogEntryOffline): the hashedrekord entry the signature would have is proposed
+ * to `POST /api/v1/log/entries/retrieve`; every returned entry must have a UUID that is the hash of
+ * its body, and verify with the trusted log key (log ID, SET, time, inclusion proof, checkpoint)
+ * and be about this very signature, key and digest. The earliest integrated entry is kept.
+ *
+ * @module
+ */
+import { SigstoreError, VerificationError } from "../errors.ts";
+import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
+import type { RekorClient, RekorLogEntry } from "./client.ts";
+import { hashLeaf } from "./merkle.ts";
+import { verifyTlogEntry } from "./verify_entry.ts";
+
+/** At most this many returned entries are verified (one log normally returns one). */
+export const MAX_FOUND_ENTRIES = 16;
+
+/** What to look up and how to trust it. */
+export interface FindTlogEntryOptions {
+  client: RekorClient;
+  /** The trusted log key (SIGSTORE_REKOR_PUBLIC_KEY). */
+  logKey: PublicKey;
+  /** The raw signature. */
+  signature: Uint8Array;
+  /** The key the signature is verified with (logged as its PEM). */
+  publicKey: PublicKey;
+  /** SHA-256 of the signed payload or blob (cosign always proposes sha256). */
+  digest: Uint8Array;
+  /** The current time in milliseconds (default `Date.now()`). */
+  now?: number;
+}
+
+function entryUuidMatchesBody(e: RekorLogEntry): boolean {
+  const uuid = e.uuid.slice(-64).toLowerCase();
+  try {
+    return hashLeaf(Uint8Array.fromBase64(e.body)).toHex() === uuid;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Finds and verifies the log entry of a signature that has no bundle.
+ *
+ * @returns the earliest integrated entry that passed every check
+ * @throws {SigstoreError} `TLOG_REQUEST_FAILED` when the log cannot be reached or answers with an
+ *   error (after the client's bounded retries); {VerificationError} `TLOG_ENTRY_NOT_FOUND` when
+ *   the log has no such entry; otherwise the code of the failed check of the (first) returned
+ *   entry: `TLOG_LOG_KEY_UNKNOWN`, `TLOG_SET_INVALID`, `TLOG_TIME_INVALID`,
+ *   `TLOG_INCLUSION_INVALID`, `TLOG_CHECKPOINT_INVALID`, `TLOG_ENTRY_MISMATCH`, `TLOG_ENTRY_INVALID`
+ */
+export async function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEntry> {
+  let found: RekorLogEntry[];
+  try {
+    found = await o.client.searchEntries({
+      algorithm: "sha256",
+      digest: o.digest,
+      signature: o.signature,
+      publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(o.publicKey)),
+    });
+  } catch (e) {
+    if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new SigstoreError(
+      "TLOG_REQUEST_FAILED",
+      `Cannot search the transparency log ${o.client.baseUrl}: ${
+        (e as Error).message.replace(/^Cannot reach \S+: /, "")
+      }`,
+      { cause: e },
+    );
+  }
+  if (found.length === 0) {
+    throw new VerificationError(
+      "TLOG_ENTRY_NOT_FOUND",
+      "Cannot find the transparency log entry: signature not found in transparency log",
+    );
+  }
+  const errors: VerificationError[] = [];
+  let best: RekorLogEntry | undefined;
+  for (const entry of found.slice(0, MAX_FOUND_ENTRIES)) {
+    try {
+      if (!entryUuidMatchesBody(entry)) {
+        throw new VerificationError(
+          "TLOG_ENTRY_MISMATCH",
+          `Cannot verify transparency log entry: computed leaf hash did not match UUID ${entry.uuid}`,
+        );
+      }
+      await verifyTlogEntry(entry, {
+        logKey: o.logKey,
+        requireInclusionProof: true,
+        binding: {
+          signature: o.signature,
+          keyDer: o.publicKey.spki,
+          digest: { algorithm: "sha256", value: o.digest },
+        },
+        now: o.now,
+      });
+    } catch (e) {
+      if (!(e instanceof VerificationError)) throw e;
+      errors.push(
+        e.code === "TLOG_ENTRY_MISMATCH" && !/UUID/.test(e.message)
+          ? new VerificationError(
+            "TLOG_ENTRY_MISMATCH",
+            `Cannot verify transparency log entry: the log returned an entry for another signature, key or artifact (${
+              e.message.replace(/^Cannot verify transparency log entry: /, "")
+            })`,
+            { cause: e },
+          )
+          : e,
+      );
+      continue;
+    }
+    if (!best || entry.integratedTime < best.integratedTime) best = entry;
+  }
+  if (best) return best;
+  if (errors.length === 1) throw errors[0];
+  throw new VerificationError(
+    errors[0].code,
+    `Cannot verify transparency log entries: no valid tlog entries found: ${
+      errors.map((e) => e.message).join(", ")
+    }`,
+    { cause: new AggregateError(errors) },
+  );
+}
