@@ -210,6 +210,25 @@ Deno.test("verify-blob --offline without a bundle fails without any request", as
   assert.equal(proxy.requests.length, 0);
 });
 
+Deno.test("verify-blob checks the signature before asking the log, and needs the log key", async () => {
+  resetProxy();
+  await Deno.writeTextFile(p("b.txt"), await Deno.readTextFile(p("b")));
+  await Deno.copyFile(p("a.sig"), p("b.txt.sig"));
+  const bad = await verifyBlob("b.txt");
+  assert.equal(bad.code, 1);
+  assert.equal(
+    bad.io.err(),
+    "error: cannot verify signature: invalid signature when validating ASN.1 encoded signature\n",
+  );
+  const noKey = await verifyBlob("a", [], { COSIGN_PASSWORD: "" });
+  assert.equal(noKey.code, 1);
+  assert.equal(
+    noKey.io.err(),
+    "error: cannot verify the transparency log entry: no Rekor public key (set SIGSTORE_REKOR_PUBLIC_KEY)\n",
+  );
+  assert.equal(proxy.requests.length, 0);
+});
+
 Deno.test("verify-blob: a log that answers 503 once is retried", async () => {
   resetProxy();
   proxy.rules.push({ path: /retrieve$/, times: 1, action: { status: 503 } });

@@ -1,0 +1,204 @@
+/**
+ * Online transparency-log verification against one real local Rekor and registry, both
+ * directions: signatures logged by either tool but carried without a bundle (a blob signature
+ * file; an image signature attached with `cosign attach signature`, which writes no bundle) are
+ * looked up in the log by both tools, and both agree when there is nothing to find or `--offline`
+ * forbids looking.
+ */
+import assert from "node:assert/strict";
+import { createRegistry } from "../../lib/oci/client.ts";
+import { startRegistry } from "../peers/registry.ts";
+import { startRekor } from "../peers/rekor.ts";
+import { pushImage } from "../registry/_helpers.ts";
+import {
+  describe,
+  expectSameFailure,
+  expectSuccess,
+  expectVerified,
+  run,
+  type RunOptions,
+  type RunResult,
+  TOOLS,
+} from "./_run.ts";
+
+const registry = await startRegistry({ mode: "http" });
+const rekor = await startRekor();
+const client = createRegistry({});
+const dir = await Deno.makeTempDir({ prefix: "cosign-interop-rekor-online-" });
+addEventListener("unload", () => {
+  client.close();
+  Deno.removeSync(dir, { recursive: true });
+});
+globalThis.addEventListener("unload", () => void rekor.stop().then(() => registry.stop()));
+
+const opts: RunOptions = {
+  cwd: dir,
+  password: "",
+  env: {
+    NO_PROXY: "127.0.0.1,localhost",
+    no_proxy: "127.0.0.1,localhost",
+    SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath,
+  },
+};
+expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
+
+const verifyBlob = (tool: "go" | "ours", name: string, extra: string[] = []) =>
+  run(tool, [
+    "verify-blob",
+    "--key",
+    "cosign.pub",
+    "--signature",
+    `${name}.sig`,
+    "--rekor-url",
+    rekor.url,
+    ...extra,
+    name,
+  ], opts);
+
+async function signBlob(tool: "go" | "ours", name: string, log = true): Promise<void> {
+  await Deno.writeTextFile(`${dir}/${name}`, `${name} ${crypto.randomUUID()}\n`);
+  expectSuccess(
+    await run(tool, [
+      "sign-blob",
+      "--key",
+      "cosign.key",
+      `--tlog-upload=${log}`,
+      "--rekor-url",
+      rekor.url,
+      "--yes",
+      "--output-signature",
+      `${name}.sig`,
+      name,
+    ], opts),
+    `${tool} signs ${name}`,
+  );
+}
+
+Deno.test("blob signatures logged by either tool, without a bundle, verify online in both", async () => {
+  for (const signer of TOOLS) {
+    const name = `blob-${signer}.txt`;
+    await signBlob(signer, name);
+    for (const verifier of TOOLS) {
+      expectVerified(await verifyBlob(verifier, name), `${verifier} verifies ${signer}'s blob`);
+    }
+  }
+});
+
+Deno.test("a blob signature that was never logged, or --offline without a bundle, fails in both", async () => {
+  await signBlob("go", "unlogged.txt", false);
+  const notFound = await Promise.all(TOOLS.map((t) => verifyBlob(t, "unlogged.txt")));
+  expectSameFailure(notFound, "entry not found");
+  expectReason(notFound, "signature not found in transparency log");
+  await signBlob("go", "logged.txt");
+  const offline = await Promise.all(TOOLS.map((t) => verifyBlob(t, "logged.txt", ["--offline"])));
+  expectSameFailure(offline, "--offline without a bundle");
+  expectReason(offline, "offline verification failed");
+});
+
+/** Every result's stderr carries cosign's reason (ours says it inside its own sentence). */
+function expectReason(results: RunResult[], reason: string): void {
+  for (const r of results) assert.ok(r.stderr.includes(reason), describe(r));
+}
+
+let n = 0;
+/**
+ * An image signed by `signer` (logged in Rekor unless `log` is false) whose signature is then
+ * attached by `attacher` with `cosign attach signature`, so it carries no bundle.
+ */
+async function unbundledImage(
+  signer: "go" | "ours",
+  attacher: "go" | "ours",
+  log = true,
+): Promise<string> {
+  const repo = `online/app${++n}`;
+  const { digest } = await pushImage(client, { registry: registry.host, repository: repo }, "v1");
+  const ref = `${registry.host}/${repo}@${digest}`;
+  expectSuccess(
+    await run(signer, [
+      "sign",
+      "--key",
+      "cosign.key",
+      `--tlog-upload=${log}`,
+      "--rekor-url",
+      rekor.url,
+      "--yes",
+      "--upload=false",
+      "--output-signature",
+      `img${n}.sig`,
+      "--output-payload",
+      `img${n}.json`,
+      ref,
+    ], opts),
+    `${signer} signs ${ref} without pushing`,
+  );
+  expectSuccess(
+    await run(attacher, [
+      "attach",
+      "signature",
+      "--payload",
+      `img${n}.json`,
+      "--signature",
+      `img${n}.sig`,
+      ref,
+    ], opts),
+    `${attacher} attaches the signature`,
+  );
+  const m = await client.getManifest(
+    { registry: registry.host, repository: repo },
+    `${digest.replace(":", "-")}.sig`,
+  );
+  const layers = (m.manifest as { layers: { annotations?: Record<string, string> }[] }).layers;
+  assert.equal(layers.length, 1);
+  assert.equal(layers[0].annotations?.["dev.sigstore.cosign/bundle"], undefined);
+  return ref;
+}
+
+const verifyImage = (tool: "go" | "ours", ref: string, extra: string[] = []) =>
+  run(tool, ["verify", "--key", "cosign.pub", "--rekor-url", rekor.url, ...extra, ref], opts);
+
+Deno.test("image signatures without a bundle are looked up online by both, with the same header", async () => {
+  for (const signer of TOOLS) {
+    const ref = await unbundledImage(signer, signer === "go" ? "ours" : "go");
+    const results = [];
+    for (const verifier of TOOLS) {
+      const v = await verifyImage(verifier, ref);
+      expectSuccess(v, `${verifier} verifies ${signer}'s unbundled signature online`);
+      results.push(v);
+    }
+    const header = (s: string) => s.slice(s.indexOf("\nVerification for"));
+    assert.equal(header(results[1].stderr), header(results[0].stderr), describe(results[1]));
+    // cosign marks a signature found online as bundleVerified too (verifyInternal), so the
+    // header says "offline" after an online lookup.
+    assert.match(
+      results[0].stderr,
+      /\n  - Existence of the claims in the transparency log was verified offline\n/,
+      describe(results[0]),
+    );
+  }
+});
+
+Deno.test("an image signature never logged, or --offline without a bundle, fails in both alike", async () => {
+  const unlogged = await unbundledImage("go", "go", false);
+  const notFound = await Promise.all(TOOLS.map((t) => verifyImage(t, unlogged)));
+  expectSameFailure(notFound, "image entry not found");
+  assert.equal(notFound[0].code, 12);
+  expectReason(notFound, "no matching signatures: ");
+  expectReason(notFound, "signature not found in transparency log");
+  const logged = await unbundledImage("ours", "ours");
+  const offline = await Promise.all(TOOLS.map((t) => verifyImage(t, logged, ["--offline"])));
+  expectSameFailure(offline, "image --offline without a bundle");
+  expectReason(offline, "offline verification failed");
+});
+
+Deno.test("a blob changed after signing fails in both (the log refuses the proposed entry)", async () => {
+  await signBlob("ours", "tampered.txt");
+  await Deno.writeTextFile(`${dir}/tampered.txt`, "changed\n", { append: true });
+  const results = await Promise.all(TOOLS.map((t) => verifyBlob(t, "tampered.txt")));
+  expectSameFailure(results, "tampered blob");
+  assert.match(results[0].stderr, /\[400\] searchLogQueryBadRequest.*verifying signature/);
+  // Ours checks the signature before asking the log (which would refuse it the same way).
+  assert.equal(
+    results[1].stderr,
+    "error: cannot verify signature: invalid signature when validating ASN.1 encoded signature\n",
+  );
+});
