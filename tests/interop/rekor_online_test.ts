@@ -6,7 +6,10 @@
  * forbids looking.
  */
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createRegistry } from "../../lib/oci/client.ts";
+import { RekorClient } from "../../lib/rekor/client.ts";
+import { startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
 import { pushImage } from "../registry/_helpers.ts";
@@ -201,4 +204,53 @@ Deno.test("a blob changed after signing fails in both (the log refuses the propo
     results[1].stderr,
     "error: cannot verify signature: invalid signature when validating ASN.1 encoded signature\n",
   );
+});
+
+Deno.test("a lying log's entry for another artifact: the Go cosign accepts it, ours does not", async () => {
+  // cosign's online path (FindTlogEntry + VerifyTLogEntryOffline) checks the entry's UUID, proof
+  // and SET but never that the body is the proposed entry; ours checks the binding (a deviation).
+  await signBlob("go", "mine.txt");
+  await signBlob("go", "other.txt");
+  const blob = await Deno.readFile(`${dir}/other.txt`);
+  const [found] = await new RekorClient(rekor.url).searchEntries({
+    algorithm: "sha256",
+    digest: new Uint8Array(createHash("sha256").update(blob).digest()),
+    signature: Uint8Array.fromBase64((await Deno.readTextFile(`${dir}/other.txt.sig`)).trim()),
+    publicKeyPem: await Deno.readFile(`${dir}/cosign.pub`),
+  });
+  const { uuid, ...entry } = found;
+  const proxy = startFaultProxy(rekor.url, {
+    rules: [{
+      path: /retrieve$/,
+      action: {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([{ [uuid]: entry }]),
+      },
+    }],
+  });
+  try {
+    const [go, ours] = await Promise.all(
+      TOOLS.map((t) =>
+        run(t, [
+          "verify-blob",
+          "--key",
+          "cosign.pub",
+          "--signature",
+          "mine.txt.sig",
+          "--rekor-url",
+          proxy.url,
+          "mine.txt",
+        ], opts)
+      ),
+    );
+    expectVerified(go, "go accepts the other artifact's entry");
+    assert.equal(ours.code, 1, describe(ours));
+    assert.equal(
+      ours.stderr,
+      "error: cannot verify transparency log entry: the log returned an entry for another signature, key or artifact (signature in bundle does not match signature being verified)\n",
+    );
+  } finally {
+    await proxy.stop();
+  }
 });
