@@ -172,9 +172,10 @@ Deno.test("image signatures without a bundle are looked up online by both, with 
     assert.equal(header(results[1].stderr), header(results[0].stderr), describe(results[1]));
     // cosign marks a signature found online as bundleVerified too (verifyInternal), so the
     // header says "offline" after an online lookup.
-    assert.match(
-      results[0].stderr,
-      /\n  - Existence of the claims in the transparency log was verified offline\n/,
+    assert.ok(
+      results[0].stderr.includes(
+        "\n  - Existence of the claims in the transparency log was verified offline\n",
+      ),
       describe(results[0]),
     );
   }
