@@ -12,7 +12,7 @@ import { SigstoreError, VerificationError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import type { RekorClient, RekorLogEntry } from "./client.ts";
 import { hashLeaf } from "./merkle.ts";
-import { verifyTlogEntry } from "./verify_entry.ts";
+import { type LogKeySelector, verifyTlogEntry } from "./verify_entry.ts";
 
 /** At most this many returned entries are verified (one log normally returns one). */
 export const MAX_FOUND_ENTRIES = 16;
@@ -20,8 +20,8 @@ export const MAX_FOUND_ENTRIES = 16;
 /** What to look up and how to trust it. */
 export interface FindTlogEntryOptions {
   client: RekorClient;
-  /** The trusted log key (SIGSTORE_REKOR_PUBLIC_KEY). */
-  logKey: PublicKey;
+  /** The trusted log key (SIGSTORE_REKOR_PUBLIC_KEY), or a selector (from a trusted root). */
+  logKey: PublicKey | LogKeySelector;
   /** The raw signature. */
   signature: Uint8Array;
   /** The key the signature is verified with (logged as its PEM). */

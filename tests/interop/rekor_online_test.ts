@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createRegistry } from "../../lib/oci/client.ts";
 import { RekorClient } from "../../lib/rekor/client.ts";
+import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
 import { startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
@@ -253,5 +254,47 @@ Deno.test("a lying log's entry for another artifact: the Go cosign accepts it, o
     );
   } finally {
     await proxy.stop();
+  }
+});
+
+Deno.test("--trusted-root instead of SIGSTORE_REKOR_PUBLIC_KEY: both look the entry up online", async () => {
+  const spki = parsePublicKeyPem(rekor.publicKeyPem).spki;
+  const logId = new Uint8Array(await crypto.subtle.digest("SHA-256", spki as BufferSource));
+  await Deno.writeTextFile(
+    `${dir}/root.json`,
+    JSON.stringify({
+      mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+      tlogs: [{
+        baseUrl: rekor.url,
+        hashAlgorithm: "SHA2_256",
+        publicKey: {
+          rawBytes: spki.toBase64(),
+          keyDetails: "PKIX_ECDSA_P256_SHA_256",
+          validFor: { start: "2020-01-01T00:00:00Z" },
+        },
+        logId: { keyId: logId.toBase64() },
+      }],
+      certificateAuthorities: [],
+      ctlogs: [],
+      timestampAuthorities: [],
+    }),
+  );
+  const ref = await unbundledImage("go", "ours");
+  const env = { ...opts.env };
+  delete env.SIGSTORE_REKOR_PUBLIC_KEY;
+  for (const tool of TOOLS) {
+    expectSuccess(
+      await run(tool, [
+        "verify",
+        "--key",
+        "cosign.pub",
+        "--trusted-root",
+        "root.json",
+        "--rekor-url",
+        rekor.url,
+        ref,
+      ], { ...opts, env }),
+      `${tool} verifies online with --trusted-root`,
+    );
   }
 });
