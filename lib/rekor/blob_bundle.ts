@@ -4,9 +4,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { SigstoreError } from "../errors.ts";
-import type { ByteReader } from "../stream.ts";
 import { goJsonString } from "../payload/go_json.ts";
 import { parseRekorEntry, type RekorEntry } from "./verify_entry.ts";
 
@@ -95,24 +93,4 @@ export function parseLocalBundle(bytes: Uint8Array): LocalBundle {
   return out;
 }
 
-/**
- * Wraps a reader so that every byte read through it is also hashed.
- *
- * @returns the reader and a function giving the digest once the reader is drained
- */
-export function hashingReader(
-  reader: ByteReader,
-  algorithm: "sha256" | "sha384" | "sha512",
-): { reader: ByteReader; digest(): Uint8Array } {
-  const h = createHash(algorithm);
-  return {
-    reader: {
-      async read(p) {
-        const n = await reader.read(p);
-        if (n !== null && n > 0) h.update(p.subarray(0, n));
-        return n;
-      },
-    },
-    digest: () => new Uint8Array(h.digest()),
-  };
-}
+export { hashingReader } from "../digest.ts";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import { verifySignature } from "../verify/verify_signature.ts";
@@ -98,7 +98,7 @@ export function parseCheckpoint(text: string): Checkpoint {
  * @returns 4 bytes
  */
 export function v1KeyHint(key: PublicKey): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(key.spki).digest()).slice(0, 4);
+  return sha256(key.spki).slice(0, 4);
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { SigstoreError } from "../errors.ts";
 import { type HttpOptions, httpRequest, readBodyBounded } from "../http.ts";
 import { parseRekorEntry, type RekorEntry } from "./verify_entry.ts";
@@ -86,7 +86,7 @@ export function envelopeProposal(
         envelope: text,
         hash: {
           algorithm: "sha256",
-          value: new Uint8Array(createHash("sha256").update(envelope).digest()).toHex(),
+          value: sha256(envelope).toHex(),
         },
       },
       publicKey: publicKeyPem.toBase64(),

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import { decodePem } from "../keys/pem.ts";
 import { pae } from "../payload/dsse.ts";
@@ -221,8 +221,6 @@ export interface EntryExpectation {
 function equal(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
-
-const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
 
 /**
  * The binding step: the entry body records the expected key or certificate, signature(s) and

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import type { SignatureWitness } from "../sign/sign_image.ts";
@@ -14,10 +14,6 @@ import { marshalRekorBundle, parseRekorBundle } from "./blob_bundle.ts";
 import { RekorClient } from "./client.ts";
 import { findTlogEntry } from "./find_entry.ts";
 import { verifyTlogEntry } from "./verify_entry.ts";
-
-function sha256(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(bytes).digest());
-}
 
 /**
  * A signImage witness that logs each signature in Rekor and returns its bundle annotation.

@@ -3,14 +3,8 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
-
-function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-}
 
 /**
  * The RFC 6962 leaf hash: SHA-256(0x00 ‖ leaf).

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import { decodePem } from "../keys/pem.ts";
 import type { PublicKey } from "../keys/public_key.ts";
@@ -120,10 +120,6 @@ function hexBytes(
     throw err(code, `Cannot read transparency log entry: ${what} is not hex`);
   }
   return Uint8Array.fromHex(text.toLowerCase());
-}
-
-function sha256(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(data).digest());
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {

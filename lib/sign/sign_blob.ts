@@ -56,7 +56,7 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
   const { signer } = options;
   const hashed = hashingReader(options.input, signer.hash);
   const signature = await signer.sign(hashed.reader);
-  const digest = hashed.digest();
+  const digest = await hashed.digest();
   let entry: SignedBlob["entry"];
   if (options.rekorUrl !== undefined) {
     const client = new RekorClient(options.rekorUrl, {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import { encodePem } from "../keys/pem.ts";
 import { parsePublicKeyDer, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
@@ -159,12 +159,6 @@ export function parseTrustedRoot(input: Uint8Array): TrustedRoot {
     certificateAuthorities: list(v, "certificateAuthorities"),
     timestampAuthorities: list(v, "timestampAuthorities"),
   };
-}
-
-function sha256(...parts: Uint8Array[]): Uint8Array {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
 }
 
 /**

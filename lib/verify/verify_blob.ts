@@ -134,7 +134,7 @@ export async function verifyBlob(options: VerifyBlobOptions): Promise<PublicKey>
     );
   }
   let reader = options.input;
-  let digest: (() => Uint8Array) | undefined;
+  let digest: (() => Promise<Uint8Array>) | undefined;
   let algorithm: "sha256" | "sha384" | "sha512" = "sha256";
   if (entry) {
     const { parseHashedRekordBody } = await import("../rekor/verify_entry.ts");
@@ -161,7 +161,7 @@ export async function verifyBlob(options: VerifyBlobOptions): Promise<PublicKey>
     const { verifyTlogEntry } = await import("../rekor/verify_entry.ts");
     await verifyTlogEntry(entry, {
       logKey: options.rekorPublicKey,
-      binding: { signature, keyDer: publicKey.spki, digest: { algorithm, value: digest!() } },
+      binding: { signature, keyDer: publicKey.spki, digest: { algorithm, value: await digest!() } },
     });
   }
   return publicKey;
@@ -206,6 +206,6 @@ async function verifyBlobOnline(
     logKey: options.rekorPublicKey,
     signature,
     publicKey,
-    digest: hashed.digest(),
+    digest: await hashed.digest(),
   });
 }

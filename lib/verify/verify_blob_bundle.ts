@@ -91,7 +91,7 @@ export async function verifyBlobBundle(options: VerifyBlobBundleOptions): Promis
     signature: ms.signature,
     reader: hashed.reader,
   });
-  const digest = hashed.digest();
+  const digest = await hashed.digest();
   if (
     named &&
     (named.digest.length !== digest.length || !named.digest.every((b, i) => b === digest[i]))
