@@ -105,3 +105,56 @@ Deno.test("a bundle annotation spliced from another image's signature is rejecte
   );
   expectSameFailure(results, "spliced bundle annotation");
 });
+
+Deno.test("an image bundle annotation with one field changed is rejected by both", async () => {
+  const ref = await image();
+  expectSuccess(
+    await run("go", ["sign", "--key", "cosign.key", "--rekor-url", rekor.url, "--yes", ref], opts),
+    "go signs",
+  );
+  const repo = {
+    registry: registry.host,
+    repository: ref.slice(registry.host.length + 1).split("@")[0],
+  };
+  const tag = `${ref.split("@")[1].replace(":", "-")}.sig`;
+  const original = await client.getManifest(repo, tag);
+  type Manifest = { layers: { annotations: Record<string, string> }[] };
+  const bundleText = (original.manifest as Manifest).layers[0]
+    .annotations["dev.sigstore.cosign/bundle"];
+  const flip = (b64: string) => {
+    const bytes = Uint8Array.fromBase64(b64);
+    bytes[Math.floor(bytes.length / 2)] ^= 1;
+    return bytes.toBase64();
+  };
+  // deno-lint-ignore no-explicit-any
+  const cases: [string, (b: any) => void][] = [
+    ["SET", (b) => (b.SignedEntryTimestamp = flip(b.SignedEntryTimestamp))],
+    ["body", (b) => (b.Payload.body = flip(b.Payload.body))],
+    ["integrated time", (b) => (b.Payload.integratedTime += 1)],
+    ["log index", (b) => (b.Payload.logIndex += 1)],
+    ["log ID", (b) => (b.Payload.logID = "00" + b.Payload.logID.slice(2))],
+  ];
+  try {
+    for (const [field, change] of cases) {
+      const bundle = JSON.parse(bundleText);
+      change(bundle);
+      const manifest = structuredClone(original.manifest) as Manifest;
+      manifest.layers[0].annotations["dev.sigstore.cosign/bundle"] = JSON.stringify(bundle);
+      await client.putManifest(
+        repo,
+        tag,
+        new TextEncoder().encode(JSON.stringify(manifest)),
+        original.mediaType,
+      );
+      const results = [];
+      for (const tool of TOOLS) {
+        results.push(
+          await run(tool, ["verify", "--key", "cosign.pub", "--rekor-url", rekor.url, ref], opts),
+        );
+      }
+      expectSameFailure(results, `bundle with its ${field} changed`);
+    }
+  } finally {
+    await client.putManifest(repo, tag, original.bytes, original.mediaType);
+  }
+});
