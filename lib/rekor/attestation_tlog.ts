@@ -3,7 +3,9 @@
  * envelope (cosign pkg/cosign/tlog.go TLogUploadDSSEEnvelope, or TLogUploadInTotoAttestation with
  * `--rekor-entry-type intoto`); the entry travels as cosign's `bundle.RekorBundle` in the
  * attestation layer's `dev.sigstore.cosign/bundle` annotation, or in the blob bundle file's
- * `rekorBundle`, and verifiers check it offline with the log key.
+ * `rekorBundle`, and verifiers check it offline with the log key. An attestation without a bundle
+ * (`attach attestation`, `attest-blob --output-signature`) is looked up online
+ * ({@link findEnvelopeEntry}).
  *
  * @module
  */
@@ -19,6 +21,7 @@ import {
   type RekorLogEntry,
 } from "./client.ts";
 import { parseEntryBody, verifyEntryBodyBinding } from "./entry_body.ts";
+import { findVerifiedEntry } from "./find_entry.ts";
 import {
   type LogKeySelector,
   type RekorEntry,
@@ -107,13 +110,49 @@ export function envelopeUploader(
   };
 }
 
+/** What {@link findEnvelopeEntry} looks up. */
+export interface FindEnvelopeEntryOptions {
+  client: RekorClient;
+  /** The trusted log key (SIGSTORE_REKOR_PUBLIC_KEY), or a selector (from a trusted root). */
+  logKey: PublicKey | LogKeySelector;
+  /** The envelope bytes exactly as stored (the attestation layer, or `--signature` file). */
+  envelope: Uint8Array;
+  /** The key the envelope is verified with (proposed as its PEM). */
+  publicKey: PublicKey;
+  /** The current time in milliseconds (default `Date.now()`). */
+  now?: number;
+}
+
 /**
- * Finds a log entry for an envelope when it carries no bundle (an online lookup); `undefined`
- * when the log has none. The entry returned is verified like a bundle, with its inclusion proof.
+ * The online lookup of an attestation without a bundle, as cosign's tlogValidateEntry does it for
+ * a signature with no raw signature (pkg/cosign/tlog.go proposedEntries): a dsse and an intoto
+ * entry for the envelope and key are proposed in one search, so an entry logged as either kind is
+ * found; every entry returned must have the UUID of its body and pass every step of
+ * {@link verifyEnvelopeEntry} with its inclusion proof and checkpoint. The earliest counts.
+ *
+ * @returns the earliest integrated entry that passed every check
+ * @throws the errors of {@link findVerifiedEntry} (`TLOG_ENTRY_NOT_FOUND`, `TLOG_REQUEST_FAILED` —
+ *   the log answers HTTP 400 for an envelope whose signature does not verify with the key —, and
+ *   the code of the failed check)
  */
-export type EnvelopeEntryLookup = (
-  query: { envelope: Uint8Array; publicKey: PublicKey },
-) => Promise<RekorEntry | undefined>;
+export function findEnvelopeEntry(o: FindEnvelopeEntryOptions): Promise<RekorLogEntry> {
+  const pem = new TextEncoder().encode(marshalPublicKeyPem(o.publicKey));
+  return findVerifiedEntry({
+    client: o.client,
+    proposals: [
+      envelopeProposal("dsse", o.envelope, pem),
+      envelopeProposal("intoto", o.envelope, pem),
+    ],
+    verify: (entry) =>
+      verifyEnvelopeEntry(entry, {
+        logKey: o.logKey,
+        requireInclusionProof: true,
+        now: o.now,
+        binding: { envelope: o.envelope, keyDer: o.publicKey.spki },
+      }),
+    other: "another attestation or key",
+  });
+}
 
 /** Options for {@link verifyEnvelopeTlog}. */
 export interface VerifyEnvelopeTlogOptions {
@@ -121,45 +160,62 @@ export interface VerifyEnvelopeTlogOptions {
   logKey: PublicKey | LogKeySelector;
   /** The key the envelope is verified with; the entry must name it. */
   publicKey: PublicKey;
-  /** Looks the entry up online when there is no bundle; without it, no bundle fails. */
-  lookup?: EnvelopeEntryLookup;
+  /**
+   * Where to look up an envelope that has no bundle ({@link findEnvelopeEntry}, `--rekor-url`);
+   * without it such an envelope fails.
+   */
+  rekor?: RekorClient;
+  /** `--offline`: an envelope without a bundle fails without any request. */
+  offline?: boolean;
   /** The current time in milliseconds (default `Date.now()`). */
   now?: number;
 }
 
 /**
- * The transparency step for one envelope: its bundle (cosign's `bundle.RekorBundle` JSON) must
- * verify offline with the log key and be about this very envelope and key.
+ * The transparency step for one envelope, as cosign's verifyInternal: its bundle (cosign's
+ * `bundle.RekorBundle` JSON) must verify offline with the log key and be about this very envelope
+ * and key, and a bundle that fails never falls back to a lookup; without a bundle the entry is
+ * looked up in the log ({@link findEnvelopeEntry}) unless `offline`.
  *
  * @param envelope the envelope bytes as stored
  * @param bundle the bundle JSON, if the attestation carries one
- * @returns true once verified
- * @throws {VerificationError} `TLOG_ENTRY_NOT_FOUND` without a bundle (and no lookup, or the lookup
- *   found nothing), or the code of the failed step
+ * @returns true once verified (cosign's bundleVerified, set after an online lookup too)
+ * @throws {VerificationError} `TLOG_ENTRY_NOT_FOUND` without a bundle when `offline`, without a
+ *   log, or when the log has no entry; the codes of {@link verifyEnvelopeEntry} and
+ *   {@link findEnvelopeEntry}
  */
 export async function verifyEnvelopeTlog(
   envelope: Uint8Array,
   bundle: string | RekorEntry | undefined,
   opts: VerifyEnvelopeTlogOptions,
 ): Promise<boolean> {
-  let entry = typeof bundle === "string" ? parseRekorBundle(bundle) : bundle;
-  const online = entry === undefined && opts.lookup !== undefined;
-  if (entry === undefined && opts.lookup) {
-    entry = await opts.lookup({ envelope, publicKey: opts.publicKey });
+  const entry = typeof bundle === "string" ? parseRekorBundle(bundle) : bundle;
+  if (entry !== undefined) {
+    await verifyEnvelopeEntry(entry, {
+      logKey: opts.logKey,
+      now: opts.now,
+      binding: { envelope, keyDer: opts.publicKey.spki },
+    });
+    return true;
   }
-  if (entry === undefined) {
+  if (opts.offline) {
     throw new VerificationError(
       "TLOG_ENTRY_NOT_FOUND",
-      opts.lookup
-        ? "attestation has no transparency log bundle and the log has no entry for it"
-        : "attestation has no transparency log bundle (looking entries up online is not available yet)",
+      "Cannot verify the transparency log entry: offline verification failed (the attestation has no bundle, and --offline forbids looking it up in the log)",
     );
   }
-  await verifyEnvelopeEntry(entry, {
+  if (!opts.rekor) {
+    throw new VerificationError(
+      "TLOG_ENTRY_NOT_FOUND",
+      "Cannot verify the transparency log entry: rekor client not provided for online verification",
+    );
+  }
+  await findEnvelopeEntry({
+    client: opts.rekor,
     logKey: opts.logKey,
-    requireInclusionProof: online,
+    envelope,
+    publicKey: opts.publicKey,
     now: opts.now,
-    binding: { envelope, keyDer: opts.publicKey.spki },
   });
   return true;
 }

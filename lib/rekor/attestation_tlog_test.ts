@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { startRekor } from "../../tests/peers/rekor.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
 import { loadPrivateKey } from "../keys/private_key.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { keySigner } from "../sign/signer.ts";
-import { envelopeUploader, verifyEnvelopeTlog } from "./attestation_tlog.ts";
+import { envelopeUploader, findEnvelopeEntry, verifyEnvelopeTlog } from "./attestation_tlog.ts";
+import { RekorClient } from "./client.ts";
 import { marshalRekorBundle } from "./blob_bundle.ts";
 import { parseEntryBody } from "./entry_body.ts";
 
@@ -14,6 +16,15 @@ const signer = keySigner(
   await loadPrivateKey(await Deno.readFile(new URL("cosign.key", F)), new Uint8Array()),
 );
 const isCode = (code: string) => (e: unknown) => e instanceof VerificationError && e.code === code;
+
+/** A RekorBundle JSON with one bit of its SET changed. */
+function tamperSet(bundle: string): string {
+  const v = JSON.parse(bundle);
+  const set = Uint8Array.fromBase64(v.SignedEntryTimestamp);
+  set[set.length >> 1] ^= 1;
+  v.SignedEntryTimestamp = set.toBase64();
+  return JSON.stringify(v);
+}
 
 async function envelope(text: string): Promise<Uint8Array> {
   const statement = JSON.stringify({
@@ -35,6 +46,14 @@ Deno.test({
     try {
       const logKey = parsePublicKeyPem(peer.publicKeyPem);
       const opts = { logKey, publicKey: signer.publicKey };
+      const otherKey = {
+        publicKey: parsePublicKeyPem(
+          generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({
+            type: "spki",
+            format: "pem",
+          }) as string,
+        ),
+      };
       for (const type of ["dsse", "intoto"] as const) {
         const upload = envelopeUploader(peer.url, signer.publicKey, type);
         const env = await envelope(`${type} ${crypto.randomUUID()}`);
@@ -54,35 +73,54 @@ Deno.test({
           verifyEnvelopeTlog(await envelope("another"), bundle, opts),
           isCode("TLOG_ENTRY_MISMATCH"),
         );
-        // No bundle: not found, unless a lookup finds the entry (verified with its proof).
+        // No bundle: looked up online, found as either kind (dsse and intoto are both proposed).
         await assert.rejects(
           verifyEnvelopeTlog(env, undefined, opts),
-          isCode("TLOG_ENTRY_NOT_FOUND"),
+          (e: unknown) =>
+            isCode("TLOG_ENTRY_NOT_FOUND")(e) && /rekor client not provided/.test(String(e)),
         );
-        const found = { ...entry };
-        assert.equal(
-          await verifyEnvelopeTlog(env, undefined, {
-            ...opts,
-            lookup: () => Promise.resolve(found),
-          }),
-          true,
-        );
+        const rekor = new RekorClient(peer.url);
+        assert.equal(await verifyEnvelopeTlog(env, undefined, { ...opts, rekor }), true);
+        const found = await findEnvelopeEntry({ client: rekor, envelope: env, ...opts });
+        assert.equal(found.logIndex, entry.logIndex);
+        assert.equal(found.uuid.slice(-64), entry.uuid.slice(-64));
+        // --offline: no request at all.
+        const refuse = (() => Promise.reject(new Error("no request expected"))) as typeof fetch;
         await assert.rejects(
           verifyEnvelopeTlog(env, undefined, {
             ...opts,
-            lookup: () =>
-              Promise.resolve({
-                ...entry,
-                verification: { signedEntryTimestamp: entry.verification?.signedEntryTimestamp },
-              }),
+            offline: true,
+            rekor: new RekorClient(peer.url, { fetch: refuse }),
           }),
-          isCode("TLOG_INCLUSION_INVALID"),
+          (e: unknown) =>
+            isCode("TLOG_ENTRY_NOT_FOUND")(e) && /offline verification failed/.test(String(e)),
         );
+        // A bundle that fails never falls back to the log.
         await assert.rejects(
-          verifyEnvelopeTlog(env, undefined, { ...opts, lookup: () => Promise.resolve(undefined) }),
-          isCode("TLOG_ENTRY_NOT_FOUND"),
+          verifyEnvelopeTlog(env, tamperSet(bundle), {
+            ...opts,
+            rekor: new RekorClient(peer.url, { fetch: refuse }),
+          }),
+          isCode("TLOG_SET_INVALID"),
+        );
+        // Another key: the log has no entry for the envelope with that key (the proposal is the
+        // envelope with that key, whose signature the log refuses to verify: HTTP 400).
+        await assert.rejects(
+          verifyEnvelopeTlog(env, undefined, { ...opts, publicKey: otherKey.publicKey, rekor }),
+          (e: unknown) => e instanceof SigstoreError && e.code === "TLOG_REQUEST_FAILED",
         );
       }
+      // Signed but never logged: not found.
+      await assert.rejects(
+        verifyEnvelopeTlog(await envelope("never logged"), undefined, {
+          logKey,
+          publicKey: signer.publicKey,
+          rekor: new RekorClient(peer.url),
+        }),
+        (e: unknown) =>
+          isCode("TLOG_ENTRY_NOT_FOUND")(e) &&
+          /signature not found in transparency log/.test(String(e)),
+      );
       // The log refuses an envelope whose signature does not verify with the key given.
       const bad = await envelope("bad");
       const other = JSON.parse(new TextDecoder().decode(bad));

@@ -256,12 +256,26 @@ export class RekorClient {
    *
    * @returns the entries found (possibly none)
    */
-  async searchEntries(req: HashedRekordRequest): Promise<RekorLogEntry[]> {
+  searchEntries(req: HashedRekordRequest): Promise<RekorLogEntry[]> {
+    return this.searchProposedEntries([hashedRekordProposal(req)]);
+  }
+
+  /**
+   * Searches the log for proposed entries of any kind, in one request (`POST
+   * /api/v1/log/entries/retrieve` with `entries`): the log canonicalizes each proposal as it would
+   * on upload (checking its signature; a proposal that fails is an HTTP 400 for the whole query)
+   * and answers the entries whose leaf hash matches, in the order proposed.
+   *
+   * @param proposals proposed-entry JSON values ({@link hashedRekordProposal},
+   *   {@link envelopeProposal})
+   * @returns the entries found (possibly none)
+   */
+  async searchProposedEntries(proposals: Record<string, unknown>[]): Promise<RekorLogEntry[]> {
     const res = await httpRequest({
       url: `${this.baseUrl}/api/v1/log/entries/retrieve`,
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ entries: [hashedRekordProposal(req)] }),
+      body: JSON.stringify({ entries: proposals }),
       retry: true,
     }, this.#http);
     if (res.status === 404) {

@@ -5,12 +5,14 @@
  * to `POST /api/v1/log/entries/retrieve`; every returned entry must have a UUID that is the hash of
  * its body, and verify with the trusted log key (log ID, SET, time, inclusion proof, checkpoint)
  * and be about this very signature, key and digest. The earliest integrated entry is kept.
+ * Attestations (an envelope, no raw signature) propose a dsse and an intoto entry instead
+ * (lib/rekor/attestation_tlog.ts findEnvelopeEntry), checked the same way.
  *
  * @module
  */
 import { SigstoreError, VerificationError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
-import type { RekorClient, RekorLogEntry } from "./client.ts";
+import { hashedRekordProposal, type RekorClient, type RekorLogEntry } from "./client.ts";
 import { hashLeaf } from "./merkle.ts";
 import { type LogKeySelector, verifyTlogEntry } from "./verify_entry.ts";
 
@@ -41,8 +43,23 @@ function entryUuidMatchesBody(e: RekorLogEntry): boolean {
   }
 }
 
+/** What {@link findVerifiedEntry} proposes and how it checks each entry found. */
+export interface FindVerifiedEntryOptions {
+  client: RekorClient;
+  /** The proposed entries, searched in one request (cosign proposedEntries). */
+  proposals: Record<string, unknown>[];
+  /**
+   * Every check of one returned entry (log key, SET, time, inclusion proof, checkpoint, binding).
+   * Throws a {@link VerificationError} when the entry does not pass.
+   */
+  verify: (entry: RekorLogEntry) => Promise<void>;
+  /** What an entry failing the binding is about, for the message ("another signature, …"). */
+  other: string;
+}
+
 /**
- * Finds and verifies the log entry of a signature that has no bundle.
+ * The online lookup of cosign's tlogValidateEntry, for any proposed entries: search, then keep the
+ * earliest integrated entry whose UUID is the leaf hash of its body and that passes `verify`.
  *
  * @returns the earliest integrated entry that passed every check
  * @throws {SigstoreError} `TLOG_REQUEST_FAILED` when the log cannot be reached or answers with an
@@ -51,15 +68,10 @@ function entryUuidMatchesBody(e: RekorLogEntry): boolean {
  *   entry: `TLOG_LOG_KEY_UNKNOWN`, `TLOG_SET_INVALID`, `TLOG_TIME_INVALID`,
  *   `TLOG_INCLUSION_INVALID`, `TLOG_CHECKPOINT_INVALID`, `TLOG_ENTRY_MISMATCH`, `TLOG_ENTRY_INVALID`
  */
-export async function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEntry> {
+export async function findVerifiedEntry(o: FindVerifiedEntryOptions): Promise<RekorLogEntry> {
   let found: RekorLogEntry[];
   try {
-    found = await o.client.searchEntries({
-      algorithm: "sha256",
-      digest: o.digest,
-      signature: o.signature,
-      publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(o.publicKey)),
-    });
+    found = await o.client.searchProposedEntries(o.proposals);
   } catch (e) {
     if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
     if (e instanceof DOMException && e.name === "AbortError") throw e;
@@ -87,23 +99,14 @@ export async function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEn
           `Cannot verify transparency log entry: computed leaf hash did not match UUID ${entry.uuid}`,
         );
       }
-      await verifyTlogEntry(entry, {
-        logKey: o.logKey,
-        requireInclusionProof: true,
-        binding: {
-          signature: o.signature,
-          keyDer: o.publicKey.spki,
-          digest: { algorithm: "sha256", value: o.digest },
-        },
-        now: o.now,
-      });
+      await o.verify(entry);
     } catch (e) {
       if (!(e instanceof VerificationError)) throw e;
       errors.push(
         e.code === "TLOG_ENTRY_MISMATCH" && !/UUID/.test(e.message)
           ? new VerificationError(
             "TLOG_ENTRY_MISMATCH",
-            `Cannot verify transparency log entry: the log returned an entry for another signature, key or artifact (${
+            `Cannot verify transparency log entry: the log returned an entry for ${o.other} (${
               e.message.replace(/^Cannot verify transparency log entry: /, "")
             })`,
             { cause: e },
@@ -123,4 +126,35 @@ export async function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEn
     }`,
     { cause: new AggregateError(errors) },
   );
+}
+
+/**
+ * Finds and verifies the log entry of a signature that has no bundle: the hashedrekord entry it
+ * would have is proposed ({@link findVerifiedEntry}).
+ *
+ * @returns the earliest integrated entry that passed every check
+ * @throws the errors of {@link findVerifiedEntry}
+ */
+export function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEntry> {
+  return findVerifiedEntry({
+    client: o.client,
+    proposals: [hashedRekordProposal({
+      algorithm: "sha256",
+      digest: o.digest,
+      signature: o.signature,
+      publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(o.publicKey)),
+    })],
+    verify: (entry) =>
+      verifyTlogEntry(entry, {
+        logKey: o.logKey,
+        requireInclusionProof: true,
+        binding: {
+          signature: o.signature,
+          keyDer: o.publicKey.spki,
+          digest: { algorithm: "sha256", value: o.digest },
+        },
+        now: o.now,
+      }),
+    other: "another signature, key or artifact",
+  });
 }
