@@ -511,10 +511,10 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
       BLOB,
     ],
     1,
-    "error: cannot verify the transparency log entry: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key (--bundle is checked offline; online lookups are not available yet), or pass --insecure-ignore-tlog=true to verify the attestation alone",
+    "error: cannot verify the transparency log entry: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key, or pass --insecure-ignore-tlog=true to verify the attestation alone",
   ],
   [
-    "no bundle to check the transparency log with",
+    "no bundle, and --offline forbids looking the entry up",
     [
       "verify-blob-attestation",
       "--key",
@@ -523,10 +523,11 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
       join(F, "go-link.intoto.json"),
       "--type",
       "link",
+      "--offline",
       BLOB,
     ],
     1,
-    "error: attestation has no transparency log bundle (looking entries up online is not available yet)",
+    "error: cannot verify the transparency log entry: offline verification failed (the attestation has no bundle, and --offline forbids looking it up in the log)",
     { SIGSTORE_REKOR_PUBLIC_KEY: PUB },
   ],
   [

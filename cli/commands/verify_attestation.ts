@@ -30,6 +30,7 @@ against the transparency log.`,
     `  cosign verify-attestation --key <key path>|<key url>|<kms uri> <image uri> [<image uri> ...]
 
   # verify the custom attestations of an image, their transparency log bundles checked offline
+  # (an attestation without a bundle is looked up at --rekor-url)
   SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub <IMAGE>
 
   # verify the custom attestations of an image (made with --tlog-upload=false)
@@ -126,15 +127,16 @@ against the transparency log.`,
         "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the attestation.",
       );
     }
-    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; each
-    // attestation's bundle annotation is then verified offline.
+    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path) or --trusted-root, as in cosign
+    // without TUF; each attestation's bundle annotation is verified offline, and an attestation
+    // without one is looked up at --rekor-url (unless --offline).
     const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
     if (!ignoreTlog && !rekorKeyPath && f["trusted-root"] === "") {
       throw new SigstoreError(
         "TLOG_UNAVAILABLE",
         "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
-          "key (bundles are checked offline; online lookups are not available yet), or pass " +
-          "--insecure-ignore-tlog=true to verify the attestations alone",
+          "key or pass --trusted-root, or pass --insecure-ignore-tlog=true to verify the " +
+          "attestations alone",
       );
     }
     const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
@@ -150,6 +152,9 @@ against the transparency log.`,
         // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
         logKey: (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
         publicKey,
+        offline: f.offline === true,
+        rekor: f.offline === true ? undefined : new (await import("../../lib/rekor/client.ts"))
+          .RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
       });
     const checkClaims = f["check-claims"] === true;
     const registry = await registryFromFlags(ctx);

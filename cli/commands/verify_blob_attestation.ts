@@ -27,6 +27,9 @@ The blob may be specified as a path to a file.`,
   # Verify a blob attestation from cosign's bundle (attest-blob --bundle), its log entry checked offline
   SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-blob-attestation --key cosign.pub --bundle <bundle path> <BLOB>
 
+  # Verify a blob attestation whose log entry is looked up at --rekor-url
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-blob-attestation --key cosign.pub --signature <sig path> <BLOB>
+
   # Verify a simple blob attestation with a DSSE style signature, skipping the transparency log
   cosign verify-blob-attestation --key cosign.pub --signature <sig path> --insecure-ignore-tlog=true <BLOB>
 
@@ -187,14 +190,14 @@ The blob may be specified as a path to a file.`,
       throw new UsageError("--trusted-root only supported with --new-bundle-format");
     }
     // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; the
-    // bundle's entry is then verified offline.
+    // bundle's entry is verified offline, and an envelope without one (--signature, or a bundle
+    // with no rekorBundle) is looked up at --rekor-url (unless --offline).
     const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
     if (!ignoreTlog && !rekorKeyPath) {
       throw new SigstoreError(
         "TLOG_UNAVAILABLE",
         "Cannot verify the transparency log entry: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
-          "key (--bundle is checked offline; online lookups are not available yet), or pass " +
-          "--insecure-ignore-tlog=true to verify the attestation alone",
+          "key, or pass --insecure-ignore-tlog=true to verify the attestation alone",
       );
     }
 
@@ -209,8 +212,11 @@ The blob may be specified as a path to a file.`,
       const { verifyEnvelopeTlog } = await import("../../lib/rekor/attestation_tlog.ts");
       const logKey = parsePublicKeyPem(await readKeyRef(rekorKeyPath!, keyRefDeps(ctx)));
       const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
+      const offline = f.offline === true;
+      const rekor = offline ? undefined : new (await import("../../lib/rekor/client.ts"))
+        .RekorClient(f["rekor-url"] as string, { signal: ctx.signal });
       verifyTlog = (envelope: Uint8Array, entry: Parameters<typeof verifyEnvelopeTlog>[1]) =>
-        verifyEnvelopeTlog(envelope, entry, { logKey, publicKey });
+        verifyEnvelopeTlog(envelope, entry, { logKey, publicKey, offline, rekor });
     }
     await verifyBlobAttestation({
       keyRef: key,

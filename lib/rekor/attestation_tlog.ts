@@ -22,6 +22,8 @@ import {
 } from "./client.ts";
 import { parseEntryBody, verifyEntryBodyBinding } from "./entry_body.ts";
 import { findVerifiedEntry } from "./find_entry.ts";
+import { parseEnvelope } from "../payload/dsse.ts";
+import { verifyDsse } from "../verify/verify_dsse.ts";
 import {
   type LogKeySelector,
   type RekorEntry,
@@ -128,16 +130,38 @@ export interface FindEnvelopeEntryOptions {
  * a signature with no raw signature (pkg/cosign/tlog.go proposedEntries): a dsse and an intoto
  * entry for the envelope and key are proposed in one search, so an entry logged as either kind is
  * found; every entry returned must have the UUID of its body and pass every step of
- * {@link verifyEnvelopeEntry} with its inclusion proof and checkpoint. The earliest counts.
+ * {@link verifyEnvelopeEntry} with its inclusion proof and checkpoint. The earliest counts. An
+ * envelope that does not verify with the key is refused before any request, as cosign does.
  *
  * @returns the earliest integrated entry that passed every check
- * @throws the errors of {@link findVerifiedEntry} (`TLOG_ENTRY_NOT_FOUND`, `TLOG_REQUEST_FAILED` —
- *   the log answers HTTP 400 for an envelope whose signature does not verify with the key —, and
- *   the code of the failed check)
+ * @throws {VerificationError} `SIGNATURE_INVALID` "Cannot verify attestation: could not verify
+ *   envelope: …" or "…: payload must be a valid DSSE envelope: …" (no request sent); the errors
+ *   of {@link findVerifiedEntry} (`TLOG_ENTRY_NOT_FOUND`, `TLOG_REQUEST_FAILED`, and the code of
+ *   the failed check)
  */
-export function findEnvelopeEntry(o: FindEnvelopeEntryOptions): Promise<RekorLogEntry> {
+export async function findEnvelopeEntry(o: FindEnvelopeEntryOptions): Promise<RekorLogEntry> {
+  // Rekor's dsse CreateFromArtifactProperties, which cosign builds the proposal with, reads the
+  // envelope and verifies it with the key (SHA-256) before anything is sent.
+  const fail = (detail: string, cause: unknown) =>
+    new VerificationError("SIGNATURE_INVALID", `Cannot verify attestation: ${detail}`, { cause });
+  let envelope;
+  try {
+    envelope = parseEnvelope(o.envelope);
+  } catch (e) {
+    if (!(e instanceof SyntaxError || e instanceof TypeError)) throw e;
+    throw fail(`payload must be a valid DSSE envelope: ${e.message}`, e);
+  }
+  try {
+    await verifyDsse({ envelope, publicKey: o.publicKey, hash: "sha256" });
+  } catch (e) {
+    if (!(e instanceof VerificationError)) throw e;
+    throw fail(
+      `could not verify envelope: ${e.message.replace(/^Cannot verify attestation: /, "")}`,
+      e,
+    );
+  }
   const pem = new TextEncoder().encode(marshalPublicKeyPem(o.publicKey));
-  return findVerifiedEntry({
+  return await findVerifiedEntry({
     client: o.client,
     proposals: [
       envelopeProposal("dsse", o.envelope, pem),

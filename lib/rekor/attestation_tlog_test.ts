@@ -103,11 +103,27 @@ Deno.test({
           }),
           isCode("TLOG_SET_INVALID"),
         );
-        // Another key: the log has no entry for the envelope with that key (the proposal is the
-        // envelope with that key, whose signature the log refuses to verify: HTTP 400).
+        // Another key: the envelope does not verify with it, refused before any request (as
+        // cosign's proposal builder does; the log would answer HTTP 400).
         await assert.rejects(
-          verifyEnvelopeTlog(env, undefined, { ...opts, publicKey: otherKey.publicKey, rekor }),
-          (e: unknown) => e instanceof SigstoreError && e.code === "TLOG_REQUEST_FAILED",
+          verifyEnvelopeTlog(env, undefined, {
+            ...opts,
+            publicKey: otherKey.publicKey,
+            rekor: new RekorClient(peer.url, { fetch: refuse }),
+          }),
+          (e: unknown) =>
+            isCode("SIGNATURE_INVALID")(e) &&
+            (e as Error).message ===
+              "Cannot verify attestation: could not verify envelope: accepted signatures do not match threshold, Found: 0, Expected 1",
+        );
+        await assert.rejects(
+          verifyEnvelopeTlog(new TextEncoder().encode("not json"), undefined, {
+            ...opts,
+            rekor: new RekorClient(peer.url, { fetch: refuse }),
+          }),
+          (e: unknown) =>
+            isCode("SIGNATURE_INVALID")(e) &&
+            /payload must be a valid DSSE envelope/.test((e as Error).message),
         );
       }
       // Signed but never logged: not found.
