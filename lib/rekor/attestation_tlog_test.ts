@@ -152,3 +152,35 @@ Deno.test({
     }
   },
 });
+
+Deno.test("findEnvelopeEntry() proposes a dsse and an intoto entry in one search, as cosign", async () => {
+  const env = await envelope("proposals");
+  const bodies: unknown[] = [];
+  const fake = (async (_url: string | URL | Request, init?: RequestInit) => {
+    bodies.push(JSON.parse(String(init?.body)));
+    return await Promise.resolve(
+      new Response("[]", { headers: { "content-type": "application/json" } }),
+    );
+  }) as typeof fetch;
+  const client = new RekorClient("http://log.invalid", { fetch: fake, retry: { attempts: 1 } });
+  const logKey = signer.publicKey; // never used: nothing is found
+  await assert.rejects(
+    findEnvelopeEntry({ client, logKey, envelope: env, publicKey: signer.publicKey }),
+    (e: unknown) =>
+      isCode("TLOG_ENTRY_NOT_FOUND")(e) &&
+      (e as Error).message ===
+        "Cannot find the transparency log entry: signature not found in transparency log",
+  );
+  assert.equal(bodies.length, 1);
+  // deno-lint-ignore no-explicit-any
+  const entries = (bodies[0] as any).entries;
+  assert.deepEqual(entries.map((e: { kind: string }) => e.kind), ["dsse", "intoto"]);
+  const text = new TextDecoder().decode(env);
+  assert.equal(entries[0].spec.proposedContent.envelope, text);
+  assert.equal(entries[1].spec.content.envelope, text);
+  const pem = new TextDecoder().decode(
+    Uint8Array.fromBase64(entries[0].spec.proposedContent.verifiers[0]),
+  );
+  assert.match(pem, /^-----BEGIN PUBLIC KEY-----\n/);
+  assert.equal(entries[1].spec.publicKey, entries[0].spec.proposedContent.verifiers[0]);
+});

@@ -9,6 +9,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createRegistry } from "../../lib/oci/client.ts";
+import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
+import { envelopeProposal, RekorClient } from "../../lib/rekor/client.ts";
+import { startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
 import { pushImage } from "../registry/_helpers.ts";
@@ -240,4 +243,112 @@ Deno.test("a blob attestation never logged, --offline, or a changed envelope fai
     changed,
     "could not verify envelope: accepted signatures do not match threshold, Found: 0, Expected 1",
   );
+});
+
+Deno.test("--trusted-root instead of SIGSTORE_REKOR_PUBLIC_KEY: both look an image attestation up online", async () => {
+  const spki = parsePublicKeyPem(rekor.publicKeyPem).spki;
+  const logId = new Uint8Array(await crypto.subtle.digest("SHA-256", spki as BufferSource));
+  await Deno.writeTextFile(
+    join(dir, "root.json"),
+    JSON.stringify({
+      mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+      tlogs: [{
+        baseUrl: rekor.url,
+        hashAlgorithm: "SHA2_256",
+        publicKey: {
+          rawBytes: spki.toBase64(),
+          keyDetails: "PKIX_ECDSA_P256_SHA_256",
+          validFor: { start: "2020-01-01T00:00:00Z" },
+        },
+        logId: { keyId: logId.toBase64() },
+      }],
+      certificateAuthorities: [],
+      ctlogs: [],
+      timestampAuthorities: [],
+    }),
+  );
+  const ref = await reattached("go", "ours", ["--rekor-entry-type", "intoto"]);
+  const env = { ...opts.env };
+  delete env.SIGSTORE_REKOR_PUBLIC_KEY;
+  for (const tool of TOOLS) {
+    expectSuccess(
+      await run(tool, [
+        "verify-attestation",
+        "--key",
+        "cosign.pub",
+        "--trusted-root",
+        "root.json",
+        "--rekor-url",
+        rekor.url,
+        ref,
+      ], { ...opts, env }),
+      `${tool} verifies the attestation online with --trusted-root`,
+    );
+  }
+});
+
+Deno.test("a lying log's entry for another attestation: the Go cosign accepts it, ours does not", async () => {
+  // cosign's online path (FindTlogEntry + VerifyTLogEntryOffline) checks the entry's UUID, proof
+  // and SET but never that the body is about this envelope; ours checks the binding (a deviation).
+  await attestBlob("go", "mine.sig", []);
+  await Deno.writeTextFile(join(dir, "predicate-other.json"), '{"other":true}');
+  expectSuccess(
+    await run("go", [
+      "attest-blob",
+      "--key",
+      "cosign.key",
+      "--predicate",
+      "predicate-other.json",
+      "--rekor-url",
+      rekor.url,
+      "--yes",
+      "--output-signature",
+      "other.sig",
+      "blob.txt",
+    ], opts),
+    "go attests another statement",
+  );
+  const [found] = await new RekorClient(rekor.url).searchProposedEntries([
+    envelopeProposal(
+      "dsse",
+      await Deno.readFile(join(dir, "other.sig")),
+      await Deno.readFile(join(dir, "cosign.pub")),
+    ),
+  ]);
+  assert.ok(found, "the other attestation's entry");
+  const { uuid, ...entry } = found;
+  const proxy = startFaultProxy(rekor.url, {
+    rules: [{
+      path: /retrieve$/,
+      action: {
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([{ [uuid]: entry }]),
+      },
+    }],
+  });
+  try {
+    const [go, ours] = await Promise.all(
+      TOOLS.map((t) =>
+        run(t, [
+          "verify-blob-attestation",
+          "--key",
+          "cosign.pub",
+          "--signature",
+          "mine.sig",
+          "--rekor-url",
+          proxy.url,
+          "blob.txt",
+        ], opts)
+      ),
+    );
+    expectVerified(go, "go accepts the other attestation's entry");
+    assert.equal(ours.code, 1, describe(ours));
+    assert.match(
+      ours.stderr,
+      /^error: cannot verify transparency log entry: the log returned an entry for another attestation or key \(matching bundle to payload: /,
+    );
+  } finally {
+    await proxy.stop();
+  }
 });
