@@ -293,6 +293,61 @@ export class RekorClient {
   }
 
   /**
+   * Searches the log's index (`POST /api/v1/index/retrieve`, `rekor-cli search`): the UUIDs of the
+   * entries about an artifact digest and/or made with a public key (both given: entries matching
+   * both). The log must run with a search index; the entries found still have to be fetched and
+   * verified ({@link getEntryByUuid}, `verifyTlogEntry`).
+   *
+   * @param query `sha256`: the artifact's SHA-256 (bytes or hex); `publicKeyPem`: a PEM public key
+   *   or certificate
+   * @returns the UUIDs found (possibly none), each 64 or 80 hex digits
+   * @throws {TypeError} when the query names nothing
+   * @throws {SigstoreError} `TLOG_REQUEST_FAILED`, `TLOG_ENTRY_INVALID`; {IoError} `NETWORK`
+   */
+  async searchIndex(
+    query: { sha256?: Uint8Array | string; publicKeyPem?: Uint8Array },
+  ): Promise<string[]> {
+    const body: Record<string, unknown> = {};
+    if (query.sha256 !== undefined) {
+      const hex = typeof query.sha256 === "string"
+        ? query.sha256.toLowerCase()
+        : query.sha256.toHex();
+      if (!/^[0-9a-f]{64}$/.test(hex)) {
+        throw new TypeError("Cannot search the log index: bad SHA-256");
+      }
+      body.hash = `sha256:${hex}`;
+    }
+    if (query.publicKeyPem !== undefined) {
+      body.publicKey = { format: "x509", content: query.publicKeyPem.toBase64() };
+    }
+    if (Object.keys(body).length === 0) {
+      throw new TypeError("Cannot search the log index: give a digest or a public key");
+    }
+    if (Object.keys(body).length === 2) body.operator = "and";
+    const res = await httpRequest({
+      url: `${this.baseUrl}/api/v1/index/retrieve`,
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(body),
+      retry: true,
+    }, this.#http);
+    if (res.status !== 200) {
+      throw requestFailed("search the log index", res.status, await errorDetail(res));
+    }
+    const list = await this.#json(res, "search the log index");
+    if (
+      !Array.isArray(list) ||
+      !list.every((u) => typeof u === "string" && /^([0-9a-f]{16})?[0-9a-f]{64}$/.test(u))
+    ) {
+      throw new SigstoreError(
+        "TLOG_ENTRY_INVALID",
+        "Cannot search the log index: not a list of entry UUIDs",
+      );
+    }
+    return list as string[];
+  }
+
+  /**
    * Reads `GET /api/v1/log` (tree size, root hash, signed tree head).
    *
    * @returns the log info as the API gives it

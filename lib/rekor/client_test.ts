@@ -7,7 +7,7 @@ import { RekorClient } from "./client.ts";
 import { logIdOf, verifyTlogEntry } from "./verify_entry.ts";
 
 Deno.test({
-  name: "RekorClient talks to a real Rekor: create, 409 refetch, get, search, verify",
+  name: "RekorClient talks to a real Rekor: create, 409 refetch, get, search, index search, verify",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -56,6 +56,24 @@ Deno.test({
         client.searchEntries({ ...req, digest: new Uint8Array(32) }),
         (e: unknown) => e instanceof SigstoreError && e.code === "TLOG_REQUEST_FAILED",
       );
+
+      // The search index: by artifact digest, by key, by both; another digest finds nothing.
+      const leaf = created.uuid.slice(-64);
+      const hits = (uuids: string[]) => uuids.map((u) => u.slice(-64));
+      assert.deepEqual(hits(await client.searchIndex({ sha256: req.digest })), [leaf]);
+      assert.deepEqual(hits(await client.searchIndex({ publicKeyPem: req.publicKeyPem })), [leaf]);
+      assert.deepEqual(
+        hits(
+          await client.searchIndex({ sha256: req.digest.toHex(), publicKeyPem: req.publicKeyPem }),
+        ),
+        [leaf],
+      );
+      assert.deepEqual(await client.searchIndex({ sha256: new Uint8Array(32) }), []);
+      await assert.rejects(client.searchIndex({}), TypeError);
+      const byUuid = await client.getEntryByUuid(
+        (await client.searchIndex({ sha256: req.digest }))[0],
+      );
+      await verifyTlogEntry(byUuid, { logKey, requireInclusionProof: true, binding });
 
       const info = await client.getLogInfo();
       assert.ok(info.treeSize >= 1);
