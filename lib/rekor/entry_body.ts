@@ -118,9 +118,12 @@ export function parseEntryBody(body: Uint8Array | string): EntryBody {
   const kind = v?.kind, apiVersion = v?.apiVersion, spec = v?.spec;
   if (typeof spec !== "object" || spec === null) throw bad("the body has no spec");
   try {
-    if (kind === "hashedrekord" && apiVersion === "0.0.1") {
+    // cosign 1.x logged `rekord` 0.0.1 entries: the hashedrekord record with a signature format
+    // (only x509 names a key cosign can have used); it binds like a hashedrekord.
+    const rekord = kind === "rekord" && apiVersion === "0.0.1" && spec.signature?.format === "x509";
+    if ((kind === "hashedrekord" && apiVersion === "0.0.1") || rekord) {
       return {
-        kind,
+        kind: "hashedrekord",
         apiVersion,
         signatures: [{
           signature: b64(spec.signature?.content, "spec.signature.content"),

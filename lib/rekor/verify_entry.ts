@@ -356,11 +356,16 @@ export function parseHashedRekordBody(body: string): HashedRekordBody {
     if (e instanceof VerificationError) throw e;
     throw bad("the body is not JSON");
   }
-  if (v?.kind !== "hashedrekord" || v?.apiVersion !== "0.0.1") {
+  // cosign 1.x logged `rekord` 0.0.1 entries (x509 signatures): the same record, with a format.
+  const rekord = v?.kind === "rekord" && v?.apiVersion === "0.0.1";
+  if (!rekord && (v?.kind !== "hashedrekord" || v?.apiVersion !== "0.0.1")) {
     throw bad(`unsupported entry kind ${String(v?.kind)} ${String(v?.apiVersion)}`);
   }
   // deno-lint-ignore no-explicit-any
   const spec = v.spec as any;
+  if (rekord && spec?.signature?.format !== "x509") {
+    throw bad(`unsupported rekord signature format ${String(spec?.signature?.format)}`);
+  }
   const hash = spec?.data?.hash;
   const sig = spec?.signature;
   if (typeof hash?.algorithm !== "string" || typeof hash?.value !== "string") {

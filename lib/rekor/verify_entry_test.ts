@@ -59,6 +59,31 @@ Deno.test("verifyTlogEntry() accepts cosign's SIGNATURE_SPEC rekorBundle payload
   }, { logKey: publicGood });
 });
 
+Deno.test("a cosign 1.x rekord entry (SIGNATURE_SPEC) binds to its signature, certificate and digest", async () => {
+  const b = JSON.parse(
+    Deno.readTextFileSync(dir + "cosign-SIGNATURE_SPEC-example-rekorBundle.json"),
+  );
+  const entry = { ...b.Payload, verification: { signedEntryTimestamp: b.SignedEntryTimestamp } };
+  const body = parseHashedRekordBody(entry.body);
+  const binding: EntryBinding = {
+    signature: body.signature,
+    keyDer: decodePem(body.publicKeyPem)!.bytes,
+    digest: { algorithm: "sha256", value: Uint8Array.fromHex(body.digest) },
+  };
+  await verifyTlogEntry(entry, { logKey: publicGood, binding });
+  const { parseEntryBody } = await import("./entry_body.ts");
+  assert.equal(parseEntryBody(entry.body).digest?.value.toHex(), body.digest);
+  const other = new Uint8Array(binding.digest.value);
+  other[0] ^= 1;
+  await assert.rejects(
+    verifyTlogEntry(entry, {
+      logKey: publicGood,
+      binding: { ...binding, digest: { algorithm: "sha256", value: other } },
+    }),
+    (x: unknown) => x instanceof VerificationError && x.code === "TLOG_ENTRY_MISMATCH",
+  );
+});
+
 Deno.test("verifyInclusionProof() follows rekor's TestInclusion vectors", async () => {
   const v = JSON.parse(Deno.readTextFileSync(dir + "rekor-verify_test-inclusion-vectors.json"));
   const { hashLeaf, verifyInclusion } = await import("./merkle.ts");
