@@ -23,8 +23,9 @@
  * Reading follows pkg/cosign/fetch.go `FetchAttestations` (`cosign download attestation`).
  *
  * One deliberate difference: cosign's write is a plain read-modify-write of the tag, so concurrent
- * attesters lose attestations. Here the writer re-reads after writing and merges until every layer
- * it wrote or saw (except the ones `--replace` removed on its first read) is there.
+ * attesters lose attestations. Here the write goes through lib/oci/append_cosign_layer.ts, which
+ * re-reads after writing and merges until every layer it wrote or saw (except the ones `--replace`
+ * removed on its first read) is there.
  *
  * @module
  */
@@ -34,12 +35,12 @@ import { INTOTO_PAYLOAD_TYPE, marshalEnvelope, parseEnvelope } from "../payload/
 import { GoJsonObject, GoJsonSyntaxError, parseGoJson } from "../payload/go_json.ts";
 import { parseStatement } from "../payload/intoto.ts";
 import { sha256Digest } from "./_digest.ts";
+import { appendCosignLayer } from "./append_cosign_layer.ts";
 import {
   BUNDLE_ANNOTATION,
   fetchSignaturePayload,
   readSignatureImage,
   SIGNATURE_ANNOTATION,
-  writeSignatureImage,
 } from "./cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
 import { getSignedEntity } from "./signed_entity.ts";
@@ -149,7 +150,8 @@ function layerKey(d: Descriptor): string {
 
 /**
  * Writes an attestation layer under the `.att` tag and makes sure it (and every layer seen there,
- * but those `--replace` removed) stays: read → merge → write → read again until nothing is missing.
+ * but those `--replace` removed) stays ({@link appendCosignLayer}, layers merged by digest and
+ * annotations).
  *
  * @param opts registry, media types, replace and retry options
  * @param envelope the layer's content
@@ -167,94 +169,40 @@ export async function publishAttestationLayer(
   location: { repo: Repository; tag: string },
 ): Promise<{ replaced: Descriptor[] }> {
   const { registry } = opts;
-  const { repo, tag } = location;
-  const attempts = opts.retry?.attempts ?? 20;
-  const baseDelay = opts.retry?.baseDelayMs ?? 25;
   const replace = opts.replacePredicateType;
-  const ours = layerKey(layer);
-  const required = new Map<string, Descriptor>([[ours, layer]]);
-  const removed = new Map<string, Descriptor>();
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  let first = true;
-  let writes = 0;
-  let justWrote = false;
-  let settled = true;
-  let window = 0;
-  // As in publishSignatureLayer: upload the envelope before reading the tag, so that the
-  // read-to-write window (and the settle wait sized from it) covers only manifest and config.
-  await registry.putBlob(repo, envelope);
-  for (;;) {
-    const started = Date.now();
-    const base = await readSignatureImage(registry, repo, tag);
-    const layers = base?.manifest.layers ?? [];
-    if (first && replace !== undefined) {
-      for (const l of layers) {
-        const bytes = await fetchSignaturePayload(
-          registry,
-          repo,
-          l,
-          opts.maxAttachmentSize ?? Number.MAX_SAFE_INTEGER,
-        );
-        const type = envelopePredicateType(bytes);
-        if (type === replace) {
-          await opts.log?.(`Replacing attestation predicate: ${replace}`);
-          // An identical envelope (deterministic signatures) is ours: replaced by itself.
-          if (layerKey(l) !== ours) removed.set(layerKey(l), l);
-        } else {
-          await opts.log?.(`Not replacing attestation predicate: ${String(type)}`);
+  const { replaced } = await appendCosignLayer(
+    registry,
+    location,
+    { descriptor: layer, payload: envelope },
+    {
+      kind: "attestation",
+      layerKey,
+      replace: replace === undefined ? undefined : async (layers) => {
+        const remove: Descriptor[] = [];
+        for (const l of layers) {
+          const bytes = await fetchSignaturePayload(
+            registry,
+            location.repo,
+            l,
+            opts.maxAttachmentSize ?? Number.MAX_SAFE_INTEGER,
+          );
+          const type = envelopePredicateType(bytes);
+          if (type === replace) {
+            await opts.log?.(`Replacing attestation predicate: ${replace}`);
+            remove.push(l);
+          } else {
+            await opts.log?.(`Not replacing attestation predicate: ${String(type)}`);
+          }
         }
-      }
-    }
-    first = false;
-    for (const l of layers) {
-      const k = layerKey(l);
-      if (!removed.has(k) && !required.has(k)) required.set(k, l);
-    }
-    const present = new Set(layers.map(layerKey));
-    const missing = [...required.values()].filter((l) => !present.has(layerKey(l)));
-    const stale = layers.some((l) => removed.has(layerKey(l)));
-    if (missing.length === 0 && !stale) {
-      if (settled) return { replaced: [...removed.values()] };
-      settled = true;
-      justWrote = false;
-      await sleep(Math.max(baseDelay, 2 * window) * (1 + Math.random()));
-      continue;
-    }
-    if (justWrote) {
-      justWrote = false;
-      await sleep(Math.random() * baseDelay * 2 ** Math.min(writes, 6));
-      continue;
-    }
-    if (writes >= attempts) {
-      throw new SigstoreError(
-        "REGISTRY",
-        `Cannot write attestation to ${repo.registry}/${repo.repository}:${tag}: concurrent writers kept replacing it after ${attempts} attempts`,
-      );
-    }
-    if (replace !== undefined) {
-      // ReplaceSignatures: a new image from cosign's empty one, ours first, then the others.
-      const kept = layers.filter((l) => !removed.has(layerKey(l)) && layerKey(l) !== ours);
-      const others = missing.filter((l) => layerKey(l) !== ours);
-      await writeSignatureImage(registry, repo, tag, {
-        add: [
-          { descriptor: layer, payload: envelope },
-          ...[...kept, ...others].map((descriptor) => ({ descriptor })),
-        ],
-        dockerMediaTypes: opts.dockerMediaTypes,
-      });
-    } else {
-      await writeSignatureImage(registry, repo, tag, {
-        base,
-        add: missing.map((descriptor) => ({ descriptor })), // blobs are already there
-        dockerMediaTypes: opts.dockerMediaTypes,
-        created: opts.recordCreationTimestamp ? (opts.now ?? (() => new Date()))() : undefined,
-      });
-    }
-    window = Math.max(window, Date.now() - started);
-    writes++;
-    justWrote = true;
-    settled = false;
-  }
+        return remove;
+      },
+      dockerMediaTypes: opts.dockerMediaTypes,
+      recordCreationTimestamp: opts.recordCreationTimestamp,
+      now: opts.now,
+      retry: opts.retry,
+    },
+  );
+  return { replaced };
 }
 
 /** What {@link attachAttestation} needs (`cosign attach attestation`). */

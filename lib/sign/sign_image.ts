@@ -4,21 +4,19 @@
  * append the signature as a layer of the signature image under `sha256-<hex>.sig`.
  *
  * One deliberate difference: cosign's append is a plain read-modify-write of the tag, so two
- * concurrent signers lose one signature (last writer wins). Here the writer re-reads the tag after
- * writing and, while a layer it wrote or saw earlier is missing, merges (union by payload digest
- * and signature annotation) and writes again, with bounded, jittered retries. Layers it did not
- * add are never dropped.
+ * concurrent signers lose one signature (last writer wins). Here the append goes through
+ * lib/oci/append_cosign_layer.ts, which merges (union by payload digest and signature annotation)
+ * and retries until no layer it wrote or saw is missing.
  *
  * @module
  */
 
 import { SigstoreError } from "../errors.ts";
+import { appendCosignLayer } from "../oci/append_cosign_layer.ts";
 import {
   type NewSignatureLayer,
-  readSignatureImage,
   SIGNATURE_ANNOTATION,
   signatureLayerDescriptor,
-  writeSignatureImage,
 } from "../oci/cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
 import { isIndexMediaType, isManifestMediaType } from "../oci/media_types.ts";
@@ -203,8 +201,8 @@ export type PublishSignatureOptions =
   };
 
 /**
- * Writes the signature layer under the tag and makes sure it (and every layer seen there) stays:
- * read → append what is missing → write → read again, until nothing is missing. Used by
+ * Writes the signature layer under the tag and makes sure it (and every layer seen there) stays
+ * ({@link appendCosignLayer}, layers merged by payload digest and signature). Used by
  * {@link signImage} and `cosign attach signature`.
  *
  * @param opts the registry and write options
@@ -217,73 +215,26 @@ export async function publishSignatureLayer(
   payload: Uint8Array,
   result: Pick<ImageSignature, "layer" | "location" | "duplicate" | "uploaded">,
 ): Promise<void> {
-  const { registry } = opts;
-  const { repo, tag } = result.location;
-  const attempts = opts.retry?.attempts ?? 20;
-  const baseDelay = opts.retry?.baseDelayMs ?? 25;
-  const required = new Map<string, Descriptor>();
-  let writes = 0;
-  let justWrote = false;
-  // After a write, the layer must still be there after a settle delay: another writer whose read
-  // preceded our write may still be about to write its (stale) image. Registries offer no
-  // compare-and-swap, so the delay is twice our own read-to-write time — another writer's window.
-  let settled = true;
-  let window = 0;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  // Upload our payload before reading the tag, so that the read-to-write window (the one other
-  // writers' stale writes fall into, and that we wait out after writing) covers only the manifest
-  // and config round trips rather than the payload upload too.
-  await registry.putBlob(repo, payload);
-  for (;;) {
-    const started = Date.now();
-    const base = await readSignatureImage(registry, repo, tag);
-    const layers = base?.manifest.layers ?? [];
-    for (const l of layers) if (!required.has(layerKey(l))) required.set(layerKey(l), l);
-    if (writes === 0 && !result.duplicate && opts.signer) {
-      const dup = await findDuplicate(layers, result.layer, payload, opts.signer);
-      if (dup) {
-        result.layer = dup;
-        result.duplicate = true;
-      }
-    }
-    const ours = layerKey(result.layer);
-    if (!required.has(ours)) required.set(ours, result.layer);
-    const present = new Set(layers.map(layerKey));
-    const missing = [...required.values()].filter((l) => !present.has(layerKey(l)));
-    if (missing.length === 0) {
-      if (settled) return;
-      settled = true;
-      justWrote = false;
-      await sleep(Math.max(baseDelay, 2 * window) * (1 + Math.random()));
-      continue;
-    }
-    if (justWrote) {
-      // Someone replaced the tag between our write and this read: back off, then merge.
-      justWrote = false;
-      await sleep(Math.random() * baseDelay * 2 ** Math.min(writes, 6));
-      continue;
-    }
-    if (writes >= attempts) {
-      throw new SigstoreError(
-        "REGISTRY",
-        `Cannot write signature to ${repo.registry}/${repo.repository}:${tag}: concurrent writers kept replacing it after ${attempts} attempts`,
-      );
-    }
-    await writeSignatureImage(registry, repo, tag, {
-      base,
-      add: missing.map((descriptor) => ({
-        descriptor,
-        payload: undefined, // uploaded before the loop, or already there (another writer's)
-      })),
+  const { signer } = opts;
+  const stored = await appendCosignLayer(
+    opts.registry,
+    result.location,
+    { descriptor: result.layer, payload },
+    {
+      kind: "signature",
+      layerKey,
+      findDuplicate: signer && !result.duplicate
+        ? (layers) => findDuplicate(layers, result.layer, payload, signer)
+        : undefined,
       dockerMediaTypes: opts.dockerMediaTypes,
-      created: opts.recordCreationTimestamp ? (opts.now ?? (() => new Date()))() : undefined,
-    });
-    window = Math.max(window, Date.now() - started);
-    writes++;
-    justWrote = true;
-    settled = false;
-    result.uploaded = true;
-  }
+      recordCreationTimestamp: opts.recordCreationTimestamp,
+      now: opts.now,
+      retry: opts.retry,
+    },
+  );
+  result.layer = stored.layer;
+  result.duplicate ||= stored.duplicate;
+  if (stored.writes > 0) result.uploaded = true;
 }
 
 /**
