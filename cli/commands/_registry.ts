@@ -119,3 +119,24 @@ export function maxAttachmentSize(ctx: Context): number {
     throw new UsageError(`invalid COSIGN_MAX_ATTACHMENT_SIZE "${text}"`);
   }
 }
+
+/**
+ * Runs `fn` with a registry client built from the command's registry flags, and closes the client
+ * afterwards, whether `fn` succeeds or throws.
+ *
+ * @param ctx the command's context (its registry flags)
+ * @param fn what to do with the registry
+ * @returns what `fn` returns
+ * @throws {UsageError} on contradictory registry flags; whatever `fn` throws
+ */
+export async function withRegistry<T>(
+  ctx: Context,
+  fn: (registry: RegistryClient) => Promise<T>,
+): Promise<T> {
+  const registry = await registryFromFlags(ctx);
+  try {
+    return await fn(registry);
+  } finally {
+    registry.close();
+  }
+}

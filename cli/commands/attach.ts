@@ -7,8 +7,8 @@ import {
   dockerMediaTypes,
   maxAttachmentSize,
   parseImageRef,
-  registryFromFlags,
   targetRepository,
+  withRegistry,
 } from "./_registry.ts";
 import { UsageError } from "../exit_codes.ts";
 
@@ -108,8 +108,7 @@ const attachSignatureCommand: Command = {
       );
     }
     const { attachSignature } = await import("../../lib/oci/attach_signature.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       await attachSignature({
         registry,
         ref,
@@ -127,9 +126,7 @@ const attachSignatureCommand: Command = {
             `using obsolete implied signature payload data (with digested reference ${digested}); specify it explicitly with --payload instead`,
           ),
       });
-    } finally {
-      registry.close();
-    }
+    });
   },
 };
 
@@ -160,8 +157,7 @@ const attachAttestationCommand: Command = {
     const { readAllBounded } = await import("../../lib/stream.ts");
     const { openBlob } = await import("../../lib/blob_input.ts");
     const max = maxAttachmentSize(ctx);
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       for (const file of files) {
         const input = await openBlob(file, ctx.io.stdin, ctx.io.isTerminal.stdin);
         let bytes: Uint8Array;
@@ -178,9 +174,7 @@ const attachAttestationCommand: Command = {
           tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
         }, bytes);
       }
-    } finally {
-      registry.close();
-    }
+    });
   },
 };
 

@@ -1,5 +1,6 @@
 /** `cosign attest`. @module */
 import type { Command } from "../command.ts";
+import type { Reference } from "../../lib/oci/types.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword, writeAll } from "../io.ts";
 import {
@@ -17,8 +18,8 @@ import {
   dockerMediaTypes,
   maxAttachmentSize,
   parseImageRef,
-  registryFromFlags,
   targetRepository,
+  withRegistry,
 } from "./_registry.ts";
 import { predicateLocalFlags } from "./attest_blob.ts";
 import { clock, TAG_REFERENCE_MESSAGE } from "./sign.ts";
@@ -187,7 +188,7 @@ export const attestCommand: Command = {
     const noUpload = f["no-upload"] === true;
     const tlogUpload = f["tlog-upload"] === true && !noUpload;
 
-    const refs = [];
+    const refs: { arg: string; ref: Reference }[] = [];
     for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
     const { readInputFile } = await import("../../lib/sign/attest_blob.ts");
     const { loadSigner } = await import("../../lib/sign/load_signer.ts");
@@ -221,8 +222,7 @@ export const attestCommand: Command = {
         return { bundle: marshalRekorBundle(entry) };
       }
       : undefined;
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       for (const { arg, ref } of refs) {
         if (!ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(arg));
         const predicate = async () => {
@@ -254,8 +254,6 @@ export const attestCommand: Command = {
           await writeAll(ctx.io.stdout, "\n");
         }
       }
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

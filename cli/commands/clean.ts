@@ -4,7 +4,7 @@ import { UsageError } from "../exit_codes.ts";
 import { confirmContinue } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
 import { SigstoreError } from "../../lib/errors.ts";
-import { parseImageRef, registryFromFlags } from "./_registry.ts";
+import { parseImageRef, withRegistry } from "./_registry.ts";
 
 const PROMPTS: Record<string, string> = {
   signature: "this will remove all signatures from the image",
@@ -48,10 +48,8 @@ export const cleanCommand: Command = {
     }
     const ref = await parseImageRef(ctx.args[0]);
     const { cleanAttachments } = await import("../../lib/oci/clean.ts");
-    const registry = await registryFromFlags(ctx);
-    let failed: number;
-    try {
-      failed = await cleanAttachments(
+    const failed = await withRegistry(ctx, (registry) =>
+      cleanAttachments(
         registry,
         ref,
         type as "signature" | "attestation" | "sbom" | "all",
@@ -59,10 +57,7 @@ export const cleanCommand: Command = {
           e.kind === "removed"
             ? ctx.info(`Removed ${e.tag} from ${ctx.args[0]}`)
             : ctx.info(`could not delete ${e.tag} from ${ctx.args[0]}:\n${e.error.message}`),
-      );
-    } finally {
-      registry.close();
-    }
+      ));
     if (failed > 0) {
       throw new SigstoreError(
         "REGISTRY",

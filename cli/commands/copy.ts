@@ -1,7 +1,7 @@
 /** `cosign copy`. @module */
 import type { Command } from "../command.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, registryFromFlags, targetRepository } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 
 export const copyCommand: Command = {
   name: "copy",
@@ -67,8 +67,7 @@ export const copyCommand: Command = {
     }
     const kinds = (["sig", "sbom", "att"] as const).filter((k) => only.has(k));
     const { copyImage } = await import("../../lib/oci/copy.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       await copyImage({
         registry,
         src,
@@ -81,8 +80,6 @@ export const copyCommand: Command = {
         tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
         onCopy: (from, to) => ctx.info(`Copying ${from} to ${to}...`),
       });
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

@@ -2,12 +2,7 @@
 import type { Command } from "../command.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
-import {
-  maxAttachmentSize,
-  parseImageRef,
-  registryFromFlags,
-  targetRepository,
-} from "./_registry.ts";
+import { maxAttachmentSize, parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 
 const downloadSignatureCommand: Command = {
   name: "signature",
@@ -24,8 +19,7 @@ const downloadSignatureCommand: Command = {
     const { downloadSignatures, marshalSignedPayload } = await import(
       "../../lib/oci/download_signatures.ts"
     );
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       const sigs = await downloadSignatures({
         registry,
         ref,
@@ -37,9 +31,7 @@ const downloadSignatureCommand: Command = {
       // Every line is built before any is printed: a failure prints nothing, as in cosign.
       const lines = sigs.map((s) => marshalSignedPayload(s) + "\n");
       await writeAll(ctx.io.stdout, lines.join(""));
-    } finally {
-      registry.close();
-    }
+    });
   },
 };
 
@@ -68,8 +60,7 @@ const downloadAttestationCommand: Command = {
     const ref = await parseImageRef(ctx.args[0]);
     const max = maxAttachmentSize(ctx);
     const { readAttestations } = await import("../../lib/oci/cosign_attestations.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       const atts = await readAttestations(registry, ref, {
         maxSize: max,
         predicateType: (ctx.flags["predicate-type"] as string) || undefined,
@@ -78,9 +69,7 @@ const downloadAttestationCommand: Command = {
         tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
       });
       await writeAll(ctx.io.stdout, atts.map((a) => a.line + "\n").join(""));
-    } finally {
-      registry.close();
-    }
+    });
   },
 };
 

@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { writeAll } from "../io.ts";
 import { annotationFlags, registryFlags } from "../flags/groups.ts";
-import { parseImageRef, registryFromFlags } from "./_registry.ts";
+import { parseImageRef, withRegistry } from "./_registry.ts";
 import { parseAnnotations } from "./sign.ts";
 
 export const generateCommand: Command = {
@@ -31,16 +31,13 @@ to sign payloads with your own tooling or algorithms.`,
     const ref = await parseImageRef(ctx.args[0]);
     const { resolveDigest, repositoryName } = await import("../../lib/oci/signed_entity.ts");
     const { simpleSigningPayload } = await import("../../lib/payload/simple_signing.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       const digest = await resolveDigest(registry, ref);
       // cosign writes the payload without a trailing newline.
       await writeAll(
         ctx.io.stdout,
         simpleSigningPayload({ dockerReference: repositoryName(ref), digest, annotations }),
       );
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

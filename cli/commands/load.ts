@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { registryFlags } from "../flags/groups.ts";
 import { requireFlag } from "./_shared.ts";
-import { parseImageRef, registryFromFlags, targetRepository } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 
 export const loadCommand: Command = {
   name: "load",
@@ -28,8 +28,7 @@ attestations under the cosign tags of its digest (in COSIGN_REPOSITORY when set)
     const dir = requireFlag(ctx, "dir", `required flag(s) "dir" not set`);
     const ref = await parseImageRef(ctx.args[0]);
     const { loadCosignLayout } = await import("../../lib/oci/cosign_layout.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       await loadCosignLayout({
         registry,
         ref,
@@ -37,8 +36,6 @@ attestations under the cosign tags of its digest (in COSIGN_REPOSITORY when set)
         targetRepository: await targetRepository(ctx, ref),
         tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
       });
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { registryFlags } from "../flags/groups.ts";
 import { requireFlag } from "./_shared.ts";
-import { parseImageRef, registryFromFlags, targetRepository } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 
 export const saveCommand: Command = {
   name: "save",
@@ -29,8 +29,7 @@ a registry and 'cosign verify --local-image' verifies it offline.`,
     const dir = requireFlag(ctx, "dir", `required flag(s) "dir" not set`);
     const ref = await parseImageRef(ctx.args[0]);
     const { saveCosignLayout } = await import("../../lib/oci/cosign_layout.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       await saveCosignLayout({
         registry,
         ref,
@@ -38,8 +37,6 @@ a registry and 'cosign verify --local-image' verifies it offline.`,
         targetRepository: await targetRepository(ctx, ref),
         tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
       });
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

@@ -1,5 +1,6 @@
 /** `cosign sign`. @module */
 import type { Command, Context } from "../command.ts";
+import type { Reference } from "../../lib/oci/types.ts";
 import { UsageError } from "../exit_codes.ts";
 import { confirmContinue, readPassword } from "../io.ts";
 import {
@@ -13,12 +14,7 @@ import {
   yesFlag,
 } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
-import {
-  dockerMediaTypes,
-  parseImageRef,
-  registryFromFlags,
-  targetRepository,
-} from "./_registry.ts";
+import { dockerMediaTypes, parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
 
 /** cosign's internal/ui TagReferenceMessage, printed when signing by tag. */
@@ -191,7 +187,7 @@ race conditions or (worse) malicious tampering.`,
     }
     const annotations = parseAnnotations(ctx);
     const now = clock(ctx);
-    const refs = [];
+    const refs: { arg: string; ref: Reference }[] = [];
     for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
     let payload: Uint8Array | undefined;
     if (f.payload !== "") {
@@ -212,8 +208,7 @@ race conditions or (worse) malicious tampering.`,
       ...keyRefDeps(ctx),
       getPassword: () => readPassword(ctx.io, false),
     });
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       for (const { arg, ref } of refs) {
         if (!ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(arg).trimEnd());
         const result = await signImage({
@@ -255,8 +250,6 @@ race conditions or (worse) malicious tampering.`,
           }
         }
       }
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

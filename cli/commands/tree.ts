@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, registryFromFlags, targetRepository } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 
 export const treeCommand: Command = {
   name: "tree",
@@ -41,8 +41,7 @@ export const treeCommand: Command = {
     const ref = await parseImageRef(ctx.args[0]);
     const refText = ctx.args[0];
     const { imageTree, renderTree } = await import("../../lib/oci/tree.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       const opts = {
         registry,
         ref,
@@ -58,8 +57,6 @@ export const treeCommand: Command = {
       );
       const groups = await imageTree(opts);
       await writeAll(ctx.io.stdout, renderTree(groups, refText));
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, registryFromFlags, targetRepository } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 
 /** cosign's options.SBOMAttachmentDeprecation, printed when SBOM attachments are used. */
 export const SBOM_ATTACHMENT_DEPRECATION =
@@ -36,8 +36,7 @@ export const triangulateCommand: Command = {
     }
     if (type === "sbom") await ctx.info(SBOM_ATTACHMENT_DEPRECATION);
     const { attachmentReference } = await import("../../lib/oci/signed_entity.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       const text = await attachmentReference(
         registry,
         ref,
@@ -48,8 +47,6 @@ export const triangulateCommand: Command = {
         },
       );
       await writeAll(ctx.io.stdout, `${text}\n`);
-    } finally {
-      registry.close();
-    }
+    });
   },
 };

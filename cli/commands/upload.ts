@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, registryFromFlags } from "./_registry.ts";
+import { parseImageRef, withRegistry } from "./_registry.ts";
 
 /** pflag StringToString: every item is `key=value` (split at the first "="). */
 function stringToString(items: string[], flag: string): Record<string, string> | undefined {
@@ -78,8 +78,7 @@ const uploadBlobCommand: Command = {
       }
     }
     const ref = await parseImageRef(ctx.args[0]);
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       const digest = await uploadFiles({
         registry,
         ref,
@@ -100,9 +99,7 @@ const uploadBlobCommand: Command = {
         await ctx.info("Uploaded image to:");
         await writeAll(ctx.io.stdout, `${where}\n`);
       }
-    } finally {
-      registry.close();
-    }
+    });
   },
 };
 
@@ -125,12 +122,9 @@ const uploadWasmCommand: Command = {
     const { uploadWasm } = await import("../../lib/oci/upload.ts");
     const { referenceName } = await import("../../lib/oci/signed_entity.ts");
     await ctx.info(`Uploading wasm file from [${path}] to [${referenceName(ref)}].`);
-    const registry = await registryFromFlags(ctx);
-    try {
+    await withRegistry(ctx, async (registry) => {
       await uploadWasm({ registry, ref, path });
-    } finally {
-      registry.close();
-    }
+    });
   },
 };
 
