@@ -2,7 +2,7 @@
 import type { Command, Context } from "../command.ts";
 import { IoError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/atomic_file.ts";
-import { registryFlags } from "../flags/groups.ts";
+import { registryFlags, signingCertificateFlags } from "../flags/groups.ts";
 import {
   dockerMediaTypes,
   maxAttachmentSize,
@@ -66,17 +66,7 @@ const attachSignatureCommand: Command = {
     ...registryFlags,
     { name: "signature", type: "string", help: "path to the signature, or {-} for stdin" },
     { name: "payload", type: "string", help: "path to the payload covered by the signature" },
-    {
-      name: "certificate",
-      type: "string",
-      help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
-    },
-    {
-      name: "certificate-chain",
-      type: "string",
-      help:
-        "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate. Included in the OCI Signature",
-    },
+    ...signingCertificateFlags,
     {
       name: "tsr",
       type: "string",

@@ -9,6 +9,8 @@ import {
   registryFlags,
   rekorFlags,
   securityKeyFlags,
+  signingCertificateFlags,
+  signingKeyFlag,
   timestampClientFlags,
   tlogUploadFlag,
   yesFlag,
@@ -62,24 +64,8 @@ export const attestCommand: Command = {
     ...oidcFlags,
     ...rekorFlags,
     ...registryFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the private key file, KMS URI or Kubernetes Secret",
-    },
-    {
-      name: "certificate",
-      type: "string",
-      help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
-    },
-    {
-      name: "certificate-chain",
-      type: "string",
-      help: "path to a list of CA X.509 certificates in PEM format which will be needed when " +
-        "building the certificate chain for the signing certificate. Must start with the parent " +
-        "intermediate CA certificate of the signing certificate and end with the root " +
-        "certificate. Included in the OCI Signature",
-    },
+    signingKeyFlag,
+    ...signingCertificateFlags,
     {
       name: "no-upload",
       type: "bool",

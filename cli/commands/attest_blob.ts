@@ -7,6 +7,8 @@ import {
   oidcFlags,
   rekorFlags,
   securityKeyFlags,
+  signingCertificateFlags,
+  signingKeyFlag,
   timestampClientFlags,
   tlogUploadFlag,
   yesFlag,
@@ -65,24 +67,8 @@ export const attestBlobCommand: Command = {
     ...fulcioFlags,
     ...oidcFlags,
     ...securityKeyFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the private key file, KMS URI or Kubernetes Secret",
-    },
-    {
-      name: "certificate",
-      type: "string",
-      help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
-    },
-    {
-      name: "certificate-chain",
-      type: "string",
-      help: "path to a list of CA X.509 certificates in PEM format which will be needed when " +
-        "building the certificate chain for the signing certificate. Must start with the parent " +
-        "intermediate CA certificate of the signing certificate and end with the root " +
-        "certificate. Included in the OCI Signature",
-    },
+    signingKeyFlag,
+    ...signingCertificateFlags,
     { name: "output-signature", type: "string", help: "write the signature to FILE" },
     { name: "output-attestation", type: "string", help: "write the attestation to FILE" },
     { name: "output-certificate", type: "string", help: "write the certificate to FILE" },

@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword, writeAll } from "../io.ts";
-import { securityKeyFlags } from "../flags/groups.ts";
+import { securityKeyFlags, signingKeyFlag } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
 
 export const publicKeyCommand: Command = {
@@ -22,11 +22,7 @@ export const publicKeyCommand: Command = {
   bindEnv: true,
   flags: [
     ...securityKeyFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the private key file, KMS URI or Kubernetes Secret",
-    },
+    signingKeyFlag,
     {
       name: "outfile",
       type: "string",

@@ -10,6 +10,8 @@ import {
   registryFlags,
   rekorFlags,
   securityKeyFlags,
+  signingCertificateFlags,
+  signingKeyFlag,
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
@@ -90,22 +92,8 @@ race conditions or (worse) malicious tampering.`,
     ...securityKeyFlags,
     ...annotationFlags,
     ...registryFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the private key file, KMS URI or Kubernetes Secret",
-    },
-    {
-      name: "certificate",
-      type: "string",
-      help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
-    },
-    {
-      name: "certificate-chain",
-      type: "string",
-      help:
-        "path to a list of CA X.509 certificates in PEM format which will be needed when building the certificate chain for the signing certificate. Must start with the parent intermediate CA certificate of the signing certificate and end with the root certificate. Included in the OCI Signature",
-    },
+    signingKeyFlag,
+    ...signingCertificateFlags,
     { name: "upload", type: "bool", default: true, help: "whether to upload the signature" },
     { name: "output-signature", type: "string", help: "write the signature to FILE" },
     { name: "output-payload", type: "string", help: "write the signed payload to FILE" },

@@ -7,6 +7,7 @@ import {
   oidcFlags,
   rekorFlags,
   securityKeyFlags,
+  signingKeyFlag,
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
@@ -59,11 +60,7 @@ export const signBlobCommand: Command = {
     ...fulcioFlags,
     ...rekorFlags,
     ...oidcFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the private key file, KMS URI or Kubernetes Secret",
-    },
+    signingKeyFlag,
     { name: "b64", type: "bool", default: true, help: "whether to base64 encode the output" },
     { name: "output-signature", type: "string", help: "write the signature to FILE" },
     { name: "output", type: "string", help: "write the signature to FILE", hidden: true },

@@ -304,6 +304,30 @@ export const registryFlags: Flag[] = [
   },
 ];
 
+/** `--key` of the signing commands: the private key (options/key.go, sign.go, attest.go …). */
+export const signingKeyFlag: Flag = {
+  name: "key",
+  type: "string",
+  help: "path to the private key file, KMS URI or Kubernetes Secret",
+};
+
+/** The certificate and chain a signing command stores with the signature (options/sign.go …). */
+export const signingCertificateFlags: Flag[] = [
+  {
+    name: "certificate",
+    type: "string",
+    help: "path to the X.509 certificate in PEM format to include in the OCI Signature",
+  },
+  {
+    name: "certificate-chain",
+    type: "string",
+    help: "path to a list of CA X.509 certificates in PEM format which will be needed when " +
+      "building the certificate chain for the signing certificate. Must start with the parent " +
+      "intermediate CA certificate of the signing certificate and end with the root " +
+      "certificate. Included in the OCI Signature",
+  },
+];
+
 /** `-a key=value` annotations (options/annotations.go). */
 export const annotationFlags: Flag[] = [
   { name: "annotations", short: "a", type: "strings", help: "extra key=value pairs to sign" },
