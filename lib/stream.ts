@@ -102,3 +102,30 @@ export function bytesReader(bytes: Uint8Array): ByteReader {
     },
   };
 }
+
+/**
+ * A stream that calls `open` for its source only when it is first pulled, for APIs that take a
+ * synchronous stream factory (a registry's `putBlob` source) over an asynchronous download.
+ *
+ * @param open opens the source
+ * @param highWaterMark chunks to read ahead (the stream's queuing strategy; the default, 1,
+ *   pulls, and so opens the source, as soon as the stream is made; 0 waits for the first read)
+ * @returns the stream; cancelling it cancels the source
+ */
+export function lazyStream(
+  open: () => Promise<ReadableStream<Uint8Array>>,
+  highWaterMark?: number,
+): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= (await open()).getReader();
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    async cancel(reason) {
+      await reader?.cancel(reason);
+    },
+  }, highWaterMark === undefined ? undefined : { highWaterMark });
+}

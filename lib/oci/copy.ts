@@ -16,6 +16,7 @@
  */
 
 import { SigstoreError } from "../errors.ts";
+import { lazyStream } from "../stream.ts";
 import { isNotFound } from "./cosign_signatures.ts";
 import { type CosignAttachment, cosignTag, type CosignTagOptions } from "./cosign_tags.ts";
 import { isIndexMediaType } from "./media_types.ts";
@@ -266,20 +267,4 @@ class Copier {
       size,
     }, from.registry === to.registry ? { mountFrom: from } : undefined);
   }
-}
-
-/** A stream that opens its source on the first read. */
-function lazyStream(open: () => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      reader ??= (await open()).getReader();
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel(reason) {
-      await reader?.cancel(reason);
-    },
-  });
 }

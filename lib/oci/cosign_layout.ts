@@ -25,6 +25,7 @@
  */
 import { writeFileAtomic } from "../atomic_file.ts";
 import { IoError, SigstoreError } from "../errors.ts";
+import { lazyStream } from "../stream.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
 import { isNotFound } from "./cosign_signatures.ts";
 import { LayoutRegistry } from "./layout.ts";
@@ -337,7 +338,8 @@ async function copyTree(
     );
   }
   const source = (d: Descriptor): BlobSource => ({
-    stream: () => lazyStream(() => src.getBlob(repo, d.digest, { maxSize: d.size })),
+    // No read-ahead: the source opens on the first read.
+    stream: () => lazyStream(() => src.getBlob(repo, d.digest, { maxSize: d.size }), 0),
     digest: d.digest,
     size: d.size,
   });
@@ -365,22 +367,6 @@ async function copyTree(
     for (let i = next++; i < unique.length; i = next++) await sink.blob(unique[i], source);
   });
   await Promise.all(workers);
-}
-
-/** A stream that opens its source on first read (BlobSource.stream must be synchronous). */
-function lazyStream(open: () => Promise<ReadableStream<Uint8Array>>): ReadableStream<Uint8Array> {
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      reader ??= (await open()).getReader();
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel(reason) {
-      await reader?.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
 }
 
 /** Reads an `index.json` entry's manifest, keeping the entry's media type. */
