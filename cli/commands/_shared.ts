@@ -1,6 +1,6 @@
 /**
- * Small pieces several commands share: the dependencies lib/ needs from the process, and the
- * overwrite confirmation for key files.
+ * Small pieces several commands share: the dependencies lib/ needs from the process, the
+ * overwrite confirmation for key files, and flag checks of the signing commands.
  *
  * @module
  */
@@ -48,5 +48,31 @@ export function requireFlag(ctx: Context, name: string, why?: string): string {
   if (typeof v !== "string" || v === "") {
     throw new UsageError(why ?? `required flag "${name}" not set`);
   }
+  return v;
+}
+
+/**
+ * The signing commands' check that `--key` and `--sk` are not both given (cosign's
+ * "exactly one of" error).
+ *
+ * @throws {UsageError} when both are given
+ */
+export function rejectKeyAndSk(ctx: Context): void {
+  if (ctx.flags.key !== "" && ctx.flags.sk === true) {
+    throw new UsageError(
+      "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
+    );
+  }
+}
+
+/**
+ * `--rekor-entry-type` must be `dsse` or `intoto` (attest, attest-blob).
+ *
+ * @returns the entry type
+ * @throws {UsageError} "unknown value for rekor-entry-type"
+ */
+export function rekorEntryType(ctx: Context): "dsse" | "intoto" {
+  const v = ctx.flags["rekor-entry-type"];
+  if (v !== "dsse" && v !== "intoto") throw new UsageError("unknown value for rekor-entry-type");
   return v;
 }

@@ -7,6 +7,7 @@ import {
   fulcioFlags,
   oidcFlags,
   registryFlags,
+  rekorEntryTypeFlag,
   rekorFlags,
   securityKeyFlags,
   signingCertificateFlags,
@@ -15,7 +16,7 @@ import {
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { keyRefDeps, rejectKeyAndSk, rekorEntryType } from "./_shared.ts";
 import {
   dockerMediaTypes,
   maxAttachmentSize,
@@ -74,12 +75,7 @@ export const attestCommand: Command = {
     { name: "replace", type: "bool", help: "" },
     yesFlag,
     tlogUploadFlag,
-    {
-      name: "rekor-entry-type",
-      type: "string",
-      default: "dsse",
-      help: "specifies the type to be used for a rekor entry upload (dsse|intoto)",
-    },
+    rekorEntryTypeFlag,
     ...timestampClientFlags,
     {
       name: "record-creation-timestamp",
@@ -129,20 +125,14 @@ export const attestCommand: Command = {
         "if any flags in the group [use-signing-config signing-config] are set none of the others can be; [signing-config use-signing-config] were all set",
       );
     }
-    if (key !== "" && f.sk === true) {
-      throw new UsageError(
-        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
-      );
-    }
+    rejectKeyAndSk(ctx);
     // cosign's attest reads only --predicate; --statement is accepted by the flag set and ignored.
     if (predicatePath === "") {
       throw new UsageError(
         "predicate cannot be empty: cosign attest does not use --statement; pass --predicate",
       );
     }
-    if (f["rekor-entry-type"] !== "dsse" && f["rekor-entry-type"] !== "intoto") {
-      throw new UsageError("unknown value for rekor-entry-type");
-    }
+    rekorEntryType(ctx);
     const { parsePredicateType } = await import("../../lib/payload/predicate_types.ts");
     try {
       parsePredicateType(f.type as string);

@@ -5,6 +5,7 @@ import { confirmContinue, readPassword, writeAll } from "../io.ts";
 import {
   fulcioFlags,
   oidcFlags,
+  rekorEntryTypeFlag,
   rekorFlags,
   securityKeyFlags,
   signingCertificateFlags,
@@ -13,7 +14,7 @@ import {
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { keyRefDeps, rejectKeyAndSk, rekorEntryType } from "./_shared.ts";
 import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
 
 /**
@@ -107,12 +108,7 @@ export const attestBlobCommand: Command = {
     },
     yesFlag,
     tlogUploadFlag,
-    {
-      name: "rekor-entry-type",
-      type: "string",
-      default: "dsse",
-      help: "specifies the type to be used for a rekor entry upload (dsse|intoto)",
-    },
+    rekorEntryTypeFlag,
     ...timestampClientFlags,
     {
       name: "rfc3161-timestamp-bundle",
@@ -138,17 +134,11 @@ export const attestBlobCommand: Command = {
     if (statementPath === "" && ctx.args.length !== 1) {
       throw new UsageError(`accepts 1 arg(s), received ${ctx.args.length}`);
     }
-    if (key !== "" && f.sk === true) {
-      throw new UsageError(
-        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
-      );
-    }
+    rejectKeyAndSk(ctx);
     if (predicatePath !== "" && statementPath !== "") {
       throw new UsageError("one of --predicate or --statement must be set");
     }
-    if (f["rekor-entry-type"] !== "dsse" && f["rekor-entry-type"] !== "intoto") {
-      throw new UsageError("unknown value for rekor-entry-type");
-    }
+    rekorEntryType(ctx);
     if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
     if (key === "" || f["issue-certificate"] === true) {
       throw new UsageError(

@@ -11,7 +11,7 @@ import {
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { keyRefDeps, rejectKeyAndSk } from "./_shared.ts";
 import { SigstoreError } from "../../lib/errors.ts";
 
 /** The error for a transparency-log upload we cannot do yet: it never silently skips. */
@@ -91,11 +91,7 @@ export const signBlobCommand: Command = {
   async run(ctx) {
     const f = ctx.flags;
     const key = f.key as string;
-    if (key !== "" && f.sk === true) {
-      throw new UsageError(
-        "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
-      );
-    }
+    rejectKeyAndSk(ctx);
     if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
     if (key === "" || f["issue-certificate"] === true) {
       throw new UsageError(

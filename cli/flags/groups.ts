@@ -341,6 +341,14 @@ export const tlogUploadFlag: Flag = {
   help: "whether or not to upload to the tlog",
 };
 
+/** `--rekor-entry-type` of the attest commands (options/attest.go, attest_blob.go). */
+export const rekorEntryTypeFlag: Flag = {
+  name: "rekor-entry-type",
+  type: "string",
+  default: "dsse",
+  help: "specifies the type to be used for a rekor entry upload (dsse|intoto)",
+};
+
 /** The RFC 3161 timestamp authority client flags (options/sign.go, attest.go). */
 export const timestampClientFlags: Flag[] = [
   {
