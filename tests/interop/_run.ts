@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { REPO_ROOT, type RunResult, type Tool } from "../peers/run.ts";
+import { REPO_ROOT, type RunOptions, type RunResult, type Tool } from "../peers/run.ts";
 
 export {
   REPO_ROOT,
@@ -103,6 +103,69 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * A temporary folder for a whole suite, removed when the test process unloads.
+ *
+ * @param prefix the folder name's prefix
+ * @returns the folder's path
+ */
+export async function suiteDir(prefix: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
+  addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  return dir;
+}
+
+/** Loopback must bypass the harness's dead proxy: registries and Rekor run on 127.0.0.1. */
+export const LOOPBACK_ENV: Readonly<Record<string, string>> = {
+  NO_PROXY: "127.0.0.1,localhost",
+  no_proxy: "127.0.0.1,localhost",
+};
+
+/**
+ * The usual options of a suite's runs: in `dir`, an empty key password, loopback not proxied.
+ *
+ * @param dir the working folder
+ * @param env more environment variables
+ * @returns the run options
+ */
+export function suiteOptions(dir: string, env: Record<string, string> = {}): RunOptions {
+  return { cwd: dir, password: "", env: { ...LOOPBACK_ENV, ...env } };
+}
+
+/**
+ * Writes a trusted_root.json with one transparency log (as made for a local Rekor): its base URL,
+ * its key (SPKI DER, ECDSA P-256), its log ID (SHA-256 of the SPKI), valid from `start`; no
+ * certificate authorities, CT logs or timestamp authorities.
+ *
+ * @param path where to write it
+ * @param log the log's URL, key and start of validity (default 2020-01-01)
+ */
+export async function writeTrustedRoot(
+  path: string,
+  log: { baseUrl: string; spki: Uint8Array; start?: string },
+): Promise<void> {
+  const logId = new Uint8Array(await crypto.subtle.digest("SHA-256", log.spki as BufferSource));
+  await Deno.writeTextFile(
+    path,
+    JSON.stringify({
+      mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+      tlogs: [{
+        baseUrl: log.baseUrl,
+        hashAlgorithm: "SHA2_256",
+        publicKey: {
+          rawBytes: log.spki.toBase64(),
+          keyDetails: "PKIX_ECDSA_P256_SHA_256",
+          validFor: { start: log.start ?? "2020-01-01T00:00:00Z" },
+        },
+        logId: { keyId: logId.toBase64() },
+      }],
+      certificateAuthorities: [],
+      ctlogs: [],
+      timestampAuthorities: [],
+    }),
+  );
 }
 
 /**

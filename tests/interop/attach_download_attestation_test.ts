@@ -7,22 +7,15 @@ import { join } from "node:path";
 import { createRegistry } from "../../lib/oci/client.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pushImage } from "../registry/_helpers.ts";
-import { describe, expectSuccess, run, type RunOptions, type Tool, TOOLS } from "./_run.ts";
+import { describe, expectSuccess, run, suiteDir, suiteOptions, type Tool, TOOLS } from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-att-dl-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-att-dl-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void registry.stop());
 
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
-};
+const opts = suiteOptions(dir);
 expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
 await Deno.writeTextFile(join(dir, "predicate.json"), '{"builder":{"id":"https://example/ci"}}');
 

@@ -18,30 +18,20 @@ import {
   expectSuccess,
   FIXTURES,
   run,
-  type RunOptions,
+  suiteDir,
+  suiteOptions,
   type Tool,
   TOOLS,
 } from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-att-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-att-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void registry.stop());
 
 const A = join(FIXTURES, "attest");
-const base: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
-};
-const opts = (env: Record<string, string> = {}): RunOptions => ({
-  ...base,
-  env: { ...base.env, ...env },
-});
+const opts = (env: Record<string, string> = {}) => suiteOptions(dir, env);
 
 for (const name of ["a", "b"]) {
   expectSuccess(

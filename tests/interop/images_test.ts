@@ -13,30 +13,19 @@ import {
   expectSameFailure,
   expectSuccess,
   run,
-  type RunOptions,
+  suiteDir,
+  suiteOptions,
   type Tool,
   TOOLS,
 } from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-images-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-images-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void registry.stop());
 
-/** Loopback must bypass the harness's dead proxy: the registry is on 127.0.0.1. */
-const base: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
-};
-const opts = (env: Record<string, string> = {}): RunOptions => ({
-  ...base,
-  env: { ...base.env, ...env },
-});
+const opts = (env: Record<string, string> = {}) => suiteOptions(dir, env);
 
 // Two key pairs made by the Go cosign (keys interoperate; see keys_test.ts).
 for (const name of ["a", "b"]) {

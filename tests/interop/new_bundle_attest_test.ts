@@ -15,42 +15,22 @@ import {
   expectSuccess,
   expectVerified,
   run,
-  type RunOptions,
+  suiteDir,
+  suiteOptions,
   TOOLS,
+  writeTrustedRoot,
 } from "./_run.ts";
 
 const rekor = await startRekor();
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-new-bundle-attest-" });
-addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const dir = await suiteDir("cosign-interop-new-bundle-attest-");
 globalThis.addEventListener("unload", () => void rekor.stop());
 
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
-};
+const opts = suiteOptions(dir);
 
-const logKey = parsePublicKeyPem(rekor.publicKeyPem);
-const logId = new Uint8Array(await crypto.subtle.digest("SHA-256", logKey.spki as BufferSource));
-await Deno.writeTextFile(
-  join(dir, "trusted_root.json"),
-  JSON.stringify({
-    mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-    tlogs: [{
-      baseUrl: rekor.url,
-      hashAlgorithm: "SHA2_256",
-      publicKey: {
-        rawBytes: logKey.spki.toBase64(),
-        keyDetails: "PKIX_ECDSA_P256_SHA_256",
-        validFor: { start: "2020-01-01T00:00:00Z" },
-      },
-      logId: { keyId: logId.toBase64() },
-    }],
-    certificateAuthorities: [],
-    ctlogs: [],
-    timestampAuthorities: [],
-  }),
-);
+await writeTrustedRoot(join(dir, "trusted_root.json"), {
+  baseUrl: rekor.url,
+  spki: parsePublicKeyPem(rekor.publicKeyPem).spki,
+});
 await Deno.writeTextFile(join(dir, "rekor.pub"), rekor.publicKeyPem);
 await Deno.writeTextFile(join(dir, "predicate.json"), '{"builder":{"id":"interop"}}');
 

@@ -9,23 +9,29 @@ import assert from "node:assert/strict";
 import { createRegistry } from "../../lib/oci/client.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { IMAGES, pushTestImages } from "../helpers/oci_images.ts";
-import { describe, expectSuccess, run, type RunOptions, type Tool, TOOLS } from "./_run.ts";
+import {
+  describe,
+  expectSuccess,
+  run,
+  type RunOptions,
+  suiteDir,
+  suiteOptions,
+  type Tool,
+  TOOLS,
+} from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const R = registry.host;
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-registry-commands-" });
+const dir = await suiteDir("cosign-interop-registry-commands-");
 globalThis.addEventListener("unload", () => {
   client.close();
-  Deno.removeSync(dir, { recursive: true });
   void registry.stop();
 });
 
 const opts = (env: Record<string, string> = {}, stdin?: Uint8Array): RunOptions => ({
-  cwd: dir,
-  password: "",
+  ...suiteOptions(dir, env),
   stdin,
-  env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost", ...env },
 });
 const { amd64, arm64 } = IMAGES;
 

@@ -12,24 +12,16 @@ import {
   expectSuccess,
   expectVerified,
   run,
-  type RunOptions,
+  suiteDir,
+  suiteOptions,
   TOOLS,
 } from "./_run.ts";
 
 const rekor = await startRekor();
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-rekor-" });
-addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const dir = await suiteDir("cosign-interop-rekor-");
 globalThis.addEventListener("unload", () => void rekor.stop());
 
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: {
-    NO_PROXY: "127.0.0.1,localhost",
-    no_proxy: "127.0.0.1,localhost",
-    SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath,
-  },
-};
+const opts = suiteOptions(dir, { SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath });
 expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
 await Deno.writeTextFile(join(dir, "a.txt"), "artifact a\n");
 await Deno.writeTextFile(join(dir, "b.txt"), "artifact b\n");

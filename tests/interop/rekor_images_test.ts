@@ -7,27 +7,24 @@ import { createRegistry } from "../../lib/oci/client.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
 import { pushImage } from "../registry/_helpers.ts";
-import { describe, expectSameFailure, expectSuccess, run, type RunOptions, TOOLS } from "./_run.ts";
+import {
+  describe,
+  expectSameFailure,
+  expectSuccess,
+  run,
+  suiteDir,
+  suiteOptions,
+  TOOLS,
+} from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const rekor = await startRekor();
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-rekor-img-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-rekor-img-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void rekor.stop().then(() => registry.stop()));
 
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: {
-    NO_PROXY: "127.0.0.1,localhost",
-    no_proxy: "127.0.0.1,localhost",
-    SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath,
-  },
-};
+const opts = suiteOptions(dir, { SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath });
 expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
 
 let n = 0;

@@ -21,28 +21,22 @@ import {
   expectSuccess,
   FIXTURES,
   run,
-  type RunOptions,
+  suiteDir,
+  suiteOptions,
   type Tool,
   TOOLS,
 } from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-save-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-save-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void registry.stop());
 
 const KEY = join(FIXTURES, "cosign-oci", "cosign.key");
 const PUB = join(FIXTURES, "cosign-oci", "cosign.pub");
 const OTHER_PUB = join(FIXTURES, "attest", "cosign.pub");
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
-};
+const opts = suiteOptions(dir);
 await Deno.writeTextFile(join(dir, "predicate.json"), '{"built":"here"}');
 
 /** Our cosign with save and load, whether or not the command tree registers them yet. */

@@ -13,47 +13,29 @@ import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
 import { pushImage } from "../registry/_helpers.ts";
-import { describe, expectSameFailure, expectSuccess, run, type RunOptions, TOOLS } from "./_run.ts";
+import {
+  describe,
+  expectSameFailure,
+  expectSuccess,
+  run,
+  suiteDir,
+  suiteOptions,
+  TOOLS,
+  writeTrustedRoot,
+} from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const rekor = await startRekor();
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-trusted-root-old-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-trusted-root-old-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void rekor.stop().then(() => registry.stop()));
 
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: { NO_PROXY: "127.0.0.1,localhost", no_proxy: "127.0.0.1,localhost" },
-};
+const opts = suiteOptions(dir);
 
 /** A trusted root with one log: this key (SPKI DER), its log ID, valid from `start`. */
-async function writeRoot(name: string, spki: Uint8Array, start = "2020-01-01T00:00:00Z") {
-  const logId = new Uint8Array(await crypto.subtle.digest("SHA-256", spki as BufferSource));
-  await Deno.writeTextFile(
-    join(dir, name),
-    JSON.stringify({
-      mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-      tlogs: [{
-        baseUrl: rekor.url,
-        hashAlgorithm: "SHA2_256",
-        publicKey: {
-          rawBytes: spki.toBase64(),
-          keyDetails: "PKIX_ECDSA_P256_SHA_256",
-          validFor: { start },
-        },
-        logId: { keyId: logId.toBase64() },
-      }],
-      certificateAuthorities: [],
-      ctlogs: [],
-      timestampAuthorities: [],
-    }),
-  );
-}
+const writeRoot = (name: string, spki: Uint8Array, start?: string) =>
+  writeTrustedRoot(join(dir, name), { baseUrl: rekor.url, spki, start });
 const logSpki = parsePublicKeyPem(rekor.publicKeyPem).spki;
 await writeRoot("root.json", logSpki);
 await writeRoot("future.json", logSpki, "2099-01-01T00:00:00Z");
