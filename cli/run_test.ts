@@ -120,6 +120,16 @@ Deno.test("run() never skips the transparency log silently", async () => {
       verify.io.err(),
       "error: cannot verify the transparency log entry: no Rekor public key (set SIGSTORE_REKOR_PUBLIC_KEY)\n",
     );
+    // verify refuses before touching the registry when it has no way to trust a log.
+    const image = await cosign(["verify", "--key", `${dir}/k.pub`, "127.0.0.1:1/app:v1"]);
+    assert.equal(image.code, 1);
+    assert.equal(
+      image.io.err(),
+      "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the " +
+        "log's key or pass --trusted-root (bundles are checked offline, other signatures are " +
+        "looked up at --rekor-url), or pass --insecure-ignore-tlog=true to verify the signatures " +
+        "alone\n",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -26,7 +26,8 @@ export function tlogVerifyNotAvailable(): SigstoreError {
   return new SigstoreError(
     "TLOG_UNAVAILABLE",
     "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key " +
-      "(bundles are checked offline, other signatures are looked up at --rekor-url), or pass " +
+      "or pass --trusted-root (bundles are checked offline, other signatures are looked up at " +
+      "--rekor-url), or pass " +
       "--insecure-ignore-tlog=true to verify the signatures alone",
   );
 }
