@@ -161,7 +161,6 @@ race conditions or (worse) malicious tampering.`,
         "cannot attach certificates yet: --certificate and --certificate-chain are not supported",
       );
     }
-    if (f["new-bundle-format"] === true) throw new UsageError("cannot use --new-bundle-format yet");
     const upload = f["tlog-upload"] === true;
     if (upload) {
       // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
@@ -171,6 +170,10 @@ race conditions or (worse) malicious tampering.`,
     }
     const annotations = parseAnnotations(ctx);
     const now = clock(ctx);
+    if (f["new-bundle-format"] === true) {
+      const { signNewBundle } = await import("./_sign_new_bundle.ts");
+      return await signNewBundle(ctx, now, TAG_REFERENCE_MESSAGE);
+    }
     const refs: { arg: string; ref: Reference }[] = [];
     for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
     let payload: Uint8Array | undefined;

@@ -120,7 +120,7 @@ export async function signImage(opts: SignImageOptions): Promise<SignImageResult
 }
 
 /** Appends the manifests of an index, depth first, as cosign's `mutate.Map` visits them. */
-async function walkIndex(
+export async function walkIndex(
   registry: Registry,
   repo: Repository,
   index: ImageIndex,

@@ -1,0 +1,163 @@
+/**
+ * `cosign sign --new-bundle-format` with a key (cosign v2.6.4 sign.go `signDigestBundle`, then
+ * pkg/oci/remote/write.go `WriteAttestationNewBundleFormat` / `WriteReferrer`): an in-toto
+ * statement with predicate type `https://sigstore.dev/cosign/sign/v1` whose only subject is the
+ * image digest is signed as a DSSE envelope, optionally logged in Rekor as a `dsse` entry, packed
+ * into a v0.3 Sigstore bundle and pushed next to the image as an OCI 1.1 artifact manifest whose
+ * `subject` is the image (found with the referrers API).
+ *
+ * The manifest is written in go-containerregistry's field order: the empty config `{}` (uploaded as
+ * `application/vnd.oci.image.config.v1+json`, described as `application/vnd.oci.empty.v1+json` with
+ * the artifact type, as cosign does), one layer holding the bundle, the annotations
+ * `dev.sigstore.bundle.content: dsse-envelope`, `dev.sigstore.bundle.predicateType` and
+ * `org.opencontainers.image.created`, the subject and `artifactType` = the bundle media type. As in
+ * cosign, `COSIGN_REPOSITORY` is not used: the artifact goes into the image's repository.
+ *
+ * @module
+ */
+import { BUNDLE_V03_MEDIA_TYPE } from "../bundle/bundle.ts";
+import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
+import { RegistryError, SigstoreError } from "../errors.ts";
+import { digestOf } from "../oci/_verify.ts";
+import { isIndexMediaType, isManifestMediaType, OCI_MANIFEST } from "../oci/media_types.ts";
+import type { ImageIndex, Reference, Registry, Repository } from "../oci/types.ts";
+import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
+import type { RekorEntry } from "../rekor/verify_entry.ts";
+import type { Signer } from "./signer.ts";
+import { walkIndex } from "./sign_image.ts";
+
+/** cosign's `types.CosignSignPredicateType`. */
+export const COSIGN_SIGN_PREDICATE_TYPE = "https://sigstore.dev/cosign/sign/v1";
+/** The in-toto statement v1 type. */
+export const INTOTO_STATEMENT_V1 = "https://in-toto.io/Statement/v1";
+
+/** What {@link signImageBundle} needs. */
+export interface SignImageBundleOptions {
+  registry: Registry;
+  /** The image; a tag is resolved to a digest first. */
+  ref: Reference;
+  signer: Signer;
+  /** Also sign every manifest of an index (`--recursive`). */
+  recursive?: boolean;
+  /** Logs the envelope (cosign's `TLogUploadDSSEEnvelope`); absent with `--tlog-upload=false`. */
+  upload?: (envelope: Uint8Array) => Promise<RekorEntry>;
+  /** The clock for `org.opencontainers.image.created`. */
+  now?: () => Date;
+}
+
+/** One signed manifest. */
+export interface ImageBundleSignature {
+  /** The signed image manifest. */
+  digest: string;
+  /** The bundle JSON as stored in the layer. */
+  bundle: string;
+  /** The digest of the referring artifact manifest. */
+  manifestDigest: string;
+}
+
+/**
+ * The statement cosign signs for an image (protojson of an in-toto v1 `Statement`).
+ *
+ * @param digest `alg:hex` of the image manifest
+ * @returns the statement JSON bytes
+ * @throws {TypeError} for a digest without exactly one ":"
+ */
+export function imageSignStatement(digest: string): Uint8Array {
+  const parts = digest.split(":");
+  if (parts.length !== 2) throw new TypeError(`unable to parse digest ${digest}`);
+  return new TextEncoder().encode(JSON.stringify({
+    _type: INTOTO_STATEMENT_V1,
+    subject: [{ digest: { [parts[0]]: parts[1] } }],
+    predicateType: COSIGN_SIGN_PREDICATE_TYPE,
+  }));
+}
+
+/** RFC 3339 seconds in UTC, as Go's `time.RFC3339` of a UTC time. */
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/**
+ * Signs images into Sigstore bundles stored as referrers.
+ *
+ * @param opts the registry, image, signer, log upload and clock
+ * @returns one entry per signed manifest, in cosign's order
+ * @throws {RegistryError} when the image cannot be found or the registry refuses a write
+ * @throws {SigstoreError} `UNSUPPORTED` "unknown mime type: …"; whatever `upload` throws
+ */
+export async function signImageBundle(
+  opts: SignImageBundleOptions,
+): Promise<ImageBundleSignature[]> {
+  const { registry, ref } = opts;
+  const repo: Repository = { registry: ref.registry, repository: ref.repository };
+  let digests: string[];
+  if (ref.digest && !opts.recursive) {
+    digests = [ref.digest];
+  } else {
+    const top = await registry.getManifest(repo, ref.digest ?? ref.tag ?? "latest");
+    if (!isManifestMediaType(top.mediaType)) {
+      throw new SigstoreError("UNSUPPORTED", `unknown mime type: ${top.mediaType}`);
+    }
+    digests = [top.digest];
+    if (opts.recursive && isIndexMediaType(top.mediaType)) {
+      await walkIndex(registry, repo, top.manifest as ImageIndex, digests, 1);
+    }
+  }
+  const out: ImageBundleSignature[] = [];
+  for (const digest of digests) out.push(await signOne(opts, repo, digest));
+  return out;
+}
+
+async function signOne(
+  opts: SignImageBundleOptions,
+  repo: Repository,
+  digest: string,
+): Promise<ImageBundleSignature> {
+  const { registry, signer } = opts;
+  const statement = imageSignStatement(digest);
+  const envelope = await signDsse(statement, INTOTO_PAYLOAD_TYPE, signer);
+  const entry = opts.upload ? await opts.upload(envelope) : undefined;
+  const bundle = marshalBundle(
+    await keyDsseBundle({ spki: signer.publicKey.spki, envelope, entry }),
+  );
+  // WriteReferrer: HEAD the subject first (it must exist), then the blobs, then the manifest.
+  const subject = await registry.headManifest(repo, digest);
+  if (!subject) {
+    throw new RegistryError(
+      "MANIFEST_UNKNOWN",
+      `Cannot sign ${repo.registry}/${repo.repository}@${digest}: the image does not exist`,
+      { status: 404 },
+    );
+  }
+  const config = new TextEncoder().encode("{}");
+  const layer = new TextEncoder().encode(bundle);
+  await registry.putBlob(repo, config);
+  await registry.putBlob(repo, layer);
+  const now = (opts.now ?? (() => new Date()))();
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: {
+      mediaType: "application/vnd.oci.empty.v1+json",
+      size: config.length,
+      digest: await digestOf(config),
+      artifactType: BUNDLE_V03_MEDIA_TYPE,
+    },
+    layers: [{
+      mediaType: BUNDLE_V03_MEDIA_TYPE,
+      size: layer.length,
+      digest: await digestOf(layer),
+    }],
+    annotations: {
+      "dev.sigstore.bundle.content": "dsse-envelope",
+      "dev.sigstore.bundle.predicateType": COSIGN_SIGN_PREDICATE_TYPE,
+      "org.opencontainers.image.created": rfc3339(now),
+    },
+    subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
+    artifactType: BUNDLE_V03_MEDIA_TYPE,
+  });
+  const bytes = new TextEncoder().encode(manifest);
+  const manifestDigest = await digestOf(bytes);
+  await registry.putManifest(repo, manifestDigest, bytes, OCI_MANIFEST);
+  return { digest, bundle, manifestDigest };
+}

@@ -1,0 +1,146 @@
+/**
+ * `cosign sign --new-bundle-format` for images with a key, against a real local Rekor and
+ * go-containerregistry's registry (OCI 1.1 referrers): both tools push an artifact manifest of the
+ * same shape referring to the image, and the Go cosign verifies the bundles of both
+ * (`verify --new-bundle-format --trusted-root`); a bundle for another image is rejected.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createRegistry } from "../../lib/oci/client.ts";
+import type { ImageManifest } from "../../lib/oci/types.ts";
+import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
+import { startRegistry } from "../peers/registry.ts";
+import { startRekor } from "../peers/rekor.ts";
+import { pushImage } from "../registry/_helpers.ts";
+import {
+  describe,
+  expectSuccess,
+  run,
+  suiteDir,
+  suiteOptions,
+  TOOLS,
+  writeTrustedRoot,
+} from "./_run.ts";
+
+const registry = await startRegistry({ mode: "referrers" });
+const rekor = await startRekor();
+const client = createRegistry({});
+const dir = await suiteDir("cosign-interop-new-bundle-img-");
+addEventListener("unload", () => client.close());
+globalThis.addEventListener("unload", () => void rekor.stop().then(() => registry.stop()));
+
+const opts = suiteOptions(dir);
+await writeTrustedRoot(join(dir, "trusted_root.json"), {
+  baseUrl: rekor.url,
+  spki: parsePublicKeyPem(rekor.publicKeyPem).spki,
+});
+expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
+
+const BUNDLE_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+let n = 0;
+async function image(): Promise<{ ref: string; repo: string; digest: string }> {
+  const repo = `nb/app${++n}`;
+  const { digest } = await pushImage(client, { registry: registry.host, repository: repo }, "v1");
+  return { ref: `${registry.host}/${repo}@${digest}`, repo, digest };
+}
+
+const signArgs = (ref: string) => [
+  "sign",
+  "--key",
+  "cosign.key",
+  "--rekor-url",
+  rekor.url,
+  "--yes",
+  "--new-bundle-format",
+  ref,
+];
+const verifyArgs = (ref: string) => [
+  "verify",
+  "--key",
+  "cosign.pub",
+  "--new-bundle-format",
+  "--trusted-root",
+  "trusted_root.json",
+  ref,
+];
+
+/** The one bundle referrer of an image: its manifest and the bundle JSON. */
+async function bundleReferrer(repo: string, digest: string) {
+  const r = { registry: registry.host, repository: repo };
+  // As cosign's GetBundles: every referrer (go-containerregistry's registry reports the config
+  // media type as the artifact type), kept when its one layer is a bundle.
+  const refs = await client.referrers(r, digest);
+  assert.equal(refs.length, 1, JSON.stringify(refs));
+  const m = await client.getManifest(r, refs[0].digest);
+  const manifest = m.manifest as ImageManifest;
+  assert.equal(manifest.artifactType, BUNDLE_TYPE);
+  assert.equal(manifest.layers.length, 1);
+  assert.equal(manifest.layers[0].mediaType, BUNDLE_TYPE);
+  const bundle = JSON.parse(
+    new TextDecoder().decode(await client.getBlobBytes(r, manifest.layers[0].digest, 1 << 20)),
+  );
+  return { manifest, bytes: new TextDecoder().decode(m.bytes), bundle };
+}
+
+/** The manifest with its timestamp and content digests blanked, for comparing shapes. */
+function shape(text: string): string {
+  return text
+    .replace(/"org\.opencontainers\.image\.created":"[^"]*"/, '"created":"T"')
+    .replace(/"layers":\[\{"mediaType":"[^"]*","size":\d+,"digest":"[^"]*"/, '"layers":[{"L"');
+}
+
+Deno.test("both tools push the same referrer shape and Go verifies both", async () => {
+  const shapes: string[] = [];
+  const stderrs: string[] = [];
+  for (const signer of TOOLS) {
+    const img = await image();
+    const s = await run(signer, signArgs(img.ref), opts);
+    expectSuccess(s, `${signer} signs into a bundle`);
+    stderrs.push(s.stderr);
+    const got = await bundleReferrer(img.repo, img.digest);
+    shapes.push(shape(got.bytes).replace(img.digest, "SUBJECT"));
+    assert.equal(got.manifest.subject?.digest, img.digest);
+    assert.match(got.manifest.annotations!["org.opencontainers.image.created"], /^\d{4}-.*Z$/);
+    // The DSSE payload: cosign's sign/v1 statement about the image digest.
+    const statement = JSON.parse(atob(got.bundle.dsseEnvelope.payload));
+    assert.deepEqual(statement, {
+      _type: "https://in-toto.io/Statement/v1",
+      subject: [{ digest: { sha256: img.digest.slice("sha256:".length) } }],
+      predicateType: "https://sigstore.dev/cosign/sign/v1",
+    });
+    assert.equal(got.bundle.verificationMaterial.tlogEntries[0].kindVersion.kind, "dsse");
+    assert.deepEqual(Object.keys(got.bundle), [
+      "mediaType",
+      "verificationMaterial",
+      "dsseEnvelope",
+    ]);
+    const v = await run("go", verifyArgs(img.ref), opts);
+    expectSuccess(v, `go verifies ${signer}'s bundle`);
+    assert.match(v.stdout, /sigstore\.dev\/cosign\/sign\/v1/, describe(v));
+  }
+  assert.equal(shapes[1], shapes[0]);
+  assert.equal(stderrs[1], stderrs[0]);
+});
+
+Deno.test("Go rejects ours when the bundle is for another image", async () => {
+  // Ours signs image a; its bundle is re-attached, unchanged, as a referrer of image b.
+  const a = await image();
+  const b = await image();
+  expectSuccess(await run("ours", signArgs(a.ref), opts), "ours signs a");
+  const got = await bundleReferrer(a.repo, a.digest);
+  expectSuccess(await run("go", verifyArgs(a.ref), opts), "go verifies a");
+  const rb = { registry: registry.host, repository: b.repo };
+  const head = await client.headManifest(rb, b.digest);
+  const moved = JSON.parse(got.bytes);
+  moved.subject = { mediaType: head!.mediaType, size: head!.size, digest: head!.digest };
+  const bytes = new TextEncoder().encode(JSON.stringify(moved));
+  const ra = { registry: registry.host, repository: a.repo };
+  for (const l of [moved.config, ...moved.layers]) {
+    await client.putBlob(rb, await client.getBlobBytes(ra, l.digest, 1 << 20));
+  }
+  const { digestOf } = await import("../../lib/oci/_verify.ts");
+  await client.putManifest(rb, await digestOf(bytes), bytes, moved.mediaType);
+  const v = await run("go", verifyArgs(b.ref), opts);
+  assert.notEqual(v.code, 0, describe(v));
+  assert.match(v.stderr, /provided artifact digest does not match any digest in statement/);
+});
