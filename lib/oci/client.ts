@@ -588,6 +588,21 @@ export class RegistryClient implements Registry {
     return artifactType ? out.filter((d) => d.artifactType === artifactType) : out;
   }
 
+  async referrersApi(repo: Repository, digest: string): Promise<boolean> {
+    const what = `Cannot list referrers of ${name(repo, digest)}`;
+    algorithmOf(digest);
+    const res = await this.#call(repo, {
+      path: `referrers/${digest}`,
+      headers: { accept: OCI_INDEX },
+      scopes: [pullScope(repo)],
+    }, what);
+    if (res.status !== 200 && res.status !== 404 && res.status !== 400) {
+      throw await errorFrom(res, what, "REGISTRY");
+    }
+    await res.body?.cancel().catch(() => {});
+    return res.status === 200;
+  }
+
   async #referrersByTag(
     repo: Repository,
     digest: string,

@@ -135,4 +135,10 @@ export interface Registry {
    * schema when the registry does not implement it.
    */
   referrers(repo: Repository, digest: string, artifactType?: string): Promise<Descriptor[]>;
+  /**
+   * Whether the registry answers the referrers API for `digest` (go-containerregistry's check
+   * after writing a manifest with a subject: 200 yes, 404/400 no). Absent: the registry keeps its
+   * referrers itself.
+   */
+  referrersApi?(repo: Repository, digest: string): Promise<boolean>;
 }

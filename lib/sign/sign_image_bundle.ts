@@ -19,6 +19,7 @@ import { BUNDLE_V03_MEDIA_TYPE } from "../bundle/bundle.ts";
 import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
 import { RegistryError, SigstoreError } from "../errors.ts";
 import { digestOf } from "../oci/_verify.ts";
+import { addFallbackReferrer } from "../oci/fallback_referrer.ts";
 import { isIndexMediaType, isManifestMediaType, OCI_MANIFEST } from "../oci/media_types.ts";
 import type { ImageIndex, Reference, Registry, Repository } from "../oci/types.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
@@ -159,5 +160,12 @@ async function signOne(
   const bytes = new TextEncoder().encode(manifest);
   const manifestDigest = await digestOf(bytes);
   await registry.putManifest(repo, manifestDigest, bytes, OCI_MANIFEST);
+  // remote.Put: without the referrers API, the `sha256-<hex>` index of the subject lists it.
+  await addFallbackReferrer(registry, repo, subject.digest, {
+    mediaType: OCI_MANIFEST,
+    size: bytes.length,
+    digest: manifestDigest,
+    artifactType: "application/vnd.oci.empty.v1+json",
+  });
   return { digest, bundle, manifestDigest };
 }

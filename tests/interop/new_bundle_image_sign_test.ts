@@ -23,11 +23,15 @@ import {
 } from "./_run.ts";
 
 const registry = await startRegistry({ mode: "referrers" });
+const plain = await startRegistry({ mode: "http" });
 const rekor = await startRekor();
 const client = createRegistry({});
 const dir = await suiteDir("cosign-interop-new-bundle-img-");
 addEventListener("unload", () => client.close());
-globalThis.addEventListener("unload", () => void rekor.stop().then(() => registry.stop()));
+globalThis.addEventListener(
+  "unload",
+  () => void rekor.stop().then(() => registry.stop()).then(() => plain.stop()),
+);
 
 const opts = suiteOptions(dir);
 await writeTrustedRoot(join(dir, "trusted_root.json"), {
@@ -100,6 +104,9 @@ Deno.test("both tools push the same referrer shape and Go verifies both", async 
     const got = await bundleReferrer(img.repo, img.digest);
     shapes.push(shape(got.bytes).replace(img.digest, "SUBJECT"));
     assert.equal(got.manifest.subject?.digest, img.digest);
+    // The registry has the referrers API: no fallback tag is written.
+    const tags = await client.listTags({ registry: registry.host, repository: img.repo });
+    assert.deepEqual(tags, ["v1"]);
     assert.match(got.manifest.annotations!["org.opencontainers.image.created"], /^\d{4}-.*Z$/);
     // The DSSE payload: cosign's sign/v1 statement about the image digest.
     const statement = JSON.parse(atob(got.bundle.dsseEnvelope.payload));
@@ -143,4 +150,33 @@ Deno.test("Go rejects ours when the bundle is for another image", async () => {
   const v = await run("go", verifyArgs(b.ref), opts);
   assert.notEqual(v.code, 0, describe(v));
   assert.match(v.stderr, /provided artifact digest does not match any digest in statement/);
+});
+
+Deno.test("without the referrers API both tools list the bundle in the sha256-<hex> tag index", async () => {
+  const indexes: string[] = [];
+  for (const signer of TOOLS) {
+    const repo = `plain/app-${signer}`;
+    const r = { registry: plain.host, repository: repo };
+    const { digest } = await pushImage(client, r, "v1");
+    const ref = `${plain.host}/${repo}@${digest}`;
+    // Signed twice: the second referrer is added to the index, sorted by digest.
+    for (let i = 0; i < 2; i++) {
+      expectSuccess(
+        await run(signer, [...signArgs(ref).slice(0, -1), "--tlog-upload=false", ref], opts),
+        `${signer} signs`,
+      );
+    }
+    const fallback = await client.getManifest(r, digest.replace(":", "-"));
+    const text = new TextDecoder().decode(fallback.bytes);
+    const listed = (fallback.manifest as { manifests: { digest: string }[] }).manifests;
+    assert.equal(listed.length, 2, text);
+    assert.ok(listed[0].digest < listed[1].digest, text);
+    for (const d of listed) {
+      const m = (await client.getManifest(r, d.digest)).manifest as ImageManifest;
+      assert.equal(m.subject?.digest, digest);
+      assert.equal(m.layers[0].mediaType, BUNDLE_TYPE);
+    }
+    indexes.push(text.replace(/sha256:[0-9a-f]{64}/g, "D").replace(/"size":\d+/g, '"size":N'));
+  }
+  assert.equal(indexes[1], indexes[0]);
 });
