@@ -29,7 +29,7 @@ export async function isNewBundle(
 }
 
 /** The environment variables that stop cosign from fetching the trusted root from TUF. */
-const TRUST_ENV = [
+export const TRUST_ENV = [
   "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
   "SIGSTORE_ROOT_FILE",
   "SIGSTORE_REKOR_PUBLIC_KEY",

@@ -119,6 +119,10 @@ against the transparency log.`,
     if (!["sha224", "sha256", "sha384", "sha512"].includes(hash)) {
       throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
     }
+    if (f["new-bundle-format"] === true && f["local-image"] !== true) {
+      const { verifyImageBundle } = await import("./_verify_image_bundle.ts");
+      return await verifyImageBundle(ctx, hash);
+    }
     // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; each
     // signature's bundle annotation is then verified offline.
     const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");

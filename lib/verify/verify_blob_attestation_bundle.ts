@@ -27,8 +27,8 @@ export interface VerifyBlobAttestationBundleOptions {
   trustedRoot: TrustedRoot;
   /** A public key reference (`--key`). */
   keyRef?: string;
-  /** `--type`. */
-  type: string;
+  /** `--type`; absent: the predicate type is not checked (`verify --new-bundle-format`). */
+  type?: string;
   /**
    * The digest a subject must have (the blob's sha256, or `--digest`/`--digestAlg`); without
    * it the claims are not checked (`--check-claims=false`).
@@ -125,6 +125,6 @@ export async function verifyBlobAttestationBundle(
       );
     }
   }
-  checkPredicate(statement, env.payload, o.type);
+  if (o.type !== undefined) checkPredicate(statement, env.payload, o.type);
   return statement;
 }

@@ -14,6 +14,7 @@ import { startRekor } from "../peers/rekor.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import {
   describe,
+  expectSameFailure,
   expectSuccess,
   run,
   suiteDir,
@@ -129,7 +130,7 @@ Deno.test("both tools push the same referrer shape and Go verifies both", async 
   assert.equal(stderrs[1], stderrs[0]);
 });
 
-Deno.test("Go rejects ours when the bundle is for another image", async () => {
+Deno.test("both reject a bundle moved to another image", async () => {
   // Ours signs image a; its bundle is re-attached, unchanged, as a referrer of image b.
   const a = await image();
   const b = await image();
@@ -150,6 +151,9 @@ Deno.test("Go rejects ours when the bundle is for another image", async () => {
   const v = await run("go", verifyArgs(b.ref), opts);
   assert.notEqual(v.code, 0, describe(v));
   assert.match(v.stderr, /provided artifact digest does not match any digest in statement/);
+  const ours = await run("ours", verifyArgs(b.ref), opts);
+  expectSameFailure([v, ours], "a bundle moved to another image");
+  assert.match(ours.stderr, /provided artifact digest does not match any digest in statement/);
 });
 
 Deno.test("without the referrers API both tools list the bundle in the sha256-<hex> tag index", async () => {
@@ -159,24 +163,87 @@ Deno.test("without the referrers API both tools list the bundle in the sha256-<h
     const r = { registry: plain.host, repository: repo };
     const { digest } = await pushImage(client, r, "v1");
     const ref = `${plain.host}/${repo}@${digest}`;
-    // Signed twice: the second referrer is added to the index, sorted by digest.
+    // Signed twice: the second referrer is added to the index, sorted by digest. (Our ECDSA is
+    // deterministic (RFC 6979): the creation time, which ours takes from SOURCE_DATE_EPOCH, keeps
+    // the two manifests apart; Go's signatures are randomised.)
     for (let i = 0; i < 2; i++) {
+      const at = suiteOptions(dir, { SOURCE_DATE_EPOCH: String(1700000000 + i) });
       expectSuccess(
-        await run(signer, [...signArgs(ref).slice(0, -1), "--tlog-upload=false", ref], opts),
+        await run(signer, [...signArgs(ref).slice(0, -1), "--tlog-upload=false", ref], at),
         `${signer} signs`,
       );
     }
     const fallback = await client.getManifest(r, digest.replace(":", "-"));
     const text = new TextDecoder().decode(fallback.bytes);
     const listed = (fallback.manifest as { manifests: { digest: string }[] }).manifests;
-    assert.equal(listed.length, 2, text);
+    assert.equal(listed.length, 2, `${signer}: ${text}`);
     assert.ok(listed[0].digest < listed[1].digest, text);
     for (const d of listed) {
       const m = (await client.getManifest(r, d.digest)).manifest as ImageManifest;
       assert.equal(m.subject?.digest, digest);
       assert.equal(m.layers[0].mediaType, BUNDLE_TYPE);
     }
+    // Both verify through the tag index (no log entries: --insecure-ignore-tlog).
+    for (const verifier of TOOLS) {
+      const args = verifyArgs(ref).slice(0, -1);
+      const v = await run(verifier, [...args, "--insecure-ignore-tlog", ref], opts);
+      expectSuccess(v, `${verifier} verifies ${signer}'s bundles on a plain registry`);
+      assert.equal(JSON.parse(v.stdout).length, 2, describe(v));
+    }
     indexes.push(text.replace(/sha256:[0-9a-f]{64}/g, "D").replace(/"size":\d+/g, '"size":N'));
   }
   assert.equal(indexes[1], indexes[0]);
+});
+
+Deno.test("verify --new-bundle-format: both tools verify both tools' bundles, byte for byte alike", async () => {
+  for (const signer of TOOLS) {
+    const img = await image();
+    expectSuccess(await run(signer, signArgs(img.ref), opts), `${signer} signs`);
+    const byTag = `${registry.host}/${img.repo}:v1`;
+    for (const target of [img.ref, byTag]) {
+      for (const extra of [[], ["--insecure-ignore-tlog"], ["-o", "text"]]) {
+        const runs = [];
+        for (const verifier of TOOLS) {
+          const v = await run(
+            verifier,
+            [...verifyArgs(target).slice(0, -1), ...extra, target],
+            opts,
+          );
+          expectSuccess(v, `${verifier} verifies ${signer}'s bundle of ${target} ${extra}`);
+          runs.push(v);
+        }
+        assert.equal(runs[1].stdout, runs[0].stdout, describe(runs[1]));
+        assert.equal(runs[1].stderr, runs[0].stderr, describe(runs[1]));
+      }
+    }
+  }
+});
+
+Deno.test("verify --new-bundle-format: both tools refuse the same cases", async () => {
+  const a = await image();
+  const unsigned = await image();
+  expectSuccess(await run("go", signArgs(a.ref), opts), "go signs a");
+  expectSuccess(
+    await run("go", ["generate-key-pair", "--output-key-prefix", "other"], opts),
+    "other keys",
+  );
+  const cases: [string, string[]][] = [
+    ["an image without bundles", verifyArgs(unsigned.ref)],
+    ["another key", ["verify", "--key", "other.pub", ...verifyArgs(a.ref).slice(3)]],
+    ["a missing tag", verifyArgs(`${registry.host}/${a.repo}:nope`)],
+  ];
+  for (const [what, args] of cases) {
+    const runs = [];
+    for (const tool of TOOLS) runs.push(await run(tool, args, opts));
+    expectSameFailure(runs, what);
+  }
+  // A trusted root whose log has another key: the entry's log is unknown.
+  await writeTrustedRoot(join(dir, "wrong_root.json"), {
+    baseUrl: rekor.url,
+    spki: parsePublicKeyPem(await Deno.readFile(join(dir, "other.pub"))).spki,
+  });
+  const wrong = verifyArgs(a.ref).map((x) => (x === "trusted_root.json" ? "wrong_root.json" : x));
+  const runs = [];
+  for (const tool of TOOLS) runs.push(await run(tool, wrong, opts));
+  expectSameFailure(runs, "a root without the bundle's log");
 });

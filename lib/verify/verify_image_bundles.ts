@@ -1,0 +1,140 @@
+/**
+ * `cosign verify --new-bundle-format --trusted-root R --key K IMAGE` (cosign v2.6.4
+ * `verifyImageAttestationsSigstoreBundle` / `GetBundles`): the image's digest is resolved, every
+ * referrer of it is read, and those whose manifest has exactly one layer of a
+ * `application/vnd.dev.sigstore.bundle*` media type holding a bundle of v0.3 or later are verified
+ * as sigstore-go does (log entries against the trusted root, the DSSE signature with the key, a
+ * statement subject with the image's digest). Referrers that are not bundles are skipped, as in
+ * cosign; a bundle that does not verify is reported only when none verifies.
+ *
+ * @module
+ */
+import { parseBundle } from "../bundle/bundle.ts";
+import { RegistryError, VerificationError } from "../errors.ts";
+import type { KeyRefDeps } from "../keys/key_ref.ts";
+import { MAX_SIGSTORE_BUNDLE_BYTES } from "../bundle/bundle.ts";
+import type { ImageManifest, Reference, Registry, Repository } from "../oci/types.ts";
+import type { InTotoStatement } from "../payload/intoto.ts";
+import { marshalSimpleSigning } from "../payload/simple_signing.ts";
+import type { TrustedRoot } from "../trust/trusted_root.ts";
+import { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
+import { MAX_SIGNATURES } from "./verify_image.ts";
+import type { VerifyHash } from "./verify_signature.ts";
+
+/** What {@link verifyImageBundles} checks. */
+export interface VerifyImageBundlesOptions {
+  registry: Registry;
+  ref: Reference;
+  /** The image as cosign names it (`ref.Name()`), for the `docker-reference` of the output. */
+  name: string;
+  trustedRoot: TrustedRoot;
+  keyRef: string;
+  hash: VerifyHash;
+  deps: KeyRefDeps;
+  /** `--insecure-ignore-tlog`. */
+  ignoreTlog?: boolean;
+  /** The current time in milliseconds (default `Date.now()`). */
+  now?: number;
+}
+
+/** One verified bundle. */
+export interface VerifiedImageBundle {
+  /** The referrer holding it. */
+  manifestDigest: string;
+  statement: InTotoStatement;
+  /** cosign's `transformOutput`: a `SimpleContainerImage` naming the statement's first subject. */
+  payload: Uint8Array;
+}
+
+/**
+ * Verifies the Sigstore bundles attached to an image as referrers.
+ *
+ * @returns the image digest and the verified bundles (at least one)
+ * @throws {RegistryError} `TAG_NOT_FOUND`-like `MANIFEST_UNKNOWN` when the image does not exist
+ * @throws {VerificationError} `NO_MATCHING_ATTESTATIONS` "no valid bundles exist in registry" when
+ *   no referrer is a bundle, or "no matching attestations: …" with each bundle's failure
+ */
+export async function verifyImageBundles(
+  o: VerifyImageBundlesOptions,
+): Promise<{ digest: string; verified: VerifiedImageBundle[] }> {
+  const { registry, ref } = o;
+  const repo: Repository = { registry: ref.registry, repository: ref.repository };
+  let digest = ref.digest;
+  if (!digest) {
+    const head = await registry.headManifest(repo, ref.tag ?? "latest");
+    if (!head) {
+      throw new RegistryError(
+        "MANIFEST_UNKNOWN",
+        `image tag not found: ${ref.registry}/${ref.repository}:${ref.tag ?? "latest"}`,
+        { status: 404 },
+      );
+    }
+    digest = head.digest;
+  }
+  const [algorithm, hex] = digest.split(":");
+  const referrers = (await registry.referrers(repo, digest)).slice(0, MAX_SIGNATURES);
+  const bundles: { manifestDigest: string; bytes: Uint8Array }[] = [];
+  for (const d of referrers) {
+    try {
+      const m = (await registry.getManifest(repo, d.digest)).manifest as ImageManifest;
+      if (!Array.isArray(m.layers) || m.layers.length !== 1) continue;
+      if (!m.layers[0].mediaType?.startsWith("application/vnd.dev.sigstore.bundle")) continue;
+      const bytes = await registry.getBlobBytes(
+        repo,
+        m.layers[0].digest,
+        MAX_SIGSTORE_BUNDLE_BYTES,
+      );
+      const b = parseBundle(bytes);
+      if (b.version !== "0.3") continue;
+      bundles.push({ manifestDigest: d.digest, bytes });
+    } catch (e) {
+      // cosign skips referrers it cannot read as bundles (there may be other artifacts).
+      if (e instanceof TypeError || e instanceof SyntaxError || e instanceof RegistryError) {
+        continue;
+      }
+      throw e;
+    }
+  }
+  if (bundles.length === 0) {
+    throw new VerificationError("NO_MATCHING_ATTESTATIONS", "no valid bundles exist in registry");
+  }
+  const verified: VerifiedImageBundle[] = [];
+  const errors: string[] = [];
+  for (const b of bundles) {
+    try {
+      const statement = await verifyBlobAttestationBundle({
+        bundle: b.bytes,
+        trustedRoot: o.trustedRoot,
+        keyRef: o.keyRef,
+        artifactDigest: { algorithm, value: Uint8Array.fromHex(hex) },
+        hash: o.hash,
+        deps: o.deps,
+        ignoreTlog: o.ignoreTlog,
+        now: o.now,
+      });
+      const first = statement.subject[0]?.digest;
+      const entries = first ? [...first.entries()] : [];
+      const payload = entries.length
+        ? new TextEncoder().encode(marshalSimpleSigning({
+          critical: {
+            identity: { "docker-reference": o.name },
+            image: { "docker-manifest-digest": `${entries.at(-1)![0]}:${entries.at(-1)![1]}` },
+            type: statement.predicateType,
+          },
+          optional: null,
+        }))
+        : new Uint8Array();
+      verified.push({ manifestDigest: b.manifestDigest, statement, payload });
+    } catch (e) {
+      if (!(e instanceof Error) || e instanceof RangeError) throw e;
+      errors.push(e.message);
+    }
+  }
+  if (verified.length === 0) {
+    throw new VerificationError(
+      "NO_MATCHING_ATTESTATIONS",
+      `no matching attestations: ${errors.join("\n")}`,
+    );
+  }
+  return { digest, verified };
+}
