@@ -11,6 +11,7 @@ import { writeAll } from "../io.ts";
 import { keyRefDeps } from "./_shared.ts";
 import { parseImageRef, registryFromFlags } from "./_registry.ts";
 import { TRUST_ENV } from "./_verify_new_bundle.ts";
+import { parseAnnotations } from "./sign.ts";
 import { IoError } from "../../lib/errors.ts";
 
 /**
@@ -44,6 +45,7 @@ export async function verifyImageBundle(ctx: Context, hash: string): Promise<voi
       : " (fetching it with TUF is not supported yet: pass --trusted-root)";
     throw new UsageError(`trusted root is required when using new bundle format${why}`);
   }
+  const annotations = parseAnnotations(ctx) !== undefined;
   const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
   if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
     await ctx.warn(
@@ -81,7 +83,8 @@ export async function verifyImageBundle(ctx: Context, hash: string): Promise<voi
         renderVerificationHeader({
           ref: arg,
           checkClaims: f["check-claims"] === true,
-          annotations: false,
+          // cosign prints the annotations line for -a, though bundles carry none to check.
+          annotations,
           bundleVerified: true,
           publicKey: true,
         }),

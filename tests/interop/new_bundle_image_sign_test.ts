@@ -201,7 +201,10 @@ Deno.test("verify --new-bundle-format: both tools verify both tools' bundles, by
     expectSuccess(await run(signer, signArgs(img.ref), opts), `${signer} signs`);
     const byTag = `${registry.host}/${img.repo}:v1`;
     for (const target of [img.ref, byTag]) {
-      for (const extra of [[], ["--insecure-ignore-tlog"], ["-o", "text"]]) {
+      const extras = [[], ["--insecure-ignore-tlog"], ["-o", "text"], ["-a", "k=v"], [
+        "--check-claims=false",
+      ]];
+      for (const extra of extras) {
         const runs = [];
         for (const verifier of TOOLS) {
           const v = await run(
