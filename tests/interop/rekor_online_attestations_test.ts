@@ -22,8 +22,9 @@ import {
   expectVerified,
   other,
   run,
-  type RunOptions,
   type RunResult,
+  suiteDir,
+  suiteOptions,
   type Tool,
   TOOLS,
 } from "./_run.ts";
@@ -31,22 +32,11 @@ import {
 const registry = await startRegistry({ mode: "http" });
 const rekor = await startRekor();
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-rekor-online-att-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-rekor-online-att-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void rekor.stop().then(() => registry.stop()));
 
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: {
-    NO_PROXY: "127.0.0.1,localhost",
-    no_proxy: "127.0.0.1,localhost",
-    SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath,
-  },
-};
+const opts = suiteOptions(dir, { SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath });
 expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
 await Deno.writeTextFile(join(dir, "predicate.json"), '{"builder":{"id":"https://example.com"}}');
 await Deno.writeTextFile(join(dir, "blob.txt"), "some blob\n");

@@ -20,30 +20,20 @@ import {
   expectSuccess,
   expectVerified,
   run,
-  type RunOptions,
   type RunResult,
+  suiteDir,
+  suiteOptions,
   TOOLS,
 } from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
 const rekor = await startRekor();
 const client = createRegistry({});
-const dir = await Deno.makeTempDir({ prefix: "cosign-interop-rekor-online-" });
-addEventListener("unload", () => {
-  client.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+const dir = await suiteDir("cosign-interop-rekor-online-");
+addEventListener("unload", () => client.close());
 globalThis.addEventListener("unload", () => void rekor.stop().then(() => registry.stop()));
 
-const opts: RunOptions = {
-  cwd: dir,
-  password: "",
-  env: {
-    NO_PROXY: "127.0.0.1,localhost",
-    no_proxy: "127.0.0.1,localhost",
-    SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath,
-  },
-};
+const opts = suiteOptions(dir, { SIGSTORE_REKOR_PUBLIC_KEY: rekor.publicKeyPath });
 expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
 
 const verifyBlob = (tool: "go" | "ours", name: string, extra: string[] = []) =>
