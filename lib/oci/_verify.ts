@@ -4,7 +4,7 @@
  * @module
  */
 import { RegistryError } from "../errors.ts";
-import { nodeCrypto } from "../_node_crypto.ts";
+import { incrementalDigest } from "../incremental_digest.ts";
 
 /**
  * The hash algorithm of a digest: `sha256` or `sha512`.
@@ -60,34 +60,11 @@ export function verifyingStream(
 ): ReadableStream<Uint8Array> {
   const algorithm = algorithmOf(digest);
   // Small blobs (manifests' configs, signature payloads) are hashed with WebCrypto at the end, so
-  // that verifying an image never loads node:crypto (≈30 ms of start-up); a blob that grows past
-  // SMALL_BLOB switches to node:crypto's incremental hash, fed what was held back so far.
-  let hash: ReturnType<ReturnType<typeof nodeCrypto>["createHash"]> | undefined;
-  let held: Uint8Array[] = [];
-  let heldBytes = 0;
-  const update = (chunk: Uint8Array) => {
-    if (!hash && heldBytes + chunk.length <= SMALL_BLOB) {
-      held.push(chunk);
-      heldBytes += chunk.length;
-      return;
-    }
-    if (!hash) {
-      hash = nodeCrypto().createHash(algorithm);
-      for (const h of held) hash.update(h);
-      held = [];
-    }
-    hash.update(chunk);
-  };
-  const finish = async () => {
-    if (hash) return `${algorithm}:${hash.digest("hex")}`;
-    const all = new Uint8Array(heldBytes);
-    let off = 0;
-    for (const h of held) {
-      all.set(h, off);
-      off += h.length;
-    }
-    return await digestOf(all, algorithm);
-  };
+  // that verifying an image never loads node:crypto (≈30 ms of start-up); larger ones switch to
+  // node:crypto's incremental hash (lib/digest.ts).
+  const hash = incrementalDigest(algorithm, { smallLimit: SMALL_BLOB });
+  const update = (chunk: Uint8Array) => hash.update(chunk);
+  const finish = async () => `${algorithm}:${(await hash.digest()).toHex()}`;
   let total = 0;
   const reader = stream.getReader();
   return new ReadableStream<Uint8Array>({

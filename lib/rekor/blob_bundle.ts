@@ -93,4 +93,4 @@ export function parseLocalBundle(bytes: Uint8Array): LocalBundle {
   return out;
 }
 
-export { hashingReader } from "../digest.ts";
+export { hashingReader } from "../incremental_digest.ts";
