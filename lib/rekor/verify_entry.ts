@@ -16,12 +16,12 @@
  */
 import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
-import { decodePem } from "../keys/pem.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import { bytesReader } from "../stream.ts";
 import { verifySignature } from "../verify/verify_signature.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { verifyCheckpoint } from "./checkpoint.ts";
+import { parseEntryBody } from "./entry_body.ts";
 import { hashLeaf, verifyInclusion } from "./merkle.ts";
 
 /** An inclusion proof as the Rekor v1 API returns it (hashes hex). */
@@ -337,48 +337,31 @@ export interface HashedRekordBody {
   /** Hex digest. */
   digest: string;
   signature: Uint8Array;
-  /** The PEM the entry names (public key or certificate). */
-  publicKeyPem: Uint8Array;
+  /** DER of the public key or certificate the entry names. */
+  keyDer: Uint8Array;
 }
 
 /**
- * Decodes a hashedrekord v0.0.1 entry body (Rekor pkg/types/hashedrekord/v0.0.1).
+ * Decodes a hashedrekord v0.0.1 entry body (Rekor pkg/types/hashedrekord/v0.0.1; cosign 1.x's
+ * x509 `rekord` 0.0.1 entries read the same), through the one body parser (entry_body.ts).
  *
  * @param body the base64 body
  * @throws {VerificationError} `TLOG_ENTRY_INVALID` for any other kind or a malformed body
  */
 export function parseHashedRekordBody(body: string): HashedRekordBody {
-  const bad = (d: string) => err("TLOG_ENTRY_INVALID", `Cannot read transparency log entry: ${d}`);
-  let v: Record<string, unknown>;
-  try {
-    v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(stdBase64(body, "body")));
-  } catch (e) {
-    if (e instanceof VerificationError) throw e;
-    throw bad("the body is not JSON");
-  }
-  // cosign 1.x logged `rekord` 0.0.1 entries (x509 signatures): the same record, with a format.
-  const rekord = v?.kind === "rekord" && v?.apiVersion === "0.0.1";
-  if (!rekord && (v?.kind !== "hashedrekord" || v?.apiVersion !== "0.0.1")) {
-    throw bad(`unsupported entry kind ${String(v?.kind)} ${String(v?.apiVersion)}`);
-  }
-  // deno-lint-ignore no-explicit-any
-  const spec = v.spec as any;
-  if (rekord && spec?.signature?.format !== "x509") {
-    throw bad(`unsupported rekord signature format ${String(spec?.signature?.format)}`);
-  }
-  const hash = spec?.data?.hash;
-  const sig = spec?.signature;
-  if (typeof hash?.algorithm !== "string" || typeof hash?.value !== "string") {
-    throw bad("missing spec.data.hash");
-  }
-  if (typeof sig?.content !== "string" || typeof sig?.publicKey?.content !== "string") {
-    throw bad("missing spec.signature");
+  const b = parseEntryBody(body);
+  const sig = b.signatures[0];
+  if (b.kind !== "hashedrekord" || b.apiVersion !== "0.0.1" || !b.digest || !sig?.signature) {
+    throw err(
+      "TLOG_ENTRY_INVALID",
+      `Cannot read transparency log entry: unsupported entry kind ${b.kind} ${b.apiVersion}`,
+    );
   }
   return {
-    algorithm: hash.algorithm,
-    digest: hash.value,
-    signature: stdBase64(sig.content, "spec.signature.content"),
-    publicKeyPem: stdBase64(sig.publicKey.content, "spec.signature.publicKey.content"),
+    algorithm: b.digest.algorithm,
+    digest: b.digest.value.toHex(),
+    signature: sig.signature,
+    keyDer: sig.verifier,
   };
 }
 
@@ -396,8 +379,7 @@ export function verifyEntryBinding(entry: RekorEntry, binding: EntryBinding): vo
   if (!equal(b.signature, binding.signature)) {
     throw mismatch("signature in bundle does not match signature being verified");
   }
-  const pem = decodePem(b.publicKeyPem);
-  if (!pem || !equal(pem.bytes, binding.keyDer)) {
+  if (!equal(b.keyDer, binding.keyDer)) {
     throw mismatch("public key in the entry does not match the verification key");
   }
   if (b.algorithm !== binding.digest.algorithm) {

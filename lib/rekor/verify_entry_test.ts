@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { VerificationError } from "../errors.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
-import { decodePem } from "../keys/pem.ts";
 import {
   type EntryBinding,
   parseHashedRekordBody,
@@ -67,7 +66,7 @@ Deno.test("a cosign 1.x rekord entry (SIGNATURE_SPEC) binds to its signature, ce
   const body = parseHashedRekordBody(entry.body);
   const binding: EntryBinding = {
     signature: body.signature,
-    keyDer: decodePem(body.publicKeyPem)!.bytes,
+    keyDer: body.keyDer,
     digest: { algorithm: "sha256", value: Uint8Array.fromHex(body.digest) },
   };
   await verifyTlogEntry(entry, { logKey: publicGood, binding });
@@ -212,7 +211,7 @@ function bindingOf(e: RekorEntry): EntryBinding {
   const b = parseHashedRekordBody(e.body);
   return {
     signature: b.signature,
-    keyDer: decodePem(b.publicKeyPem)!.bytes,
+    keyDer: b.keyDer,
     digest: { algorithm: "sha256", value: Uint8Array.fromHex(b.digest) },
   };
 }
