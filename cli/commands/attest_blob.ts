@@ -58,6 +58,10 @@ export const attestBlobCommand: Command = {
   # sign a complete in-toto statement instead of a predicate
   cosign attest-blob --statement <FILE> --key cosign.key --output-signature <BLOB>.att.json
 
+  # log the attestation in Rekor and write cosign's bundle (or a Sigstore bundle)
+  cosign attest-blob --predicate <FILE> --type <TYPE> --key cosign.key --yes --bundle <BLOB>.bundle <BLOB>
+  cosign attest-blob --predicate <FILE> --type <TYPE> --key cosign.key --yes --new-bundle-format --bundle <BLOB>.sigstore.json <BLOB>
+
   # supply the predicate via stdin
   echo <PAYLOAD> | cosign attest-blob --predicate - --key cosign.key --yes <BLOB>`,
   argsUsage: "<blob>",

@@ -62,7 +62,13 @@ export const signCommand: Command = {
 Make sure to sign the image by its digest (@sha256:...) rather than by tag
 (:latest) so that you actually sign what you think you're signing! This prevents
 race conditions or (worse) malicious tampering.`,
-  example: `  # sign a container image with a local key pair file, without a transparency log entry
+  example: `  # sign a container image and log the signature in Rekor (its bundle is attached)
+  cosign sign --key cosign.key --rekor-url <REKOR URL> --yes <IMAGE DIGEST>
+
+  # sign and attach a Sigstore bundle as an OCI referrer
+  cosign sign --key cosign.key --new-bundle-format --yes <IMAGE DIGEST>
+
+  # sign a container image with a local key pair file, without a transparency log entry
   cosign sign --key cosign.key --tlog-upload=false <IMAGE DIGEST>
 
   # sign a multi-arch container image AND all referenced, discrete images

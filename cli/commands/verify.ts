@@ -50,7 +50,14 @@ against the transparency log.`,
   cosign verify --key cosign.pub --insecure-ignore-tlog=true --local-image <PATH>
 
   # print the verified payloads as text instead of JSON
-  cosign verify --key cosign.pub --insecure-ignore-tlog=true -o text <IMAGE>`,
+  cosign verify --key cosign.pub --insecure-ignore-tlog=true -o text <IMAGE>
+
+  # check the transparency log: bundles offline with the log's key, other signatures at --rekor-url
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify --key cosign.pub --rekor-url <REKOR URL> <IMAGE>
+
+  # the log's key from a trusted root; Sigstore bundles attached as referrers (sign --new-bundle-format)
+  cosign verify --key cosign.pub --trusted-root trusted_root.json <IMAGE>
+  cosign verify --key cosign.pub --new-bundle-format --trusted-root trusted_root.json <IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,

@@ -43,7 +43,10 @@ against the transparency log.`,
   cosign verify-attestation --key cosign.pub --type https://example.com/predicate/v1 --insecure-ignore-tlog=true <IMAGE>
 
   # verify only the envelopes' signatures, not that their subject is the image
-  cosign verify-attestation --key cosign.pub --check-claims=false --insecure-ignore-tlog=true <IMAGE>`,
+  cosign verify-attestation --key cosign.pub --check-claims=false --insecure-ignore-tlog=true <IMAGE>
+
+  # check the transparency log: bundles offline with the log's key, other attestations at --rekor-url
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub --rekor-url <REKOR URL> --type <TYPE> <IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,

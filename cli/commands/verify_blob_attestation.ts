@@ -38,7 +38,13 @@ The blob may be specified as a path to a file.`,
     --digest <sha256 hex> --digestAlg sha256 --insecure-ignore-tlog=true
 
   # Verify only the envelope's signature
-  cosign verify-blob-attestation --key cosign.pub --signature <sig path> --check-claims=false --insecure-ignore-tlog=true`,
+  cosign verify-blob-attestation --key cosign.pub --signature <sig path> --check-claims=false --insecure-ignore-tlog=true
+
+  # check the bundle's transparency log entry offline with the log's key
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-blob-attestation --key cosign.pub --bundle <BLOB>.bundle --type <TYPE> <BLOB>
+
+  # a Sigstore bundle, against a trusted root
+  cosign verify-blob-attestation --key cosign.pub --bundle <BLOB>.sigstore.json --trusted-root trusted_root.json --type <TYPE> <BLOB>`,
   argsUsage: "[blob]",
   maxArgs: 1,
   bindEnv: true,
