@@ -14,6 +14,8 @@
  */
 export * from "./lib/errors.ts";
 export * from "./lib/keys/mod.ts";
+export * from "./lib/signature/mod.ts";
+export * from "./lib/registry/mod.ts";
 export * from "./lib/sign/mod.ts";
 export * from "./lib/verify/mod.ts";
 export * from "./lib/payload/mod.ts";

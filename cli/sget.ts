@@ -27,7 +27,7 @@ import {
   targetRepository,
 } from "./commands/_registry.ts";
 import { renderVersion } from "./commands/version.ts";
-import type { Reference } from "../lib/oci/types.ts";
+import type { Reference } from "../lib/registry/types.ts";
 
 /** `sget version` (release-utils' version command, as the Go sget had it). */
 export const sgetVersionCommand: Command = {

@@ -38,7 +38,7 @@ import { ensureCosign } from "./peers/install.ts";
 import { COSIGN_VERSION } from "../tests/peers/cosign.ts";
 import { childEnv, commandLine, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
 import { startRegistry } from "./peers/registry.ts";
-import { createRegistry } from "../lib/oci/client.ts";
+import { createRegistry } from "../lib/registry/client.ts";
 
 const MiB = 1024 * 1024;
 const decoder = new TextDecoder();
@@ -296,7 +296,7 @@ async function benchImages(
     say("adding 100 signatures");
     const { loadSigner } = await import("../lib/sign/load_signer.ts");
     const { signImage } = await import("../lib/sign/sign_image.ts");
-    const { parseReference } = await import("../lib/oci/reference.ts");
+    const { parseReference } = await import("../lib/registry/reference.ts");
     const signer = await loadSigner(join(root, "shared.key"), {
       getEnv: () => undefined,
       getPassword: () => Promise.resolve(new Uint8Array()),

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { ensureRegistryPackages } from "./peers/install.ts";
 import { startRegistry } from "./peers/registry.ts";
-import { createRegistry } from "../lib/oci/client.ts";
+import { createRegistry } from "../lib/registry/client.ts";
 
 const entry = new URL("../cli/cosign.ts", import.meta.url).pathname;
 const perms = [

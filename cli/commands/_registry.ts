@@ -9,8 +9,8 @@ import { UsageError } from "../exit_codes.ts";
 import { IoError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/atomic_file.ts";
 import { DEFAULT_MAX_ATTACHMENT_SIZE, parseHumanBytes } from "../../lib/payload/attachment_size.ts";
-import type { RegistryClient, RegistryClientOptions } from "../../lib/oci/client.ts";
-import type { Reference, Repository } from "../../lib/oci/types.ts";
+import type { RegistryClient, RegistryClientOptions } from "../../lib/registry/client.ts";
+import type { Reference, Repository } from "../../lib/registry/types.ts";
 
 async function readPem(path: string, flag: string): Promise<string> {
   try {
@@ -29,8 +29,8 @@ async function readPem(path: string, flag: string): Promise<string> {
  */
 export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
   const f = ctx.flags;
-  const { createRegistry } = await import("../../lib/oci/client.ts");
-  const { dockerConfigPath, dockerKeychain } = await import("../../lib/oci/docker_config.ts");
+  const { createRegistry } = await import("../../lib/registry/client.ts");
+  const { dockerConfigPath, dockerKeychain } = await import("../../lib/registry/docker_config.ts");
   const options: RegistryClientOptions = {
     allowHttp: f["allow-http-registry"] === true,
     allowInsecure: f["allow-insecure-registry"] === true,
@@ -74,7 +74,7 @@ export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
 
 /** Parses an image reference argument; a malformed one is a usage error naming it. */
 export async function parseImageRef(text: string): Promise<Reference> {
-  const { parseReference } = await import("../../lib/oci/reference.ts");
+  const { parseReference } = await import("../../lib/registry/reference.ts");
   try {
     return parseReference(text);
   } catch (e) {
@@ -89,7 +89,7 @@ export async function parseImageRef(text: string): Promise<Reference> {
 export async function targetRepository(ctx: Context, ref: Reference): Promise<Repository> {
   const alt = ctx.io.getEnv("COSIGN_REPOSITORY");
   if (!alt) return { registry: ref.registry, repository: ref.repository };
-  const { parseRepository } = await import("../../lib/oci/reference.ts");
+  const { parseRepository } = await import("../../lib/registry/reference.ts");
   try {
     return parseRepository(alt);
   } catch (e) {

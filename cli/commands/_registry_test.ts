@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Context } from "../command.ts";
 import { fakeIo } from "../_test_io.ts";
 import { UsageError } from "../exit_codes.ts";
-import { RegistryClient } from "../../lib/oci/client.ts";
+import { RegistryClient } from "../../lib/registry/client.ts";
 import { withRegistry } from "./_registry.ts";
 
 function context(flags: Record<string, unknown> = {}): Context {

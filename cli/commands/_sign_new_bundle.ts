@@ -6,7 +6,7 @@
  * @module
  */
 import type { Context } from "../command.ts";
-import type { Reference } from "../../lib/oci/types.ts";
+import type { Reference } from "../../lib/registry/types.ts";
 import type { RekorEntry } from "../../lib/rekor/verify_entry.ts";
 import { readPassword } from "../io.ts";
 import { keyRefDeps } from "./_shared.ts";
@@ -35,7 +35,7 @@ export async function signNewBundle(
   });
   let upload: ((envelope: Uint8Array) => Promise<RekorEntry>) | undefined;
   if (f["tlog-upload"] === true) {
-    const { envelopeUploader } = await import("../../lib/rekor/attestation_tlog.ts");
+    const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
     // cosign's TLogUploadDSSEEnvelope: always a dsse entry.
     upload = envelopeUploader(f["rekor-url"] as string, signer.publicKey, "dsse", {
       signal: ctx.signal,

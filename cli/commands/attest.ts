@@ -1,6 +1,6 @@
 /** `cosign attest`. @module */
 import type { Command } from "../command.ts";
-import type { Reference } from "../../lib/oci/types.ts";
+import type { Reference } from "../../lib/registry/types.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword, writeAll } from "../io.ts";
 import {
@@ -27,7 +27,7 @@ import {
 import { predicateLocalFlags } from "./attest_blob.ts";
 import { clock, TAG_REFERENCE_MESSAGE } from "./sign.ts";
 import { privacyConsent } from "./attest_blob.ts";
-import type { Signer } from "../../lib/sign/signer.ts";
+import type { Signer } from "../../lib/signature/signer.ts";
 
 export const attestCommand: Command = {
   name: "attest",
@@ -186,7 +186,7 @@ export const attestCommand: Command = {
     const witness = tlogUpload
       ? async (envelope: Uint8Array) => {
         await consent();
-        const { envelopeUploader } = await import("../../lib/rekor/attestation_tlog.ts");
+        const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
         const { marshalRekorBundle } = await import("../../lib/rekor/blob_bundle.ts");
         const entry = await envelopeUploader(
           f["rekor-url"] as string,

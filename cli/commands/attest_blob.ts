@@ -217,7 +217,7 @@ export const attestBlobCommand: Command = {
     let entry;
     if (tlogUpload) {
       await privacyConsent(ctx)();
-      const { envelopeUploader } = await import("../../lib/rekor/attestation_tlog.ts");
+      const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
       entry = await envelopeUploader(
         f["rekor-url"] as string,
         signer.publicKey,

@@ -20,8 +20,8 @@ export const loginCommand: Command = {
     { name: "password-stdin", type: "bool", help: "Take the password from stdin" },
   ],
   async run(ctx) {
-    const { parseRepository } = await import("../../lib/oci/reference.ts");
-    const { dockerConfigPath, login } = await import("../../lib/oci/docker_config.ts");
+    const { parseRepository } = await import("../../lib/registry/reference.ts");
+    const { dockerConfigPath, login } = await import("../../lib/registry/docker_config.ts");
     let password = ctx.flags.password as string;
     if (ctx.flags["password-stdin"] === true) {
       const bytes = await readAllBounded(ctx.io.stdin, 64 * 1024, "password from standard input");

@@ -18,7 +18,7 @@ import { generateCommand } from "./generate.ts";
 import { treeCommand } from "./tree.ts";
 import { triangulateCommand } from "./triangulate.ts";
 import { uploadCommand } from "./upload.ts";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { SIMPLE_SIGNING_MEDIA_TYPE, writeSignatureImage } from "../../lib/oci/cosign_signatures.ts";
 import { startRegistry } from "../../tests/peers/registry.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";

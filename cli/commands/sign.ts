@@ -1,6 +1,6 @@
 /** `cosign sign`. @module */
 import type { Command, Context } from "../command.ts";
-import type { Reference } from "../../lib/oci/types.ts";
+import type { Reference } from "../../lib/registry/types.ts";
 import { UsageError } from "../exit_codes.ts";
 import { confirmContinue, readPassword } from "../io.ts";
 import {
@@ -219,7 +219,7 @@ race conditions or (worse) malicious tampering.`,
           targetRepository: await targetRepository(ctx, ref),
           tagPrefix: f["attachment-tag-prefix"] as string,
           witness: upload
-            ? (await import("../../lib/rekor/image_tlog.ts")).rekorWitness(
+            ? (await import("../../lib/sign/rekor_witness.ts")).rekorWitness(
               f["rekor-url"] as string,
               signer.publicKey,
               { signal: ctx.signal },

@@ -150,18 +150,20 @@ against the transparency log.`,
     // verification), unless --offline.
     const offline = f.offline === true;
     const { RekorClient } = await import("../../lib/rekor/client.ts");
-    const verifyTlog = ignoreTlog ? undefined : (await import("../../lib/rekor/image_tlog.ts"))
-      .bundleVerifier(
-        // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
-        (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
-        publicKey,
-        {
-          offline,
-          rekor: offline
-            ? undefined
-            : new RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
-        },
-      );
+    const verifyTlog = ignoreTlog
+      ? undefined
+      : (await import("../../lib/verify/bundle_verifier.ts"))
+        .bundleVerifier(
+          // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
+          (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
+          publicKey,
+          {
+            offline,
+            rekor: offline
+              ? undefined
+              : new RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
+          },
+        );
     // --local-image: the argument is a folder written by `cosign save`; its signatures are read
     // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.
     const local = f["local-image"] === true;

@@ -151,14 +151,16 @@ against the transparency log.`,
     const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
     const verifyTlog = ignoreTlog
       ? undefined
-      : (await import("../../lib/rekor/attestation_tlog.ts")).attestationBundleVerifier({
-        // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
-        logKey: (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
-        publicKey,
-        offline: f.offline === true,
-        rekor: f.offline === true ? undefined : new (await import("../../lib/rekor/client.ts"))
-          .RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
-      });
+      : (await import("../../lib/verify/attestation_bundle_verifier.ts")).attestationBundleVerifier(
+        {
+          // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
+          logKey: (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
+          publicKey,
+          offline: f.offline === true,
+          rekor: f.offline === true ? undefined : new (await import("../../lib/rekor/client.ts"))
+            .RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
+        },
+      );
     const checkClaims = f["check-claims"] === true;
     const registry = await registryFromFlags(ctx);
     try {

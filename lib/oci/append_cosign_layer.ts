@@ -14,7 +14,7 @@
 
 import { SigstoreError } from "../errors.ts";
 import { readSignatureImage, writeSignatureImage } from "./cosign_signatures.ts";
-import type { Descriptor, Registry, Repository } from "./types.ts";
+import type { Descriptor, Registry, Repository } from "../registry/types.ts";
 
 /** Where the attachment image is: its repository and tag. */
 export interface CosignLayerTarget {

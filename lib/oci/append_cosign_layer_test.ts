@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { SigstoreError } from "../errors.ts";
-import { sha256Digest } from "./_digest.ts";
+import { sha256Digest } from "../registry/sha256_digest.ts";
 import { appendCosignLayer, type AppendCosignLayerOptions } from "./append_cosign_layer.ts";
 import { readSignatureImage } from "./cosign_signatures.ts";
-import { MemoryRegistry } from "./memory_registry.ts";
-import type { Descriptor, ImageManifest, Registry } from "./types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import type { Descriptor, ImageManifest, Registry } from "../registry/types.ts";
 
 const repo = { registry: "registry.test", repository: "app" };
 const target = { repo, tag: "sha256-0000.sig" };

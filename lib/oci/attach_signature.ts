@@ -15,7 +15,7 @@
  * @module
  */
 
-import { publishSignatureLayer } from "../sign/sign_image.ts";
+import { publishSignatureLayer } from "./publish_signature_layer.ts";
 import { simpleSigningPayload } from "../payload/simple_signing.ts";
 import {
   BUNDLE_ANNOTATION,
@@ -27,8 +27,8 @@ import {
 } from "./cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
 import { getSignedEntity, repositoryName } from "./signed_entity.ts";
-import { sha256Digest } from "./_digest.ts";
-import type { Descriptor, Reference, Registry, Repository } from "./types.ts";
+import { sha256Digest } from "../registry/sha256_digest.ts";
+import type { Descriptor, Reference, Registry, Repository } from "../registry/types.ts";
 import { certificateSpki } from "../x509/certificate.ts";
 import { decodeGoTyped, type GoType, marshalGoJson, parseGoJson } from "../payload/go_json.ts";
 import { remarshalRekorBundle } from "./download_signatures.ts";

@@ -11,10 +11,10 @@
  * @module
  */
 
-import { isNotFound } from "./cosign_signatures.ts";
+import { isNotFound } from "../registry/is_not_found.ts";
 import { type CosignAttachment, cosignTag } from "./cosign_tags.ts";
 import { repositoryName, resolveDigest } from "./signed_entity.ts";
-import type { Reference, Registry } from "./types.ts";
+import type { Reference, Registry } from "../registry/types.ts";
 
 /** `--type` of `cosign clean`. */
 export type CleanType = "signature" | "attestation" | "sbom" | "all";

@@ -17,9 +17,9 @@
 
 import { SigstoreError } from "../errors.ts";
 import { lazyStream } from "../stream.ts";
-import { isNotFound } from "./cosign_signatures.ts";
+import { isNotFound } from "../registry/is_not_found.ts";
 import { type CosignAttachment, cosignTag, type CosignTagOptions } from "./cosign_tags.ts";
-import { isIndexMediaType } from "./media_types.ts";
+import { isIndexMediaType } from "../registry/media_types.ts";
 import { getSignedEntity, repositoryName } from "./signed_entity.ts";
 import type {
   Descriptor,
@@ -30,7 +30,7 @@ import type {
   Reference,
   Registry,
   Repository,
-} from "./types.ts";
+} from "../registry/types.ts";
 
 /** What {@link copyImage} copies. */
 export interface CopyImageOptions extends CosignTagOptions {

@@ -34,7 +34,7 @@ import { SigstoreError } from "../errors.ts";
 import { INTOTO_PAYLOAD_TYPE, marshalEnvelope, parseEnvelope } from "../payload/dsse.ts";
 import { GoJsonObject, GoJsonSyntaxError, parseGoJson } from "../payload/go_json.ts";
 import { parseStatement } from "../payload/intoto.ts";
-import { sha256Digest } from "./_digest.ts";
+import { sha256Digest } from "../registry/sha256_digest.ts";
 import { appendCosignLayer } from "./append_cosign_layer.ts";
 import {
   BUNDLE_ANNOTATION,
@@ -44,7 +44,7 @@ import {
 } from "./cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
 import { getSignedEntity } from "./signed_entity.ts";
-import type { Descriptor, ImageIndex, Reference, Registry, Repository } from "./types.ts";
+import type { Descriptor, ImageIndex, Reference, Registry, Repository } from "../registry/types.ts";
 
 /** The media type of an attestation layer (cosign pkg/types `DssePayloadType`). */
 export const DSSE_MEDIA_TYPE = "application/vnd.dsse.envelope.v1+json";

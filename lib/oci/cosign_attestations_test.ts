@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadPrivateKey } from "../keys/private_key.ts";
 import { attestImage } from "../sign/attest_image.ts";
-import { keySigner } from "../sign/signer.ts";
+import { keySigner } from "../signature/signer.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import {
   attachAttestation,
@@ -9,8 +9,8 @@ import {
   readAttestations,
   splitJsonStream,
 } from "./cosign_attestations.ts";
-import { MemoryRegistry } from "./memory_registry.ts";
-import type { ImageManifest, Repository } from "./types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import type { ImageManifest, Repository } from "../registry/types.ts";
 
 const F = new URL("../../tests/fixtures/attest/", import.meta.url);
 const read = (p: string) => Deno.readFile(new URL(p, F));

@@ -27,8 +27,8 @@ import { writeFileAtomic } from "../atomic_file.ts";
 import { IoError, SigstoreError } from "../errors.ts";
 import { lazyStream } from "../stream.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
-import { isNotFound } from "./cosign_signatures.ts";
-import { LayoutRegistry } from "./layout.ts";
+import { isNotFound } from "../registry/is_not_found.ts";
+import { LayoutRegistry } from "../registry/layout.ts";
 import {
   DOCKER_CONFIG,
   DOCKER_MANIFEST,
@@ -36,7 +36,7 @@ import {
   OCI_CONFIG,
   OCI_INDEX,
   OCI_MANIFEST,
-} from "./media_types.ts";
+} from "../registry/media_types.ts";
 import type {
   BlobSource,
   Descriptor,
@@ -46,7 +46,7 @@ import type {
   Reference,
   Registry,
   Repository,
-} from "./types.ts";
+} from "../registry/types.ts";
 
 /** The annotation cosign marks its `index.json` entries with. */
 export const KIND_ANNOTATION = "kind";
@@ -191,7 +191,7 @@ export async function saveCosignLayout(
  * @throws {IoError} `INPUT_NOT_FOUND`/`INPUT_UNREADABLE` when it is not an OCI layout
  */
 export async function readCosignLayout(dir: string): Promise<CosignLayout> {
-  const { openLayout } = await import("./layout.ts");
+  const { openLayout } = await import("../registry/layout.ts");
   const layout = await openLayout(dir);
   const { manifests } = await layout.readIndex();
   const first = (kind: string) => manifests.find((d) => d?.annotations?.[KIND_ANNOTATION] === kind);

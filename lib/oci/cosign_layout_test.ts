@@ -8,9 +8,9 @@ import {
   saveCosignLayout,
 } from "./cosign_layout.ts";
 import { SigstoreError } from "../errors.ts";
-import { MemoryRegistry } from "./memory_registry.ts";
-import { OCI_CONFIG, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from "./media_types.ts";
-import type { Descriptor, Registry, Repository } from "./types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import { OCI_CONFIG, OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from "../registry/media_types.ts";
+import type { Descriptor, Registry, Repository } from "../registry/types.ts";
 
 const enc = new TextEncoder();
 const repo: Repository = { registry: "reg.test", repository: "app" };

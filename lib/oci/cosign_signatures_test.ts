@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import {
   fetchSignaturePayload,
-  marshalConfigFile,
-  marshalManifest,
   readSignatureImage,
   signatureLayerDescriptor,
   writeSignatureImage,
 } from "./cosign_signatures.ts";
-import { MemoryRegistry } from "./memory_registry.ts";
+import { marshalConfigFile, marshalManifest } from "../registry/marshal_manifest.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/cosign-oci/", import.meta.url);
 const dec = new TextDecoder();

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Repository } from "./types.ts";
+import type { Repository } from "../registry/types.ts";
 
 /** What is attached: signatures (`.sig`), attestations (`.att`) or an SBOM (`.sbom`). */
 export type CosignAttachment = "sig" | "att" | "sbom";

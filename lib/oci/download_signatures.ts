@@ -31,7 +31,7 @@ import {
 } from "./cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
 import { getSignedEntity } from "./signed_entity.ts";
-import type { Descriptor, Reference, Registry } from "./types.ts";
+import type { Descriptor, Reference, Registry } from "../registry/types.ts";
 
 /** cosign's `maxAllowedSigsOrAtts`. */
 export const MAX_DOWNLOADED_SIGNATURES = 100;

@@ -1,17 +1,8 @@
 /**
- * OCI registries: references, the HTTP client, authentication and docker config, OCI layouts on
- * disk, an in-memory registry, and cosign's storage of signatures in registries.
+ * Cosign's storage conventions on top of the generic registry client (lib/registry): the
+ * `sha256-<hex>.sig|.att|.sbom` tags and their images, attach, download, copy, clean, tree, save/load.
  *
  * @module
  */
-export * from "./types.ts";
-export * from "./reference.ts";
-export * from "./media_types.ts";
-export * from "./auth.ts";
-export * from "./docker_config.ts";
-export * from "./client.ts";
-export * from "./layout.ts";
-export { MemoryRegistry } from "./memory_registry.ts";
-export type { MemoryRegistryOp, MemoryRegistryOptions } from "./memory_registry.ts";
 export * from "./cosign_tags.ts";
 export * from "./cosign_signatures.ts";

@@ -11,10 +11,10 @@
  */
 
 import { RegistryError, SigstoreError } from "../errors.ts";
-import { isNotFound } from "./cosign_signatures.ts";
+import { isNotFound } from "../registry/is_not_found.ts";
 import { type CosignAttachment, cosignTag, type CosignTagOptions } from "./cosign_tags.ts";
-import { isManifestMediaType } from "./media_types.ts";
-import type { FetchedManifest, Reference, Registry, Repository } from "./types.ts";
+import { isManifestMediaType } from "../registry/media_types.ts";
+import type { FetchedManifest, Reference, Registry, Repository } from "../registry/types.ts";
 
 /** `registry/repository`, as ggcr's `Repository.Name()`. */
 export function repositoryName(repo: Repository): string {

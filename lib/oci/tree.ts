@@ -9,15 +9,16 @@
  * @module
  */
 
-import { isNotFound, readSignatureImage } from "./cosign_signatures.ts";
+import { readSignatureImage } from "./cosign_signatures.ts";
+import { isNotFound } from "../registry/is_not_found.ts";
 import {
   type CosignAttachment,
   cosignAttachmentLocation,
   type CosignTagOptions,
 } from "./cosign_tags.ts";
-import { isIndexMediaType } from "./media_types.ts";
+import { isIndexMediaType } from "../registry/media_types.ts";
 import { getSignedEntity, repositoryName } from "./signed_entity.ts";
-import type { ImageManifest, Reference, Registry } from "./types.ts";
+import type { ImageManifest, Reference, Registry } from "../registry/types.ts";
 
 /** One group of the tree. */
 export interface TreeGroup {

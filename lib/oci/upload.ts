@@ -21,11 +21,21 @@
 import { IoError } from "../errors.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
 import { goJsonString, marshalGoJson } from "../payload/go_json.ts";
-import { marshalConfigFile, marshalDescriptor, marshalManifest } from "./cosign_signatures.ts";
-import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "./media_types.ts";
+import {
+  marshalConfigFile,
+  marshalDescriptor,
+  marshalManifest,
+} from "../registry/marshal_manifest.ts";
+import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../registry/media_types.ts";
 import { detectContentType, SNIFF_LENGTH } from "./sniff.ts";
 import { repositoryName } from "./signed_entity.ts";
-import type { Descriptor, ImageManifest, Platform, Reference, Registry } from "./types.ts";
+import type {
+  Descriptor,
+  ImageManifest,
+  Platform,
+  Reference,
+  Registry,
+} from "../registry/types.ts";
 
 /** cosign pkg/types `WasmLayerMediaType`. */
 export const WASM_LAYER_MEDIA_TYPE = "application/vnd.wasm.content.layer.v1+wasm";

@@ -17,7 +17,7 @@ import {
   type GoType,
   parseGoJson,
 } from "./go_json.ts";
-import type { Signer } from "../sign/signer.ts";
+import type { Signer } from "../signature/signer.ts";
 import { bytesReader } from "../stream.ts";
 
 /** The payload type of in-toto statements (`types.IntotoPayloadType`). */

@@ -4,8 +4,8 @@ import { FIXTURES } from "../../tests/interop/_run.ts";
 import { VerificationError } from "../errors.ts";
 import { loadPrivateKey } from "../keys/private_key.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
-import { keySigner } from "../sign/signer.ts";
-import { verifyDsse } from "../verify/verify_dsse.ts";
+import { keySigner } from "../signature/signer.ts";
+import { verifyDsse } from "./verify_dsse.ts";
 import {
   decodeDsseBase64,
   INTOTO_PAYLOAD_TYPE,

@@ -23,6 +23,8 @@ export {
   signDsse,
 } from "./dsse.ts";
 export type { DsseEnvelope, DsseSignature } from "./dsse.ts";
+export { verifyDsse } from "./verify_dsse.ts";
+export type { VerifyDsseOptions } from "./verify_dsse.ts";
 export {
   generateStatement,
   parseStatement,

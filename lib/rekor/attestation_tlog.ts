@@ -9,21 +9,14 @@
  *
  * @module
  */
-import { SigstoreError, VerificationError } from "../errors.ts";
+import { VerificationError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
-import { BUNDLE_ANNOTATION } from "../oci/cosign_signatures.ts";
-import type { Descriptor } from "../oci/types.ts";
 import { parseRekorBundle } from "./blob_bundle.ts";
-import {
-  type EnvelopeEntryType,
-  envelopeProposal,
-  RekorClient,
-  type RekorLogEntry,
-} from "./client.ts";
+import { envelopeProposal, type RekorClient, type RekorLogEntry } from "./client.ts";
 import { parseEntryBody, verifyEntryBodyBinding } from "./entry_body.ts";
 import { findVerifiedEntry } from "./find_entry.ts";
 import { parseEnvelope } from "../payload/dsse.ts";
-import { verifyDsse } from "../verify/verify_dsse.ts";
+import { verifyDsse } from "../payload/verify_dsse.ts";
 import {
   type LogKeySelector,
   type RekorEntry,
@@ -79,37 +72,6 @@ export async function verifyEnvelopeEntry(
   verifyIntegratedTime(entry, options.now);
   if (options.requireInclusionProof) await verifyInclusionProof(entry, logKey);
   verifyEnvelopeEntryBinding(entry, options.binding);
-}
-
-/**
- * Logs signed envelopes in one Rekor.
- *
- * @param rekorUrl the log (`--rekor-url`)
- * @param publicKey the signer's public key, uploaded with the entry
- * @param type `--rekor-entry-type` (cosign's default `dsse`)
- * @returns a function uploading one envelope and returning the log entry
- * @throws (the returned function) {SigstoreError} `TLOG_REQUEST_FAILED`, `TLOG_ENTRY_INVALID`
- */
-export function envelopeUploader(
-  rekorUrl: string,
-  publicKey: PublicKey,
-  type: EnvelopeEntryType = "dsse",
-  options: { fetch?: typeof fetch; signal?: AbortSignal } = {},
-): (envelope: Uint8Array) => Promise<RekorLogEntry & { existed: boolean }> {
-  const client = new RekorClient(rekorUrl, options);
-  const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));
-  return async (envelope) => {
-    try {
-      return await client.createProposedEntry(envelopeProposal(type, envelope, pem));
-    } catch (e) {
-      if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
-      throw new SigstoreError(
-        "TLOG_REQUEST_FAILED",
-        `Cannot upload to the transparency log ${rekorUrl}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-  };
 }
 
 /** What {@link findEnvelopeEntry} looks up. */
@@ -242,17 +204,4 @@ export async function verifyEnvelopeTlog(
     now: opts.now,
   });
   return true;
-}
-
-/**
- * A verifyImageAttestations transparency step: each layer's bundle annotation is checked with
- * {@link verifyEnvelopeTlog}.
- *
- * @returns the step
- */
-export function attestationBundleVerifier(
-  opts: VerifyEnvelopeTlogOptions,
-): (layer: { descriptor: Descriptor; envelope: Uint8Array }) => Promise<boolean> {
-  return (layer) =>
-    verifyEnvelopeTlog(layer.envelope, layer.descriptor.annotations?.[BUNDLE_ANNOTATION], opts);
 }

@@ -15,7 +15,7 @@
 import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import type { PublicKey } from "../keys/public_key.ts";
-import { verifySignature } from "../verify/verify_signature.ts";
+import { verifySignature } from "../signature/verify_signature.ts";
 import { bytesReader } from "../stream.ts";
 
 /** Most signature lines accepted (sigstore-java rejects more than 20 as excessive). */

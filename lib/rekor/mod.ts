@@ -11,6 +11,5 @@ export * from "./verify_entry.ts";
 export * from "./client.ts";
 export * from "./find_entry.ts";
 export * from "./blob_bundle.ts";
-export * from "./image_tlog.ts";
 export * from "./attestation_tlog.ts";
 export * from "./entry_body.ts";

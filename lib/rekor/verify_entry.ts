@@ -18,7 +18,7 @@ import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import { bytesReader } from "../stream.ts";
-import { verifySignature } from "../verify/verify_signature.ts";
+import { verifySignature } from "../signature/verify_signature.ts";
 import { canonicalJson } from "./canonical_json.ts";
 import { verifyCheckpoint } from "./checkpoint.ts";
 import { parseEntryBody } from "./entry_body.ts";

@@ -13,8 +13,8 @@
  */
 import { AtomicFile } from "../atomic_file.ts";
 import { RegistryError, SigstoreError } from "../errors.ts";
-import { algorithmOf } from "../oci/_verify.ts";
-import type { Reference, Registry, Repository } from "../oci/types.ts";
+import { algorithmOf } from "../registry/verifying_stream.ts";
+import type { Reference, Registry, Repository } from "../registry/types.ts";
 import { CHUNK_SIZE } from "../stream.ts";
 
 /** Deno's writer shape (`Deno.stdout`, a file, a test double). */

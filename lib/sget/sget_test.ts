@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { sget } from "./sget.ts";
 import { RegistryError, SigstoreError } from "../errors.ts";
-import { MemoryRegistry } from "../oci/memory_registry.ts";
-import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../oci/media_types.ts";
-import type { Reference, Registry, Repository } from "../oci/types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../registry/media_types.ts";
+import type { Reference, Registry, Repository } from "../registry/types.ts";
 
 const repo: Repository = { registry: "reg.test", repository: "art" };
 const enc = new TextEncoder();

@@ -10,7 +10,7 @@ import { IoError } from "../errors.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { generateStatement, PredicateError, validateStatement } from "../payload/intoto.ts";
 import { type ByteReader, forEachChunk, readAllBounded } from "../stream.ts";
-import type { Signer } from "./signer.ts";
+import type { Signer } from "../signature/signer.ts";
 
 /** What {@link attestBlob} needs. */
 export interface AttestBlobOptions {

@@ -12,12 +12,12 @@
 import { SigstoreError } from "../errors.ts";
 import { attestationLayerDescriptor, publishAttestationLayer } from "../oci/cosign_attestations.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
-import { isManifestMediaType } from "../oci/media_types.ts";
-import type { Descriptor, Reference, Registry, Repository } from "../oci/types.ts";
+import { isManifestMediaType } from "../registry/media_types.ts";
+import type { Descriptor, Reference, Registry, Repository } from "../registry/types.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { generateStatement, PredicateError, validateStatement } from "../payload/intoto.ts";
 import { parsePredicateType } from "../payload/predicate_types.ts";
-import type { Signer } from "./signer.ts";
+import type { Signer } from "../signature/signer.ts";
 
 /** What {@link attestImage} attests and where it stores the attestation. */
 export interface AttestImageOptions extends CosignTagOptions {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { loadPrivateKey } from "../keys/private_key.ts";
-import { MemoryRegistry } from "../oci/memory_registry.ts";
-import type { ImageManifest, Registry, Repository } from "../oci/types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import type { ImageManifest, Registry, Repository } from "../registry/types.ts";
 import { parseEnvelope } from "../payload/dsse.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import { attestImage, type AttestImageOptions } from "./attest_image.ts";
-import { keySigner } from "./signer.ts";
+import { keySigner } from "../signature/signer.ts";
 
 const F = new URL("../../tests/fixtures/attest/", import.meta.url);
 const read = (p: string) => Deno.readFile(new URL(p, F));

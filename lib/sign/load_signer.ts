@@ -6,7 +6,7 @@
  */
 import { loadPrivateKey } from "../keys/private_key.ts";
 import { type KeyRefDeps, readKeyRef } from "../keys/key_ref.ts";
-import { keySigner, type Signer } from "./signer.ts";
+import { keySigner, type Signer } from "../signature/signer.ts";
 
 /** What {@link loadSigner} needs from its caller. */
 export interface LoadSignerDeps extends KeyRefDeps {

@@ -13,7 +13,7 @@ import { verifyTlogEntry } from "../rekor/verify_entry.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import type { ByteReader } from "../stream.ts";
-import type { Signer } from "./signer.ts";
+import type { Signer } from "../signature/signer.ts";
 
 /** Options for {@link signBlob}. */
 export interface SignBlobOptions {

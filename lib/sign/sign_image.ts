@@ -12,19 +12,14 @@
  */
 
 import { SigstoreError } from "../errors.ts";
-import { appendCosignLayer } from "../oci/append_cosign_layer.ts";
-import {
-  type NewSignatureLayer,
-  SIGNATURE_ANNOTATION,
-  signatureLayerDescriptor,
-} from "../oci/cosign_signatures.ts";
+import { type NewSignatureLayer, signatureLayerDescriptor } from "../oci/cosign_signatures.ts";
+import { publishSignatureLayer } from "../oci/publish_signature_layer.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
-import { isIndexMediaType, isManifestMediaType } from "../oci/media_types.ts";
-import type { Descriptor, ImageIndex, Reference, Registry, Repository } from "../oci/types.ts";
+import { isIndexMediaType, isManifestMediaType } from "../registry/media_types.ts";
+import type { Descriptor, ImageIndex, Reference, Registry, Repository } from "../registry/types.ts";
 import { simpleSigningPayload } from "../payload/simple_signing.ts";
 import { bytesReader } from "../stream.ts";
-import { verifySignature } from "../verify/verify_signature.ts";
-import type { Signer } from "./signer.ts";
+import type { Signer } from "../signature/signer.ts";
 
 /** Proofs added to a signature before it is stored (Rekor bundle, timestamp, certificate). */
 export type SignatureWitness = (
@@ -182,90 +177,4 @@ async function signDigest(
   if (opts.upload === false) return result;
   await publishSignatureLayer(opts, payload, result);
   return result;
-}
-
-/** Identity of a layer for merging: payload digest and signature. */
-function layerKey(d: Descriptor): string {
-  return `${d.digest} ${d.annotations?.[SIGNATURE_ANNOTATION] ?? ""}`;
-}
-
-/** What {@link publishSignatureLayer} needs: the registry, retries, media types, the clock. */
-export type PublishSignatureOptions =
-  & Pick<
-    SignImageOptions,
-    "registry" | "dockerMediaTypes" | "recordCreationTimestamp" | "now" | "retry"
-  >
-  & {
-    /** With a signer, an equivalent existing layer is reused (cosign's dupe detector). */
-    signer?: Signer;
-  };
-
-/**
- * Writes the signature layer under the tag and makes sure it (and every layer seen there) stays
- * ({@link appendCosignLayer}, layers merged by payload digest and signature). Used by
- * {@link signImage} and `cosign attach signature`.
- *
- * @param opts the registry and write options
- * @param payload the layer's content
- * @param result the layer and its location; `duplicate`, `layer` and `uploaded` are updated
- * @throws {SigstoreError} `REGISTRY` when concurrent writers kept replacing the tag
- */
-export async function publishSignatureLayer(
-  opts: PublishSignatureOptions,
-  payload: Uint8Array,
-  result: Pick<ImageSignature, "layer" | "location" | "duplicate" | "uploaded">,
-): Promise<void> {
-  const { signer } = opts;
-  const stored = await appendCosignLayer(
-    opts.registry,
-    result.location,
-    { descriptor: result.layer, payload },
-    {
-      kind: "signature",
-      layerKey,
-      findDuplicate: signer && !result.duplicate
-        ? (layers) => findDuplicate(layers, result.layer, payload, signer)
-        : undefined,
-      dockerMediaTypes: opts.dockerMediaTypes,
-      recordCreationTimestamp: opts.recordCreationTimestamp,
-      now: opts.now,
-      retry: opts.retry,
-    },
-  );
-  result.layer = stored.layer;
-  result.duplicate ||= stored.duplicate;
-  if (stored.writes > 0) result.uploaded = true;
-}
-
-/**
- * Cosign's dupe detector (pkg/cosign/remote/remote.go `dd.Find`): an existing layer with the same
- * digest and media type, every annotation of ours (but the signature) equal, and a signature that
- * verifies over our payload with our key.
- */
-async function findDuplicate(
-  layers: Descriptor[],
-  ours: Descriptor,
-  payload: Uint8Array,
-  signer: Signer,
-): Promise<Descriptor | undefined> {
-  next: for (const l of layers) {
-    for (const [k, v] of Object.entries(ours.annotations ?? {})) {
-      if (k !== SIGNATURE_ANNOTATION && l.annotations?.[k] !== v) continue next;
-    }
-    if (l.digest !== ours.digest || l.mediaType !== ours.mediaType) continue;
-    const b64 = l.annotations?.[SIGNATURE_ANNOTATION];
-    if (!b64) continue;
-    try {
-      await verifySignature({
-        publicKey: signer.publicKey,
-        hash: signer.hash,
-        signature: Uint8Array.fromBase64(b64),
-        reader: bytesReader(payload),
-      });
-      return l;
-    } catch {
-      // not ours
-    }
-  }
-  return undefined;
 }

@@ -18,13 +18,13 @@
 import { BUNDLE_V03_MEDIA_TYPE } from "../bundle/bundle.ts";
 import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
 import { RegistryError, SigstoreError } from "../errors.ts";
-import { digestOf } from "../oci/_verify.ts";
-import { addFallbackReferrer } from "../oci/fallback_referrer.ts";
-import { isIndexMediaType, isManifestMediaType, OCI_MANIFEST } from "../oci/media_types.ts";
-import type { ImageIndex, Reference, Registry, Repository } from "../oci/types.ts";
+import { digestOf } from "../registry/verifying_stream.ts";
+import { addFallbackReferrer } from "../registry/fallback_referrer.ts";
+import { isIndexMediaType, isManifestMediaType, OCI_MANIFEST } from "../registry/media_types.ts";
+import type { ImageIndex, Reference, Registry, Repository } from "../registry/types.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
-import type { Signer } from "./signer.ts";
+import type { Signer } from "../signature/signer.ts";
 import { walkIndex } from "./sign_image.ts";
 
 /** cosign's `types.CosignSignPredicateType`. */

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { loadPrivateKey } from "../keys/private_key.ts";
-import { MemoryRegistry } from "../oci/memory_registry.ts";
-import type { ImageManifest, Repository } from "../oci/types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import type { ImageManifest, Repository } from "../registry/types.ts";
 import { pae } from "../payload/dsse.ts";
 import { readAllBounded } from "../stream.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import { imageSignStatement, signImageBundle } from "./sign_image_bundle.ts";
-import { keySigner, type Signer } from "./signer.ts";
+import { keySigner, type Signer } from "../signature/signer.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/cosign-oci/", import.meta.url);
 const app: Repository = { registry: "127.0.0.1:5077", repository: "test/app" };

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { loadPrivateKey } from "../keys/private_key.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
-import { MemoryRegistry } from "../oci/memory_registry.ts";
-import type { ImageManifest, Registry, Repository } from "../oci/types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import type { ImageManifest, Registry, Repository } from "../registry/types.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import { signImage } from "./sign_image.ts";
-import { keySigner, type Signer } from "./signer.ts";
+import { keySigner, type Signer } from "../signature/signer.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/cosign-oci/", import.meta.url);
 const dec = new TextDecoder();

@@ -5,8 +5,6 @@
  */
 
 export { decodeSignature } from "./decode_signature.ts";
-export { verifySignature } from "./verify_signature.ts";
-export type { VerifyHash, VerifySignatureOptions } from "./verify_signature.ts";
 export { readSignatureRef, verifyBlob } from "./verify_blob.ts";
 export type { VerifyBlobOptions } from "./verify_blob.ts";
 export {
@@ -22,11 +20,12 @@ export type {
   VerifyImageOptions,
   VerifyImageResult,
 } from "./verify_image.ts";
-export { verifyDsse } from "./verify_dsse.ts";
-export type { VerifyDsseOptions } from "./verify_dsse.ts";
 export { verifyBlobAttestation } from "./verify_blob_attestation.ts";
 export type { VerifyBlobAttestationOptions } from "./verify_blob_attestation.ts";
 export { verifyBlobBundle } from "./verify_blob_bundle.ts";
 export type { VerifyBlobBundleOptions } from "./verify_blob_bundle.ts";
 export { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
 export type { VerifyBlobAttestationBundleOptions } from "./verify_blob_attestation_bundle.ts";
+export { bundleVerifier } from "./bundle_verifier.ts";
+export type { BundleVerifierOptions } from "./bundle_verifier.ts";
+export { attestationBundleVerifier } from "./attestation_bundle_verifier.ts";

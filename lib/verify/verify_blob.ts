@@ -12,7 +12,7 @@ import { parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import type { ByteReader } from "../stream.ts";
 import { readAllBounded } from "../stream.ts";
 import { decodeSignature } from "./decode_signature.ts";
-import { verifySignature } from "./verify_signature.ts";
+import { verifySignature } from "../signature/verify_signature.ts";
 import type { RekorClient } from "../rekor/client.ts";
 
 /** Most bytes accepted for a signature (a file, URL or literal). */

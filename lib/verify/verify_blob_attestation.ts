@@ -22,8 +22,8 @@ import type { BlobInput } from "../blob_input.ts";
 import { forEachChunk, readAllBounded } from "../stream.ts";
 import { MAX_BUNDLE_BYTES, parseLocalBundle } from "../rekor/blob_bundle.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
-import { verifyDsse } from "./verify_dsse.ts";
-import type { VerifyHash } from "./verify_signature.ts";
+import { verifyDsse } from "../payload/verify_dsse.ts";
+import type { VerifyHash } from "../signature/verify_signature.ts";
 
 /** What {@link verifyBlobAttestation} checks. */
 export interface VerifyBlobAttestationOptions {

@@ -17,8 +17,8 @@ import { INTOTO_PAYLOAD_TYPE } from "../payload/dsse.ts";
 import type { InTotoStatement } from "../payload/intoto.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { checkPredicate, readStatement } from "./verify_blob_attestation.ts";
-import { verifyDsse } from "./verify_dsse.ts";
-import type { VerifyHash } from "./verify_signature.ts";
+import { verifyDsse } from "../payload/verify_dsse.ts";
+import type { VerifyHash } from "../signature/verify_signature.ts";
 
 /** Options for {@link verifyBlobAttestationBundle}. */
 export interface VerifyBlobAttestationBundleOptions {

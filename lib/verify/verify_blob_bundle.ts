@@ -14,7 +14,7 @@ import { parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { hashingReader } from "../rekor/blob_bundle.ts";
 import type { ByteReader } from "../stream.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
-import { verifySignature } from "./verify_signature.ts";
+import { verifySignature } from "../signature/verify_signature.ts";
 
 /** Options for {@link verifyBlobBundle}. */
 export interface VerifyBlobBundleOptions {

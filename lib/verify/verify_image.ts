@@ -21,13 +21,13 @@ import {
   CERTIFICATE_ANNOTATION,
   CHAIN_ANNOTATION,
   fetchSignaturePayload,
-  isNotFound,
   readSignatureImage,
   RFC3161_TIMESTAMP_ANNOTATION,
   SIGNATURE_ANNOTATION,
 } from "../oci/cosign_signatures.ts";
+import { isNotFound } from "../registry/is_not_found.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
-import type { Descriptor, Reference, Registry, Repository } from "../oci/types.ts";
+import type { Descriptor, Reference, Registry, Repository } from "../registry/types.ts";
 import { DEFAULT_MAX_ATTACHMENT_SIZE } from "../payload/attachment_size.ts";
 import { goJsonString, marshalGoJson, parseJsonBounded } from "../payload/go_json.ts";
 import {
@@ -37,7 +37,7 @@ import {
   type SimpleSigningPayload,
 } from "../payload/simple_signing.ts";
 import { bytesReader } from "../stream.ts";
-import { type VerifyHash, verifySignature } from "./verify_signature.ts";
+import { type VerifyHash, verifySignature } from "../signature/verify_signature.ts";
 
 /** At most this many signatures are processed (cosign pkg/cosign/fetch.go `maxAllowedSigsOrAtts`). */
 export const MAX_SIGNATURES = 100;

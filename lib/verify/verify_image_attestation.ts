@@ -29,14 +29,14 @@ import {
   SIGNATURE_ANNOTATION,
 } from "../oci/cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
-import type { Descriptor, Reference, Registry, Repository } from "../oci/types.ts";
+import type { Descriptor, Reference, Registry, Repository } from "../registry/types.ts";
 import { DEFAULT_MAX_ATTACHMENT_SIZE } from "../payload/attachment_size.ts";
 import { INTOTO_PAYLOAD_TYPE, parseEnvelope } from "../payload/dsse.ts";
 import { GoJsonObject, parseGoJson } from "../payload/go_json.ts";
 import { checkTypedStatement, parseStatement } from "../payload/intoto.ts";
 import { predicateTypeUri } from "../payload/predicate_types.ts";
-import { verifyDsse } from "./verify_dsse.ts";
-import type { VerifyHash } from "./verify_signature.ts";
+import { verifyDsse } from "../payload/verify_dsse.ts";
+import type { VerifyHash } from "../signature/verify_signature.ts";
 
 /** At most this many attestations are processed (cosign's `maxAllowedSigsOrAtts`). */
 export const MAX_ATTESTATIONS = 100;

@@ -4,11 +4,11 @@ import { loadPrivateKey } from "../keys/private_key.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
 import { attestationLayerDescriptor } from "../oci/cosign_attestations.ts";
 import { readSignatureImage, writeSignatureImage } from "../oci/cosign_signatures.ts";
-import { MemoryRegistry } from "../oci/memory_registry.ts";
-import type { Repository } from "../oci/types.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import type { Repository } from "../registry/types.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { attestImage } from "../sign/attest_image.ts";
-import { keySigner } from "../sign/signer.ts";
+import { keySigner } from "../signature/signer.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import {
   renderAttestationOutput,

@@ -13,13 +13,13 @@ import { parseBundle } from "../bundle/bundle.ts";
 import { RegistryError, VerificationError } from "../errors.ts";
 import type { KeyRefDeps } from "../keys/key_ref.ts";
 import { MAX_SIGSTORE_BUNDLE_BYTES } from "../bundle/bundle.ts";
-import type { ImageManifest, Reference, Registry, Repository } from "../oci/types.ts";
+import type { ImageManifest, Reference, Registry, Repository } from "../registry/types.ts";
 import type { InTotoStatement } from "../payload/intoto.ts";
 import { marshalSimpleSigning } from "../payload/simple_signing.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
 import { MAX_SIGNATURES } from "./verify_image.ts";
-import type { VerifyHash } from "./verify_signature.ts";
+import type { VerifyHash } from "../signature/verify_signature.ts";
 
 /** What {@link verifyImageBundles} checks. */
 export interface VerifyImageBundlesOptions {

@@ -8,9 +8,9 @@ import {
   signatureLayerDescriptor,
   writeSignatureImage,
 } from "../oci/cosign_signatures.ts";
-import { MemoryRegistry } from "../oci/memory_registry.ts";
-import type { ImageManifest, Repository } from "../oci/types.ts";
-import { keySigner, type Signer } from "../sign/signer.ts";
+import { MemoryRegistry } from "../registry/memory_registry.ts";
+import type { ImageManifest, Repository } from "../registry/types.ts";
+import { keySigner, type Signer } from "../signature/signer.ts";
 import { signImage } from "../sign/sign_image.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import { renderVerificationHeader, renderVerificationOutput, verifyImage } from "./verify_image.ts";

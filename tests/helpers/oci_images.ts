@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Registry, Repository } from "../../lib/oci/types.ts";
+import type { Registry, Repository } from "../../lib/registry/types.ts";
 
 /** The digests of the pushed manifests (identical in every repository). */
 export const IMAGES = {

@@ -7,8 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createRegistry } from "../../lib/oci/client.ts";
-import type { ImageManifest } from "../../lib/oci/types.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
+import type { ImageManifest } from "../../lib/registry/types.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import {

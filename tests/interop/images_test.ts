@@ -5,7 +5,7 @@
  * signers of ours losing no signature.
  */
 import assert from "node:assert/strict";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import {

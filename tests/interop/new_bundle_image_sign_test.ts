@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createRegistry } from "../../lib/oci/client.ts";
-import type { ImageManifest } from "../../lib/oci/types.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
+import type { ImageManifest } from "../../lib/registry/types.ts";
 import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
@@ -146,7 +146,7 @@ Deno.test("both reject a bundle moved to another image", async () => {
   for (const l of [moved.config, ...moved.layers]) {
     await client.putBlob(rb, await client.getBlobBytes(ra, l.digest, 1 << 20));
   }
-  const { digestOf } = await import("../../lib/oci/_verify.ts");
+  const { digestOf } = await import("../../lib/registry/verifying_stream.ts");
   await client.putManifest(rb, await digestOf(bytes), bytes, moved.mediaType);
   const v = await run("go", verifyArgs(b.ref), opts);
   assert.notEqual(v.code, 0, describe(v));

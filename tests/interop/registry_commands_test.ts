@@ -6,7 +6,7 @@
  * clean → download).
  */
 import assert from "node:assert/strict";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { IMAGES, pushTestImages } from "../helpers/oci_images.ts";
 import {

@@ -3,7 +3,7 @@
  * and both verify the `dev.sigstore.cosign/bundle` annotations offline with the log's key.
  */
 import assert from "node:assert/strict";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
 import { pushImage } from "../registry/_helpers.ts";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
 import { envelopeProposal, RekorClient } from "../../lib/rekor/client.ts";
 import { startFaultProxy } from "../peers/fault_proxy.ts";

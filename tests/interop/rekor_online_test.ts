@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { RekorClient } from "../../lib/rekor/client.ts";
 import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
 import { startFaultProxy } from "../peers/fault_proxy.ts";

@@ -12,7 +12,7 @@ import { cosignCommand } from "../../cli/commands/mod.ts";
 import { loadCommand } from "../../cli/commands/load.ts";
 import { saveCommand } from "../../cli/commands/save.ts";
 import { run as runCli } from "../../cli/run.ts";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { pushTestImages } from "../helpers/oci_images.ts";
 import { startRegistry } from "../peers/registry.ts";
 import {

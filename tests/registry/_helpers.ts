@@ -3,8 +3,13 @@
  *
  * @module
  */
-import { OCI_CONFIG, OCI_EMPTY, OCI_LAYER_GZIP, OCI_MANIFEST } from "../../lib/oci/media_types.ts";
-import type { Registry, Repository } from "../../lib/oci/types.ts";
+import {
+  OCI_CONFIG,
+  OCI_EMPTY,
+  OCI_LAYER_GZIP,
+  OCI_MANIFEST,
+} from "../../lib/registry/media_types.ts";
+import type { Registry, Repository } from "../../lib/registry/types.ts";
 
 /** `sha256:<hex>` of bytes. */
 export async function sha256(bytes: Uint8Array): Promise<string> {

@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { RegistryError } from "../../lib/errors.ts";
-import { createRegistry, type RegistryClientOptions } from "../../lib/oci/client.ts";
-import { dockerKeychain, login } from "../../lib/oci/docker_config.ts";
+import { createRegistry, type RegistryClientOptions } from "../../lib/registry/client.ts";
+import { dockerKeychain, login } from "../../lib/registry/docker_config.ts";
 import { startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pushImage, readAll, utf8 } from "./_helpers.ts";

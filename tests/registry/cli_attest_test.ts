@@ -11,7 +11,7 @@ import { fakeIo } from "../../cli/_test_io.ts";
 import { run } from "../../cli/run.ts";
 import { attestCommand } from "../../cli/commands/attest.ts";
 import { verifyAttestationCommand } from "../../cli/commands/verify_attestation.ts";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { FIXTURES } from "../interop/_run.ts";
 import { pushImage } from "./_helpers.ts";

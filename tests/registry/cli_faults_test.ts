@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cosign } from "../../cli/_test_io.ts";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pushImage } from "./_helpers.ts";

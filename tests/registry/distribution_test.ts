@@ -4,14 +4,14 @@
  */
 import assert from "node:assert/strict";
 import { IoError, RegistryError } from "../../lib/errors.ts";
-import { createRegistry, type RegistryClientOptions } from "../../lib/oci/client.ts";
+import { createRegistry, type RegistryClientOptions } from "../../lib/registry/client.ts";
 import {
   DOCKER_CONFIG,
   DOCKER_LAYER_GZIP,
   DOCKER_MANIFEST,
   OCI_INDEX,
   OCI_MANIFEST,
-} from "../../lib/oci/media_types.ts";
+} from "../../lib/registry/media_types.ts";
 import { startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pushImage, readAll, sha256, utf8 } from "./_helpers.ts";

@@ -3,8 +3,8 @@
  * `pkg/registry` with referrers support; see scripts/peers/registry.ts for why not zot).
  */
 import assert from "node:assert/strict";
-import { createRegistry } from "../../lib/oci/client.ts";
-import { OCI_MANIFEST } from "../../lib/oci/media_types.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
+import { OCI_MANIFEST } from "../../lib/registry/media_types.ts";
 import { startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pushImage } from "./_helpers.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, sign as nodeSign } from "node:crypto";
 import { join } from "node:path";
 import { cosign } from "../../cli/_test_io.ts";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { canonicalJson } from "../../lib/rekor/canonical_json.ts";
 import { hashLeaf } from "../../lib/rekor/merkle.ts";
 import { RekorClient } from "../../lib/rekor/client.ts";

@@ -9,7 +9,7 @@ import { VerificationError } from "../../lib/errors.ts";
 import { parsePublicKeyDer } from "../../lib/keys/public_key.ts";
 import { decodeDsseBase64, INTOTO_PAYLOAD_TYPE, parseEnvelope } from "../../lib/payload/dsse.ts";
 import { parseStatement } from "../../lib/payload/intoto.ts";
-import { verifyDsse } from "../../lib/verify/verify_dsse.ts";
+import { verifyDsse } from "../../lib/payload/verify_dsse.ts";
 import { certificateSpki } from "../../lib/x509/certificate.ts";
 import { FIXTURES } from "../interop/_run.ts";
 

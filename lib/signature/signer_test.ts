@@ -3,7 +3,7 @@ import { verify as nodeVerify } from "node:crypto";
 import { importKeyPair } from "../keys/import_key_pair.ts";
 import { loadPrivateKey, type PrivateKey } from "../keys/private_key.ts";
 import { type ByteReader, bytesReader } from "../stream.ts";
-import { verifySignature } from "../verify/verify_signature.ts";
+import { verifySignature } from "./verify_signature.ts";
 import { keySigner } from "./signer.ts";
 import { VECTORS } from "../../tests/_vectors.ts";
 

@@ -1,51 +1,17 @@
 /**
- * Rekor for image signatures, as cosign 2 does it: each signature layer is logged as a hashedrekord
- * entry over the SHA-256 of its payload (pkg/cosign/tlog.go TLogUpload), and the entry travels in
- * the layer's `dev.sigstore.cosign/bundle` annotation, which verifiers check offline.
+ * The transparency-log step of image verification, as cosign 2 does it: each signature layer's
+ * `dev.sigstore.cosign/bundle` annotation is checked offline, or the entry is looked up online.
  *
  * @module
  */
 import { sha256 } from "../digest.ts";
-import { SigstoreError, VerificationError } from "../errors.ts";
-import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
-import type { SignatureWitness } from "../sign/sign_image.ts";
-import type { SignatureLayer } from "../verify/verify_image.ts";
-import { marshalRekorBundle, parseRekorBundle } from "./blob_bundle.ts";
-import { RekorClient } from "./client.ts";
-import { findTlogEntry } from "./find_entry.ts";
-import { verifyTlogEntry } from "./verify_entry.ts";
-
-/**
- * A signImage witness that logs each signature in Rekor and returns its bundle annotation.
- *
- * @param rekorUrl the log (`--rekor-url`)
- * @param publicKey the signer's public key, uploaded with the entry
- */
-export function rekorWitness(
-  rekorUrl: string,
-  publicKey: PublicKey,
-  options: { fetch?: typeof fetch; signal?: AbortSignal } = {},
-): SignatureWitness {
-  const client = new RekorClient(rekorUrl, options);
-  return async ({ payload, signature }) => {
-    try {
-      const entry = await client.createEntry({
-        algorithm: "sha256",
-        digest: sha256(payload),
-        signature,
-        publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(publicKey)),
-      });
-      return { bundle: marshalRekorBundle(entry) };
-    } catch (e) {
-      if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
-      throw new SigstoreError(
-        "TLOG_REQUEST_FAILED",
-        `Cannot upload to the transparency log ${rekorUrl}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-  };
-}
+import { VerificationError } from "../errors.ts";
+import type { PublicKey } from "../keys/public_key.ts";
+import { parseRekorBundle } from "../rekor/blob_bundle.ts";
+import type { RekorClient } from "../rekor/client.ts";
+import { findTlogEntry } from "../rekor/find_entry.ts";
+import { verifyTlogEntry } from "../rekor/verify_entry.ts";
+import type { SignatureLayer } from "./verify_image.ts";
 
 /** Options for {@link bundleVerifier}. */
 export interface BundleVerifierOptions {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { RegistryError } from "../errors.ts";
-import { sha256Digest } from "./_digest.ts";
+import { sha256Digest } from "./sha256_digest.ts";
 import { MemoryRegistry } from "./memory_registry.ts";
 
 const repo = { registry: "mem.test", repository: "app" };

@@ -6,9 +6,9 @@
  */
 import { VerificationError } from "../errors.ts";
 import type { PublicKey } from "../keys/public_key.ts";
-import { decodeDsseBase64, type DsseEnvelope, pae } from "../payload/dsse.ts";
+import { decodeDsseBase64, type DsseEnvelope, pae } from "./dsse.ts";
 import { bytesReader } from "../stream.ts";
-import { type VerifyHash, verifySignature } from "./verify_signature.ts";
+import { type VerifyHash, verifySignature } from "../signature/verify_signature.ts";
 
 /** What {@link verifyDsse} checks. */
 export interface VerifyDsseOptions {

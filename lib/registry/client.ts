@@ -29,7 +29,7 @@ import {
   type RetryOptions,
 } from "../http.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
-import { algorithmOf, collect, digestOf, verifyingStream } from "./_verify.ts";
+import { algorithmOf, collect, digestOf, verifyingStream } from "./verifying_stream.ts";
 import {
   type Challenge,
   type CredentialResolver,

@@ -11,7 +11,7 @@
  */
 
 import { RegistryError } from "../errors.ts";
-import { sha256Digest } from "./_digest.ts";
+import { sha256Digest } from "./sha256_digest.ts";
 import { isIndexMediaType, isManifestMediaType } from "./media_types.ts";
 import type {
   BlobSource,

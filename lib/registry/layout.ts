@@ -13,7 +13,7 @@
 import { AtomicFile, describeFsError, writeFileAtomic } from "../atomic_file.ts";
 import { IoError, RegistryError } from "../errors.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
-import { algorithmOf, collect, digestOf, verifyingStream } from "./_verify.ts";
+import { algorithmOf, collect, digestOf, verifyingStream } from "./verifying_stream.ts";
 import { MAX_LAYERS, MAX_MANIFEST_BYTES } from "./client.ts";
 import { OCI_INDEX, OCI_MANIFEST } from "./media_types.ts";
 import { isDigest } from "./reference.ts";

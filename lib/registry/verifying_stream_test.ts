@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { collect, verifyingStream } from "./_verify.ts";
+import { collect, verifyingStream } from "./verifying_stream.ts";
 
 function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
   let off = 0;

@@ -9,7 +9,7 @@ import { nodeCrypto } from "../_node_crypto.ts";
 import { derChildren, derInteger, parseDer, TAG } from "../asn1/der.ts";
 import { VerificationError } from "../errors.ts";
 import { CURVE_BYTES, type PublicKey } from "../keys/public_key.ts";
-import { ed25519phOverDigest, MAX_PURE_ED25519_MESSAGE } from "../sign/ed25519ph.ts";
+import { ed25519phOverDigest, MAX_PURE_ED25519_MESSAGE } from "./ed25519ph.ts";
 import { type ByteReader, bytesReader, forEachChunk, readAllBounded } from "../stream.ts";
 
 /**
