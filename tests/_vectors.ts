@@ -1,11 +1,11 @@
 /**
- * Where the shared test vectors live: `../shared/vectors` beside the repository (CI clones the
- * repository with shared/ beside it too). Tests that need only a few files copy them into
- * tests/fixtures instead.
+ * Where the test vectors from other Sigstore implementations live: `tests/fixtures/vectors/`
+ * (origins in its MANIFEST.md and SOURCE.md), carried in the repository so that a clone alone
+ * passes its tests.
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
 
 /** The vectors folder, as a path ending in "/". */
-export const VECTORS: string = fileURLToPath(new URL("../../shared/vectors/", import.meta.url));
+export const VECTORS: string = fileURLToPath(new URL("./fixtures/vectors/", import.meta.url));

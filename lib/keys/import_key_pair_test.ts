@@ -5,7 +5,7 @@ import { decodePem, encodePem } from "./pem.ts";
 import { loadPrivateKey } from "./private_key.ts";
 import { VECTORS } from "../../tests/_vectors.ts";
 
-const LOCAL_VECTORS = VECTORS + "";
+const LOCAL_VECTORS = VECTORS;
 const te = new TextEncoder();
 const { cases } = JSON.parse(
   await Deno.readTextFile(`${LOCAL_VECTORS}keys/import-key-pair/cases.json`),

@@ -15,7 +15,7 @@ const publicGood = parsePublicKeyPem(
 
 /**
  * A real public-good dsse v0.0.1 entry, from a sigstore-js bundle (tests/bundles, see
- * shared/vectors/MANIFEST.md): the entry in Rekor API form, the envelope exactly as submitted
+ * tests/fixtures/vectors/MANIFEST.md): the entry in Rekor API form, the envelope exactly as submitted
  * (compact JSON of the bundle's envelope, whose SHA-256 the log recorded) and the signer's
  * certificate DER.
  */

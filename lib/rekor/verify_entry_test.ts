@@ -10,9 +10,7 @@ import {
 } from "./verify_entry.ts";
 import { VECTORS } from "../../tests/_vectors.ts";
 
-const DIR = new URL("../../../../shared/vectors/rekor/", import.meta.url);
-const LOCAL_VECTORS = VECTORS + "rekor/";
-const dir = Deno.statSync(LOCAL_VECTORS).isDirectory ? LOCAL_VECTORS : DIR.pathname;
+const dir = VECTORS + "rekor/";
 
 const publicGood = parsePublicKeyPem(Deno.readTextFileSync(dir + "public-good-rekor.pub"));
 const staging = parsePublicKeyPem(Deno.readTextFileSync(dir + "staging-rekor.pub"));

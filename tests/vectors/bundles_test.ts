@@ -1,5 +1,5 @@
 /**
- * Sigstore bundles from other implementations (../shared/vectors/bundles/<source>/cases.json):
+ * Sigstore bundles from other implementations (tests/fixtures/vectors/bundles/<source>/cases.json):
  * for every case, our bundle parser and transparency-log verifier give the expected result
  * against the case's trusted root — the SET, the inclusion proof and checkpoint (Rekor v1 and
  * Rekor v2 signed notes), the log's validity, and the binding of the entry to the bundle's
