@@ -101,10 +101,13 @@ export class TufUpdater {
   readonly #targetsUrl: string;
   readonly #targetsDir?: string;
   #trusted?: TrustedMetadataSet;
+  /** The newest root reached by verified rotations (the starting root until one happens). */
+  #rootBytes: Uint8Array;
 
   /** @param options the repository, trusted root, cache folders, clock and fetch */
   constructor(options: TufUpdaterOptions) {
     this.#opts = options;
+    this.#rootBytes = options.trustedRoot;
     this.#limits = { ...DEFAULT_TUF_LIMITS, ...options.limits };
     this.#targetsUrl = options.targetsUrl ?? joinUrl(options.metadataUrl, "targets");
     this.#targetsDir = options.targetsDir ??
@@ -206,7 +209,8 @@ export class TufUpdater {
    */
   async refresh(): Promise<void> {
     this.#trusted = undefined;
-    const set = await TrustedMetadataSet.create(this.#opts.trustedRoot, this.#now());
+    this.#rootBytes = this.#opts.trustedRoot;
+    const set = await TrustedMetadataSet.create(this.#rootBytes, this.#now());
     const first = set.root;
     // go-tuf persists the root it starts from, so the cache always holds a trusted root.
     const cachedRoot = await this.#readCached("root");
@@ -232,15 +236,16 @@ export class TufUpdater {
 
   /**
    * Loads the cached metadata only, without any download (go-tuf's `UnsafeLocalMode`, which
-   * sigstore-go runs first): the trusted root as given, then the cached timestamp, snapshot and
-   * targets, each verified and unexpired. Root rotations are not looked for.
+   * sigstore-go runs first): the trusted root (the newest one an earlier {@link refresh} of this
+   * instance reached, else the one given), then the cached timestamp, snapshot and targets, each
+   * verified and unexpired. Root rotations are not looked for.
    *
    * @throws {IoError} `TUF_CACHE_MISSING` when a cached file is missing or there is no cache
    * @throws {VerificationError} and {SyntaxError} as {@link refresh}, for cached files
    */
   async refreshFromCache(): Promise<void> {
     this.#trusted = undefined;
-    const set = await TrustedMetadataSet.create(this.#opts.trustedRoot, this.#now());
+    const set = await TrustedMetadataSet.create(this.#rootBytes, this.#now());
     set.checkRootNotExpired();
     await set.updateTimestamp(await this.#requireCached("timestamp"));
     await set.updateSnapshot(await this.#requireCached("snapshot"), true);
@@ -277,6 +282,7 @@ export class TufUpdater {
       );
       if (!bytes) return;
       await set.updateRoot(bytes);
+      this.#rootBytes = bytes;
       await this.#persist("root", bytes);
     }
   }

@@ -143,7 +143,7 @@ export class TestTufRepository {
   static async create(opts: RepositoryOptions = {}): Promise<TestTufRepository> {
     const dir = await Deno.makeTempDir({ prefix: "tuf-repo-" });
     await Deno.mkdir(`${dir}/targets`);
-    const k = async (r: Role) =>
+    const k = (r: Role) =>
       generateTestKey(opts.keyType ?? (r === "root" || r === "targets" ? "ecdsa" : "ed25519"));
     const roles = {
       root: { keys: [await k("root")], threshold: 1 },
