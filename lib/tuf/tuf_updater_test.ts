@@ -559,3 +559,19 @@ Deno.test("TufUpdater.refreshFromCache() uses only the cache and says what is mi
     { code: "TUF_EXPIRED" },
   );
 });
+
+Deno.test("TufUpdater: a file: mirror works for air-gapped use (a missing root version ends the walk)", async () => {
+  await using env = await setup();
+  const u = env.updater({ metadataUrl: `file://${env.repo.dir}` });
+  await u.refresh();
+  assert.deepEqual(await u.getTarget("trusted_root.json"), TRUSTED_ROOT);
+  assert.deepEqual(env.repo.requests, []);
+  await Deno.remove(`${env.repo.dir}/timestamp.json`);
+  await assert.rejects(env.updater({ metadataUrl: `file://${env.repo.dir}` }).refresh(), {
+    name: "IoError",
+    code: "NETWORK",
+    message: new RegExp(
+      `^Cannot fetch timestamp\\.json: file://${env.repo.dir}/timestamp\\.json: `,
+    ),
+  });
+});
