@@ -61,7 +61,16 @@ export type ErrorCode =
   | "TOO_MANY"
   | "DIGEST_MISMATCH"
   | "UNSUPPORTED"
-  | "REGISTRY";
+  | "REGISTRY"
+  // TUF (lib/tuf): one code per failed check of the TUF 1.0 client workflow
+  | "TUF_METADATA_INVALID"
+  | "TUF_UNSIGNED"
+  | "TUF_EXPIRED"
+  | "TUF_VERSION_INVALID"
+  | "TUF_LENGTH_OR_HASH_MISMATCH"
+  | "TUF_TARGET_NOT_FOUND"
+  | "TUF_TARGET_PATH_INVALID"
+  | "TUF_CACHE_MISSING";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {

@@ -15,6 +15,7 @@ import { completionCommand } from "./completion.ts";
 import { envCommand } from "./env.ts";
 import { generateKeyPairCommand } from "./generate_key_pair.ts";
 import { importKeyPairCommand } from "./import_key_pair.ts";
+import { initializeCommand } from "./initialize.ts";
 import { loadCommand } from "./load.ts";
 import { loginCommand } from "./login.ts";
 import { publicKeyCommand } from "./public_key.ts";
@@ -50,6 +51,7 @@ export const cosignCommand: Command = {
     envCommand,
     generateKeyPairCommand,
     importKeyPairCommand,
+    initializeCommand,
     loadCommand,
     loginCommand,
     publicKeyCommand,
