@@ -61,7 +61,22 @@ export type ErrorCode =
   | "TOO_MANY"
   | "DIGEST_MISMATCH"
   | "UNSUPPORTED"
-  | "REGISTRY";
+  | "REGISTRY"
+  // RFC 3161 timestamps (lib/timestamp): one code per failed check
+  | "TIMESTAMP_INVALID"
+  | "TIMESTAMP_NOT_GRANTED"
+  | "TIMESTAMP_HASH_UNSUPPORTED"
+  | "TIMESTAMP_CONTENT_DIGEST_MISMATCH"
+  | "TIMESTAMP_SIGNER_NOT_FOUND"
+  | "TIMESTAMP_SIGNATURE_INVALID"
+  | "TIMESTAMP_SIGNING_CERT_MISMATCH"
+  | "TIMESTAMP_TSA_CERT_INVALID"
+  | "TIMESTAMP_UNTRUSTED"
+  | "TIMESTAMP_OUTSIDE_VALIDITY"
+  | "TIMESTAMP_NONCE_MISMATCH"
+  | "TIMESTAMP_POLICY_MISMATCH"
+  | "TIMESTAMP_IMPRINT_MISMATCH"
+  | "TIMESTAMP_REQUEST_FAILED";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {
