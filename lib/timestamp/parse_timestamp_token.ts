@@ -403,7 +403,8 @@ export function readTimestampToken(node: DerNode): TimestampToken {
     try {
       tstInfo = readTstInfo(eContent);
     } catch (e) {
-      throw bad(`TSTInfo: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      throw bad(message.startsWith("TSTInfo") ? message : `TSTInfo: ${message}`);
     }
     return { der: node.raw, digestAlgorithms, eContentType, certificates, signer, tstInfo };
   } catch (e) {
