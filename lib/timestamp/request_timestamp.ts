@@ -30,6 +30,8 @@ export interface RequestTimestampOptions {
   hash?: StrongHash;
   /** A TSA policy to request (dotted OID); the answer must carry it. */
   policy?: string;
+  /** The request nonce (default: fresh random bits; a fixed one is for tests). */
+  nonce?: bigint;
   /** Most response bytes accepted (default {@link MAX_TIMESTAMP_BYTES}). */
   maxBytes?: number;
 }
@@ -80,6 +82,7 @@ export async function requestTimestamp(opts: RequestTimestampOptions): Promise<R
     signature: opts.signature,
     hash: opts.hash,
     policy: opts.policy,
+    nonce: opts.nonce,
   });
   const http: HttpOptions = {
     timeoutMs: 10_000,

@@ -103,7 +103,7 @@ Deno.test("verifyTimestamp() accepts real timestamps from five authorities", asy
         signature: cmsSig,
         authorities: [{ certChain: cmsRoot, validFor: OPEN }],
       }),
-      "2026-12-04T15:54:57.000Z",
+      "2026-12-04T15:59:35.000Z",
       undefined,
     ],
     [
@@ -113,7 +113,7 @@ Deno.test("verifyTimestamp() accepts real timestamps from five authorities", asy
         signature: cmsSig,
         authorities: [{ certChain: [...pemFixture("cms/good.pem"), ...cmsRoot], validFor: OPEN }],
       }),
-      "2026-12-04T15:54:57.000Z",
+      "2026-12-04T15:59:35.000Z",
       undefined,
     ],
   ];
@@ -217,7 +217,7 @@ Deno.test("verifyTimestamp() rejects each failed check with its code", async () 
       "genTime before the TSA certificate's notBefore",
       cms("not-yet-valid.token", [...pemFixture("cms/good.pem"), ...cmsRoot]),
       "TIMESTAMP_OUTSIDE_VALIDITY",
-      /^Cannot verify timestamp: time 2026-12-04T15:53:10\.000Z is outside of the TSA certificate's validity 2026-12-04T15:54:57\.000Z to /,
+      /^Cannot verify timestamp: time 2026-12-04T15:53:10\.000Z is outside of the TSA certificate's validity 2026-12-04T15:59:34\.000Z to /,
     ],
     [
       "a nonce other than the request's",
@@ -297,6 +297,12 @@ Deno.test("verifyTimestamp() rejects each failed check with its code", async () 
       cms("two-ekus.token"),
       "TIMESTAMP_TSA_CERT_INVALID",
       "Cannot verify timestamp: the TSA certificate's only extended key usage must be timeStamping",
+    ],
+    [
+      "an intermediate CA restricted to code signing (EKU chaining)",
+      cms("under-codesigning-ca.token"),
+      "TIMESTAMP_TSA_CERT_INVALID",
+      "Cannot verify timestamp: a CA certificate of the chain does not allow timestamping",
     ],
     [
       "a CA certificate as TSA certificate",
