@@ -16,13 +16,11 @@ import { bytesEqual, type TsaCertificate } from "./_certificate.ts";
 import { PKI_FAILURE_INFO, type TimestampResponse } from "./parse_timestamp_response.ts";
 import {
   HASH_BY_OID,
+  type StrongHash,
   TIMESTAMP_OID,
   type TimestampHash,
   type TimestampToken,
 } from "./parse_timestamp_token.ts";
-
-/** The hashes sigstore accepts in timestamps (timestamp-authority pkg/verification). */
-export type StrongHash = "sha256" | "sha384" | "sha512";
 
 const STRONG = new Set<string>(["sha256", "sha384", "sha512"]);
 

@@ -5,7 +5,8 @@
  * @module
  */
 import { DER_NULL, derBool, derOctets, derOidEncode, derSequence, derUint } from "../asn1/der.ts";
-import { hashBytes, type StrongHash } from "./_cms.ts";
+import { hashBytes } from "./_cms.ts";
+import type { StrongHash } from "./parse_timestamp_token.ts";
 
 /** The OIDs of the imprint hashes a request may use. */
 const HASH_OID: Record<StrongHash, string> = {
@@ -32,8 +33,11 @@ export interface CreateTimestampRequestOptions {
 export interface TimestampRequest {
   /** The DER TimeStampReq, for `Content-Type: application/timestamp-query`. */
   der: Uint8Array;
+  /** The nonce the answer must echo. */
   nonce: bigint;
+  /** The imprint's hash. */
   hash: StrongHash;
+  /** The imprint: the hash of the signature. */
   hashedMessage: Uint8Array;
 }
 

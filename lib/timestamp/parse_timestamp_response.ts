@@ -6,7 +6,7 @@
  */
 import { derChildren, derInteger, type DerNode, parseDer, TAG } from "../asn1/der.ts";
 import {
-  readTimestampToken,
+  parseTimestampToken,
   TIMESTAMP_DER_LIMITS,
   type TimestampToken,
 } from "./parse_timestamp_token.ts";
@@ -97,7 +97,8 @@ function readResponse(root: DerNode, der: Uint8Array): TimestampResponse {
   } catch (e) {
     throw wrap(e);
   }
-  if (parts[1]) out.token = readTimestampToken(parts[1]);
+  // The token is parsed again from its bytes: a bounded second pass keeps one parser entry point.
+  if (parts[1]) out.token = parseTimestampToken(parts[1].raw);
   return out;
 }
 
@@ -125,7 +126,7 @@ export function parseSignedTimestamp(der: Uint8Array): TimestampResponse {
   const root = parseRoot(der);
   // A ContentInfo starts with an OID; a TimeStampResp with the PKIStatusInfo SEQUENCE.
   if (root.children?.[0]?.tag === TAG.OID) {
-    const token = readTimestampToken(root);
+    const token = parseTimestampToken(der);
     return { der, status: PKI_STATUS.granted, statusStrings: [], failInfo: [], token };
   }
   return readResponse(root, der);

@@ -16,7 +16,7 @@ import {
   parseDer,
   TAG,
 } from "../asn1/der.ts";
-import { readCertificate, type TsaCertificate } from "./_certificate.ts";
+import { readCertificate } from "./_certificate.ts";
 
 /** Object identifiers of RFC 3161 and CMS. */
 export const TIMESTAMP_OID = {
@@ -46,6 +46,9 @@ export const HASH_BY_OID: Readonly<Record<string, TimestampHash>> = {
 /** A hash algorithm named in a token. */
 export type TimestampHash = "sha1" | "sha224" | "sha256" | "sha384" | "sha512";
 
+/** The hashes sigstore accepts in timestamps (timestamp-authority pkg/verification). */
+export type StrongHash = "sha256" | "sha384" | "sha512";
+
 /** Most bytes a time-stamp response or token may have (sigstore-go reads at most 1 MiB). */
 export const MAX_TIMESTAMP_BYTES = 1024 * 1024;
 /** Most certificates a token may embed. */
@@ -62,6 +65,7 @@ export const TIMESTAMP_DER_LIMITS = {
 export interface TstInfo {
   /** The DER of the TSTInfo (the signed content). */
   der: Uint8Array;
+  /** TSTInfo version (1). */
   version: number;
   /** The TSA policy under which the token was issued (dotted OID). */
   policy: string;
@@ -71,6 +75,7 @@ export interface TstInfo {
   hash?: TimestampHash;
   /** The digest of the timestamped data (cosign: of the signature bytes). */
   hashedMessage: Uint8Array;
+  /** The token's serial number, unique per TSA. */
   serialNumber: bigint;
   /** The time, milliseconds since the epoch (digits below the millisecond are dropped). */
   genTime: number;
@@ -78,10 +83,13 @@ export interface TstInfo {
   genTimeFraction: string;
   /** Accuracy, when stated; absent parts are 0. */
   accuracy?: { seconds: number; millis: number; micros: number };
+  /** Whether tokens of this TSA are ordered by genTime alone. */
   ordering: boolean;
+  /** The request's nonce, echoed. */
   nonce?: bigint;
   /** The TSA's GeneralName, DER, when present. */
   tsa?: Uint8Array;
+  /** TSTInfo extensions (`extnValue` contents). */
   extensions: { oid: string; critical: boolean; value: Uint8Array }[];
 }
 
@@ -92,7 +100,9 @@ export type SignerIdentifier =
 
 /** An ESSCertID / ESSCertIDv2 (RFC 2634 §5.4.1, RFC 5035 §4). */
 export interface EssCertId {
+  /** The hash of `certHash` (ESS v1: SHA-1; v2: SHA-256 unless stated). */
   hash: TimestampHash;
+  /** The hash of the whole signing certificate. */
   certHash: Uint8Array;
   /** IssuerSerial: the issuer's directoryName (DER Name) and serial, when present. */
   issuerSerial?: { issuer?: Uint8Array; serial: bigint };
@@ -100,7 +110,9 @@ export interface EssCertId {
 
 /** The one SignerInfo of a token. */
 export interface TimestampSignerInfo {
+  /** SignerInfo version (1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier). */
   version: number;
+  /** Which certificate signed. */
   sid: SignerIdentifier;
   /** The digest algorithm (dotted OID) for messageDigest and the signature. */
   digestAlgorithm: string;
@@ -114,9 +126,11 @@ export interface TimestampSignerInfo {
   signingTime?: number;
   /** The first ESSCertID(v2) of the signing-certificate(-v2) attribute. */
   signingCertificate?: EssCertId & { version: 1 | 2 };
-  /** The signature algorithm (dotted OID) and whether it carried parameters. */
+  /** The signature algorithm (dotted OID). */
   signatureAlgorithm: string;
-  signatureAlgorithmParams?: DerNode;
+  /** Its parameters (DER), when present. */
+  signatureAlgorithmParams?: Uint8Array;
+  /** The signature over {@link TimestampSignerInfo.signedAttrs}. */
   signature: Uint8Array;
 }
 
@@ -126,9 +140,13 @@ export interface TimestampToken {
   der: Uint8Array;
   /** SignedData digestAlgorithms (dotted OIDs). */
   digestAlgorithms: string[];
+  /** The encapsulated content type (dotted OID; id-ct-TSTInfo for a valid token). */
   eContentType: string;
-  certificates: TsaCertificate[];
+  /** The embedded certificates (DER), in order. */
+  certificates: Uint8Array[];
+  /** The one SignerInfo. */
   signer: TimestampSignerInfo;
+  /** The signed content. */
   tstInfo: TstInfo;
 }
 
@@ -342,20 +360,14 @@ function readSignerInfo(node: DerNode): TimestampSignerInfo {
     signatureAlgorithm: derOid(sigAlg[0]),
     signature: signature.value,
   };
-  if (sigAlg[1]) out.signatureAlgorithmParams = sigAlg[1];
+  if (sigAlg[1]) out.signatureAlgorithmParams = sigAlg[1].raw;
   if (signingTime !== undefined) out.signingTime = signingTime;
   if (signingCertificate) out.signingCertificate = signingCertificate;
   return out;
 }
 
-/**
- * Reads a time-stamp token from its parsed ContentInfo node.
- *
- * @param node the ContentInfo SEQUENCE
- * @returns the token
- * @throws {SyntaxError} "Cannot parse timestamp token: …"
- */
-export function readTimestampToken(node: DerNode): TimestampToken {
+/** Reads a time-stamp token from its parsed ContentInfo node. */
+function readTimestampToken(node: DerNode): TimestampToken {
   try {
     const [type, content, ...rest] = derChildren(node, TAG.SEQUENCE, "ContentInfo");
     if (!content || rest.length) throw bad("ContentInfo: wrong element count");
@@ -380,14 +392,16 @@ export function readTimestampToken(node: DerNode): TimestampToken {
     }
     const eContent = wrapped[0].value;
     let i = 3;
-    const certificates: TsaCertificate[] = [];
+    const certificates: Uint8Array[] = [];
     if (sd[i]?.tag === (TAG.CONTEXT | 0)) {
       const list = sd[i++].children!;
       if (list.length > MAX_TIMESTAMP_CERTIFICATES) {
         throw bad(`more than ${MAX_TIMESTAMP_CERTIFICATES} certificates`);
       }
       // Only X.509 certificates (SEQUENCE); the other CertificateChoices are not used by TSAs.
-      for (const c of list) if (c.tag === TAG.SEQUENCE) certificates.push(readCertificate(c));
+      for (const c of list) {
+        if (c.tag === TAG.SEQUENCE) certificates.push(readCertificate(c).der);
+      }
     }
     if (sd[i]?.tag === (TAG.CONTEXT | 1)) i++; // crls
     const infos = derChildren(

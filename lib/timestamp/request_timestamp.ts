@@ -8,11 +8,16 @@
  */
 import { IoError, VerificationError } from "../errors.ts";
 import { describeUrl, type HttpOptions, httpRequest, readBodyBounded } from "../http.ts";
-import { bytesEqual } from "./_certificate.ts";
-import { checkContent, checkSignature, findSigner, notGranted, type StrongHash } from "./_cms.ts";
+import { bytesEqual, parseCertificateDer } from "./_certificate.ts";
+import { checkContent, checkSignature, findSigner, notGranted } from "./_cms.ts";
 import { createTimestampRequest, type TimestampRequest } from "./create_timestamp_request.ts";
 import { parseTimestampResponse, PKI_STATUS } from "./parse_timestamp_response.ts";
-import { MAX_TIMESTAMP_BYTES, type TimestampToken, type TstInfo } from "./parse_timestamp_token.ts";
+import {
+  MAX_TIMESTAMP_BYTES,
+  type StrongHash,
+  type TimestampToken,
+  type TstInfo,
+} from "./parse_timestamp_token.ts";
 
 /** What to timestamp, where. */
 export interface RequestTimestampOptions {
@@ -42,8 +47,11 @@ export interface RequestedTimestamp {
   response: Uint8Array;
   /** The time the authority stated, milliseconds since the epoch (not yet trusted). */
   genTime: number;
+  /** What the token says. */
   tstInfo: TstInfo;
+  /** The whole token. */
   token: TimestampToken;
+  /** The request that was sent. */
   request: TimestampRequest;
 }
 
@@ -147,7 +155,7 @@ export async function requestTimestamp(opts: RequestTimestampOptions): Promise<R
     throw invalid("TIMESTAMP_POLICY_MISMATCH", `policy ${info.policy} is not ${opts.policy}`);
   }
   if (token.certificates.length > 0) {
-    const signer = findSigner(token, token.certificates);
+    const signer = findSigner(token, token.certificates.map(parseCertificateDer));
     if (!signer) throw invalid("TIMESTAMP_SIGNER_NOT_FOUND", "no certificate for the signer");
     await checkSignature(token, signer);
   }

@@ -19,7 +19,9 @@ export interface VerifySignedTimestampsOptions {
   timestamps: readonly Uint8Array[];
   /** The bytes that were timestamped (the raw signature). */
   signature: Uint8Array;
+  /** The trusted authorities. */
   authorities: readonly TimestampAuthority[];
+  /** Certificate path validation (lib/x509's `verifyCertificateChain`). */
   verifyChain: VerifyCertificateChain;
   /** How many timestamps from distinct authorities must verify (default 1). */
   threshold?: number;

@@ -83,6 +83,7 @@ export interface VerifiedTimestamp {
   authority: TimestampAuthority;
   /** The signer's certificate (DER). */
   signer: Uint8Array;
+  /** What the token says. */
   tstInfo: TstInfo;
 }
 
@@ -139,6 +140,7 @@ class Attempt extends Error {
 
 async function tryAuthority(
   token: TimestampToken,
+  embedded: TsaCertificate[],
   authority: TimestampAuthority,
   opts: VerifyTimestampOptions,
 ): Promise<VerifiedTimestamp> {
@@ -163,7 +165,7 @@ async function tryAuthority(
   });
   // 1. The signer: among the embedded certificates, else the authority's own TSA certificate.
   const signer = await step(() => {
-    const found = findSigner(token, [...token.certificates, ...(chain.leaf ? [chain.leaf] : [])]);
+    const found = findSigner(token, [...embedded, ...(chain.leaf ? [chain.leaf] : [])]);
     if (!found) throw fail("TIMESTAMP_SIGNER_NOT_FOUND", "no certificate for the signer");
     return found;
   });
@@ -203,12 +205,12 @@ async function tryAuthority(
       );
     }
   });
-  const embedded = token.certificates.filter((c) => c !== signer);
+  const others = embedded.filter((c) => c !== signer);
   await step(async () => {
     try {
       await opts.verifyChain({
         leaf: signer.der,
-        intermediates: [...chain.intermediates, ...embedded].map((c) => c.der),
+        intermediates: [...chain.intermediates, ...others].map((c) => c.der),
         roots: [chain.root!.der],
         at,
       });
@@ -256,7 +258,7 @@ async function tryAuthority(
     }
     const cas = [
       ...chain.intermediates,
-      ...embedded.filter((c) => c.isCA && !bytesEqual(c.der, chain.root!.der)),
+      ...others.filter((c) => c.isCA && !bytesEqual(c.der, chain.root!.der)),
       chain.root!,
     ];
     if (!cas.every(allowsTimestamping)) {
@@ -316,11 +318,13 @@ async function tryAuthority(
  */
 export async function verifyTimestamp(opts: VerifyTimestampOptions): Promise<VerifiedTimestamp> {
   let token: TimestampToken;
+  let embedded: TsaCertificate[];
   try {
     const resp = parseSignedTimestamp(opts.timestamp);
     if (resp.status !== PKI_STATUS.granted) throw notGranted(resp);
     if (!resp.token) throw fail("TIMESTAMP_INVALID", "no token in the timestamp response");
     token = resp.token;
+    embedded = token.certificates.map(parseCertificateDer);
   } catch (e) {
     if (e instanceof VerificationError) throw e;
     throw fail("TIMESTAMP_INVALID", (e as Error).message, e);
@@ -341,7 +345,7 @@ export async function verifyTimestamp(opts: VerifyTimestampOptions): Promise<Ver
   let best: Attempt | undefined;
   for (const authority of opts.authorities) {
     try {
-      return await tryAuthority(token, authority, opts);
+      return await tryAuthority(token, embedded, authority, opts);
     } catch (e) {
       if (!(e instanceof Attempt)) throw e;
       if (!(e.error instanceof VerificationError)) throw e.error;
