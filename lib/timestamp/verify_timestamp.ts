@@ -63,7 +63,13 @@ export type VerifyCertificateChain = (chain: CertificateChainToVerify) => void |
 export interface VerifyTimestampOptions {
   /** A DER TimeStampResp (what cosign and bundles store) or a bare TimeStampToken. */
   timestamp: Uint8Array;
-  /** The bytes that were timestamped: cosign timestamps the raw signature. */
+  /**
+   * The bytes that were timestamped. cosign timestamps the raw signature (a layer's decoded
+   * `dev.cosignproject.cosign/signature`, a blob's signature, a bundle's
+   * `messageSignature.signature` or DSSE `signatures[0].sig`); for attestations stored the old way
+   * (no `--new-bundle-format`) it timestamps the whole DSSE envelope JSON instead
+   * (pkg/cosign/verify.go `VerifyRFC3161Timestamp`, cmd/cosign/cli/attest).
+   */
   signature: Uint8Array;
   /** The trusted authorities; the first one that verifies the token wins. */
   authorities: readonly TimestampAuthority[];
