@@ -9,14 +9,19 @@
  * @module
  */
 
-/** The universal and context tags used by key structures. */
+/** The universal and context tags used by key, certificate and CMS structures. */
 export const TAG = {
+  BOOLEAN: 0x01,
   INTEGER: 0x02,
   BIT_STRING: 0x03,
   OCTET_STRING: 0x04,
   NULL: 0x05,
   OID: 0x06,
+  UTF8_STRING: 0x0c,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
   SEQUENCE: 0x30,
+  SET: 0x31,
   /** Context-specific constructed `[n]` is `0xa0 | n`. */
   CONTEXT: 0xa0,
 } as const;
@@ -182,6 +187,87 @@ export function derBitString(node: DerNode): Uint8Array {
   return node.value.subarray(1);
 }
 
+/**
+ * Decodes a BOOLEAN with DER's rule (X.690 §11.1: TRUE is 0xff).
+ *
+ * @param node a BOOLEAN node
+ * @returns the value
+ * @throws {SyntaxError} when the node is not a DER BOOLEAN
+ */
+export function derBoolean(node: DerNode): boolean {
+  const v = node.value;
+  if (node.tag !== TAG.BOOLEAN || v.length !== 1 || (v[0] !== 0 && v[0] !== 0xff)) {
+    throw new SyntaxError("expected a DER BOOLEAN");
+  }
+  return v[0] === 0xff;
+}
+
+/** A decoded UTCTime or GeneralizedTime. */
+export interface DerTime {
+  /** Milliseconds since the Unix epoch (digits below the millisecond are dropped). */
+  ms: number;
+  /** The fraction-of-second digits as written ("" when none), e.g. "123456" for .123456. */
+  fraction: string;
+}
+
+// The forms Go's encoding/asn1 accepts: it parses with "0601021504Z0700" / "060102150405Z0700"
+// (UTCTime) and "20060102150405.999999999Z0700" (GeneralizedTime) and refuses any text that does
+// not format back identically, which rules out trailing zeros in the fraction, ",", and "-0000".
+const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?(Z|[+-]\d{4})$/;
+const GENERALIZED_TIME =
+  /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d{0,8}[1-9]))?(Z|[+-]\d{4})$/;
+
+/**
+ * Decodes a UTCTime (years 1950-2049, RFC 5280 §4.1.2.5.1) or GeneralizedTime, with the
+ * strictness of Go's encoding/asn1 (what sigstore's verifiers use).
+ *
+ * @param node a UTCTime or GeneralizedTime node
+ * @returns the instant and the fraction digits
+ * @throws {SyntaxError} when the node is not a valid time
+ */
+export function derTime(node: DerNode): DerTime {
+  const text = String.fromCharCode(...node.value);
+  const m = node.tag === TAG.UTC_TIME
+    ? UTC_TIME.exec(text)
+    : node.tag === TAG.GENERALIZED_TIME
+    ? GENERALIZED_TIME.exec(text)
+    : null;
+  if (!m) throw new SyntaxError("expected a UTCTime or GeneralizedTime");
+  let year: number, rest: string[], fraction = "", zone: string;
+  if (node.tag === TAG.UTC_TIME) {
+    const yy = Number(m[1]);
+    year = yy < 50 ? 2000 + yy : 1900 + yy;
+    rest = [m[2], m[3], m[4], m[5], m[6] ?? "00"];
+    zone = m[7];
+  } else {
+    year = Number(m[1]);
+    rest = [m[2], m[3], m[4], m[5], m[6]];
+    fraction = m[7] ?? "";
+    zone = m[8];
+  }
+  const [month, day, hour, minute, second] = rest.map(Number);
+  const check = new Date(0);
+  check.setUTCFullYear(year, month - 1, day); // not Date.UTC, which maps years 0-99 to 19xx
+  check.setUTCHours(hour, minute, second, 0);
+  const base = check.getTime();
+  if (
+    month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 ||
+    check.getUTCDate() !== day || check.getUTCMonth() !== month - 1
+  ) {
+    throw new SyntaxError("time out of range");
+  }
+  let offset = 0;
+  if (zone !== "Z") {
+    const h = Number(zone.slice(1, 3)), min = Number(zone.slice(3, 5));
+    if (h > 23 || min > 59 || (h === 0 && min === 0)) { // Go writes a zero offset as "Z"
+      throw new SyntaxError("time zone out of range");
+    }
+    offset = (zone[0] === "+" ? 1 : -1) * (h * 60 + min) * 60_000;
+  }
+  const ms = base - offset + Number((fraction + "000").slice(0, 3));
+  return { ms, fraction };
+}
+
 // ---- writers ----
 
 function header(tag: number, len: number): Uint8Array {
@@ -252,6 +338,10 @@ export function derOidEncode(dotted: string): Uint8Array {
 /** Encodes a SEQUENCE of already-encoded elements. */
 export const derSequence = (...parts: Uint8Array[]): Uint8Array =>
   derEncode(TAG.SEQUENCE, ...parts);
+
+/** Encodes a BOOLEAN (DER: TRUE is 0xff). */
+export const derBool = (value: boolean): Uint8Array =>
+  derEncode(TAG.BOOLEAN, Uint8Array.of(value ? 0xff : 0));
 
 /** Encodes an OCTET STRING. */
 export const derOctets = (bytes: Uint8Array): Uint8Array => derEncode(TAG.OCTET_STRING, bytes);

@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import {
   derBitString,
+  derBool,
+  derBoolean,
   derInteger,
   derOid,
   derOidEncode,
   derSequence,
+  derTime,
   derUint,
   OID,
   parseDer,
@@ -84,4 +87,52 @@ Deno.test("derSequence() uses long-form lengths above 127 bytes", () => {
   const enc = derSequence(body);
   assert.deepEqual(enc.subarray(0, 3), hex("3081c8"));
   assert.equal(enc.length, 203);
+});
+
+Deno.test("derBoolean() reads DER booleans and derBool() writes them", () => {
+  assert.equal(derBoolean(parseDer(hex("0101ff"))), true);
+  assert.equal(derBoolean(parseDer(hex("010100"))), false);
+  assert.deepEqual(derBool(true), hex("0101ff"));
+  assert.deepEqual(derBool(false), hex("010100"));
+  for (const input of ["010101", "0102ffff", "020100"]) {
+    assert.throws(() => derBoolean(parseDer(hex(input))), {
+      name: "SyntaxError",
+      message: "expected a DER BOOLEAN",
+    }, input);
+  }
+});
+
+Deno.test("derTime() reads UTCTime and GeneralizedTime as Go's encoding/asn1 does", () => {
+  const enc = new TextEncoder();
+  const time = (tag: number, s: string) =>
+    derTime(parseDer(Uint8Array.of(tag, s.length, ...enc.encode(s))));
+  const ok: [number, string, string, string][] = [
+    [TAG.UTC_TIME, "261204155319Z", "2026-12-04T15:53:19.000Z", ""],
+    [TAG.UTC_TIME, "491231235959Z", "2049-12-31T23:59:59.000Z", ""],
+    [TAG.UTC_TIME, "500101000000Z", "1950-01-01T00:00:00.000Z", ""],
+    [TAG.UTC_TIME, "2612041553Z", "2026-12-04T15:53:00.000Z", ""],
+    [TAG.GENERALIZED_TIME, "20261204155319.648Z", "2026-12-04T15:53:19.648Z", "648"],
+    [TAG.GENERALIZED_TIME, "20261204155319.0001Z", "2026-12-04T15:53:19.000Z", "0001"],
+    [TAG.GENERALIZED_TIME, "20261204105319-0500", "2026-12-04T15:53:19.000Z", ""],
+    [TAG.GENERALIZED_TIME, "00500101000000Z", "0050-01-01T00:00:00.000Z", ""],
+  ];
+  for (const [tag, text, iso, fraction] of ok) {
+    const t = time(tag, text);
+    assert.equal(new Date(t.ms).toISOString(), iso, text);
+    assert.equal(t.fraction, fraction, text);
+  }
+  const bad: [number, string, string][] = [
+    [TAG.GENERALIZED_TIME, "20261204155319.10Z", "expected a UTCTime or GeneralizedTime"],
+    [TAG.GENERALIZED_TIME, "20261204155319.Z", "expected a UTCTime or GeneralizedTime"],
+    [TAG.GENERALIZED_TIME, "20261204155319.1234567891Z", "expected a UTCTime or GeneralizedTime"],
+    [TAG.GENERALIZED_TIME, "20261304155319Z", "time out of range"],
+    [TAG.GENERALIZED_TIME, "20261204245319Z", "time out of range"],
+    [TAG.GENERALIZED_TIME, "20261204155360Z", "time out of range"],
+    [TAG.GENERALIZED_TIME, "20261204155319-0000", "time zone out of range"],
+    [TAG.UTC_TIME, "20261204155319Z", "expected a UTCTime or GeneralizedTime"],
+    [TAG.OCTET_STRING, "261204155319Z", "expected a UTCTime or GeneralizedTime"],
+  ];
+  for (const [tag, text, message] of bad) {
+    assert.throws(() => time(tag, text), { name: "SyntaxError", message }, text);
+  }
 });

@@ -4,7 +4,8 @@
  * `htpasswd` and `openssl` (apt-get, when missing and running as root), and go-containerregistry's
  * registry with the referrers API (built from a 20-line `main` over `pkg/registry`, pinned to
  * {@link GGCR_VERSION}; zot, the first choice, cannot be fetched through this machine's module
- * proxy, which answers 403 for `zotregistry.dev`).
+ * proxy, which answers 403 for `zotregistry.dev`), and the RFC 3161 timestamp authority
+ * (scripts/peers/tsa.ts).
  *
  *     deno task peers        # or: deno run -A scripts/peers/install.ts
  *
@@ -20,6 +21,7 @@
 import { dirname, join } from "node:path";
 import { DOCKER_REGISTRY, GGCR_VERSION, ggcrRegistryPath } from "./registry.ts";
 import { ensureRekor } from "./rekor.ts";
+import { ensureTsa } from "./tsa.ts";
 import {
   COSIGN_MODULE,
   COSIGN_VERSION,
@@ -240,6 +242,7 @@ if (import.meta.main) {
     await ensureRegistryPackages();
     await ensureGgcrRegistry();
     await ensureRekor();
+    await ensureTsa();
   } catch (err) {
     console.error(`peers: error: ${err instanceof Error ? err.message : String(err)}`);
     Deno.exit(1);
