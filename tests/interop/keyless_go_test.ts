@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { createRegistry } from "../../lib/oci/client.ts";
 import { startFulcio } from "../peers/fulcio.ts";
 import { startKeylessPeers } from "../peers/keyless.ts";
+import { startOidcIssuer } from "../peers/oidc_issuer.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { pemBlocks, writeTrustedRootFile } from "../peers/trusted_root.ts";
 import { pushImage } from "../registry/_helpers.ts";
@@ -520,6 +521,56 @@ Deno.test("Fulcio without a CT log: no SCT, so signing needs --insecure-skip-ver
   }
 });
 
+Deno.test("an ES256 issuer, its token given through SIGSTORE_ID_TOKEN: Fulcio accepts it and the certificate names that issuer", async () => {
+  const es = await startOidcIssuer({ algorithm: "ES256" });
+  const fulcio = await startFulcio({
+    ca: peers.fulcio.ca,
+    issuers: [{ url: es.issuerUrl(), type: "email" }],
+  });
+  try {
+    assert.equal(es.jwks.keys[0].kty, "EC");
+    const token = await es.emailToken(ALICE);
+    const signed = await runGo([
+      "sign-blob",
+      "--fulcio-url",
+      fulcio.url,
+      "--rekor-url",
+      peers.rekor.url,
+      "--insecure-skip-verify",
+      "--yes",
+      "--new-bundle-format",
+      "--bundle",
+      "es.json",
+      "blob.txt",
+    ], suiteOptions(dir, { SIGSTORE_ID_TOKEN: token }));
+    expectSuccess(signed, "sign-blob with SIGSTORE_ID_TOKEN");
+    // Fulcio fetched discovery and the key set of this issuer.
+    assert.deepEqual([...new Set(es.requests)].sort(), [
+      "/.well-known/openid-configuration",
+      "/keys",
+    ]);
+    expectVerified(
+      await runGo([
+        "verify-blob",
+        "--new-bundle-format",
+        "--bundle",
+        "es.json",
+        "--certificate-identity",
+        ALICE,
+        "--certificate-oidc-issuer",
+        es.issuerUrl(),
+        "--insecure-ignore-sct",
+        ...trustedRoot,
+        "blob.txt",
+      ], opts),
+      "verify-blob against the ES256 issuer",
+    );
+  } finally {
+    await fulcio.stop();
+    await es.stop();
+  }
+});
+
 Deno.test("the committed keyless fixtures verify offline with the Go cosign and their own trust material", async () => {
   const fx = join(FIXTURES, "keyless-local");
   const expected = JSON.parse(await Deno.readTextFile(join(fx, "expected.json")));
@@ -593,6 +644,30 @@ Deno.test("the committed keyless fixtures verify offline with the Go cosign and 
     blob,
   ], opts);
   expectVerified(attestation, "verify-blob-attestation v0.3");
+  expectVerified(
+    await runGo([
+      "verify-blob-attestation",
+      "--bundle",
+      join(fx, "attestation.bundle"),
+      "--type",
+      "slsaprovenance",
+      ...id(expected.email),
+      blob,
+    ], fixtureTrust),
+    "verify-blob-attestation with the old bundle",
+  );
+  // The image set: the .sig and .att layers are the ones their manifests name, about the image.
+  for (const kind of ["sig", "att"]) {
+    const manifest = JSON.parse(
+      await Deno.readTextFile(join(fx, "image", `${kind}.manifest.json`)),
+    );
+    const layer = await Deno.readFile(join(fx, "image", `${kind}.layer.json`));
+    assert.equal(manifest.layers[0].digest, `sha256:${(await sha256(layer)).toHex()}`);
+  }
+  const image = await Deno.readFile(join(fx, "image", "manifest.json"));
+  assert.equal(expected.image.digest, `sha256:${(await sha256(image)).toHex()}`);
+  const simpleSigning = JSON.parse(await Deno.readTextFile(join(fx, "image", "sig.layer.json")));
+  assert.equal(simpleSigning.critical.image["docker-manifest-digest"], expected.image.digest);
   expectRefused(
     await runGo([
       "verify-blob",
