@@ -17,7 +17,11 @@ import { type CtLogPeer, startCtLog } from "./ct_log.ts";
 import { createFulcioCa, type FulcioPeer, startFulcio } from "./fulcio.ts";
 import { type OidcAlgorithm, type OidcIssuer, startOidcIssuer } from "./oidc_issuer.ts";
 import { type RekorPeer, startRekor } from "./rekor.ts";
-import { type TrustedRootInput, writeTrustedRootFile } from "./trusted_root.ts";
+import {
+  type TrustedAuthority,
+  type TrustedRootInput,
+  writeTrustedRootFile,
+} from "./trusted_root.ts";
 
 /** The running keyless peers. */
 export interface KeylessPeers {
@@ -52,12 +56,18 @@ export interface KeylessPeers {
 /**
  * Starts every keyless peer.
  *
- * @param options `ctLog` (default true): run the CT log; `algorithm`: the OIDC signing algorithm
+ * @param options `ctLog` (default true): run the CT log; `algorithm`: the OIDC signing algorithm;
+ *   `timestampAuthorities`: TSAs for the trusted root's `timestampAuthorities`
  * @returns the peers; `stop()` ends them all in reverse order
  * @throws {Error} when a peer is missing or does not come up (tests fail, never skip)
  */
 export async function startKeylessPeers(
-  options: { ctLog?: boolean; algorithm?: OidcAlgorithm } = {},
+  options: {
+    ctLog?: boolean;
+    algorithm?: OidcAlgorithm;
+    /** Timestamp authorities to name in the trusted root (e.g. a local timestamp-server). */
+    timestampAuthorities?: TrustedAuthority[];
+  } = {},
 ): Promise<KeylessPeers> {
   const stops: (() => Promise<void>)[] = [];
   const dir = await Deno.makeTempDir({ prefix: "keyless-peers-" });
@@ -107,7 +117,7 @@ export async function startKeylessPeers(
       ctlogs: ctLog
         ? [{ baseUrl: ctLog.url, publicKeyPem: ctLog.publicKeyPem, validFor: { start } }]
         : [],
-      timestampAuthorities: [],
+      timestampAuthorities: options.timestampAuthorities ?? [],
     };
     const trustedRootPath = join(dir, "trusted_root.json");
     const trustedRoot = await writeTrustedRootFile(trustedRootPath, trustedRootInput);
