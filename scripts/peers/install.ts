@@ -4,8 +4,9 @@
  * `htpasswd` and `openssl` (apt-get, when missing and running as root), and go-containerregistry's
  * registry with the referrers API (built from a 20-line `main` over `pkg/registry`, pinned to
  * {@link GGCR_VERSION}; zot, the first choice, cannot be fetched through this machine's module
- * proxy, which answers 403 for `zotregistry.dev`), and the RFC 3161 timestamp authority
- * (scripts/peers/tsa.ts).
+ * proxy, which answers 403 for `zotregistry.dev`); Rekor with Trillian (scripts/peers/rekor.ts);
+ * the keyless peers, Fulcio v1.8.8 and the `ct_server` CT log (scripts/peers/fulcio.ts); and the
+ * RFC 3161 timestamp authority (scripts/peers/tsa.ts).
  *
  *     deno task peers        # or: deno run -A scripts/peers/install.ts
  *
@@ -20,6 +21,7 @@
  */
 import { dirname, join } from "node:path";
 import { DOCKER_REGISTRY, GGCR_VERSION, ggcrRegistryPath } from "./registry.ts";
+import { ensureFulcio } from "./fulcio.ts";
 import { ensureRekor } from "./rekor.ts";
 import { ensureTsa } from "./tsa.ts";
 import {
@@ -243,6 +245,7 @@ if (import.meta.main) {
     await ensureGgcrRegistry();
     await ensureRekor();
     await ensureTsa();
+    await ensureFulcio();
   } catch (err) {
     console.error(`peers: error: ${err instanceof Error ? err.message : String(err)}`);
     Deno.exit(1);
