@@ -30,7 +30,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { createRegistry } from "../lib/oci/client.ts";
+import { createRegistry } from "../lib/registry/client.ts";
 import { COSIGN_VERSION } from "../tests/peers/cosign.ts";
 import { CT_VERSION } from "../tests/peers/ct_log.ts";
 import { FULCIO_VERSION } from "../tests/peers/fulcio.ts";

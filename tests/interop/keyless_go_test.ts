@@ -20,7 +20,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
-import { createRegistry } from "../../lib/oci/client.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { startFulcio } from "../peers/fulcio.ts";
 import { startKeylessPeers } from "../peers/keyless.ts";
 import { startOidcIssuer } from "../peers/oidc_issuer.ts";
