@@ -452,7 +452,7 @@ function parseName(node: DerNode): DistinguishedName {
 
 /**
  * Go's `pkix.Name.String()` of a parsed name: `FillFromRDNSequence`, then attributes of unknown
- * types (most recent first) followed by the standard ones in `ToRDNSequence` order (C, ST, L,
+ * types (in encoded order) followed by the standard ones in `ToRDNSequence` order (C, ST, L,
  * STREET, POSTALCODE, O, OU, CN, SERIALNUMBER), printed in reverse with RFC 2253 escaping.
  */
 function nameText(rdns: { oid: string; value: string }[][]): string {
@@ -464,7 +464,7 @@ function nameText(rdns: { oid: string; value: string }[][]): string {
       if (atv.oid === "2.5.4.3") cn = atv.value;
       else if (atv.oid === "2.5.4.5") serial = atv.value;
       else if (ATTRIBUTE_NAMES[atv.oid]) (by[atv.oid] ??= []).push(atv.value);
-      else seq.unshift([atv]);
+      else seq.push([atv]);
     }
   }
   for (
