@@ -381,9 +381,20 @@ function parseSan(value: Uint8Array): SubjectAltName {
       case 0x82:
         san.dnsNames.push(ia5(name, "dNSName"));
         break;
-      case 0x86:
-        san.uris.push(ia5(name, "uniformResourceIdentifier"));
+      case 0x86: {
+        const uri = ia5(name, "uniformResourceIdentifier");
+        // The part of Go's url.Parse that can fail on an ASCII string in practice.
+        if (/[\x00-\x1f\x7f]/.test(uri)) {
+          throw new SyntaxError(
+            `cannot parse URI ${JSON.stringify(uri)}: invalid control character in URL`,
+          );
+        }
+        if (/%(?![0-9A-Fa-f]{2})/.test(uri)) {
+          throw new SyntaxError(`cannot parse URI ${JSON.stringify(uri)}: invalid URL escape`);
+        }
+        san.uris.push(uri);
         break;
+      }
       case 0x87:
         san.ipAddresses.push(formatIp(name.value));
         break;

@@ -332,6 +332,34 @@ Deno.test("parseCertificate() rejects what Go's x509.ParseCertificate rejects", 
       /SAN rfc822Name is malformed/,
     ],
     [
+      "URI with a control character",
+      editTbs(der, (c) => [
+        ...c.slice(0, 7),
+        ext(
+          testExtension(
+            EXTENSION_OID.subjectAltName,
+            false,
+            subjectAltName({ uris: ["https://x.test/\n"] }),
+          ),
+        ),
+      ]),
+      /cannot parse URI "https:\/\/x\.test\/\\n": invalid control character in URL/,
+    ],
+    [
+      "URI with a bad escape",
+      editTbs(der, (c) => [
+        ...c.slice(0, 7),
+        ext(
+          testExtension(
+            EXTENSION_OID.subjectAltName,
+            false,
+            subjectAltName({ uris: ["https://x.test/%zz"] }),
+          ),
+        ),
+      ]),
+      /invalid URL escape/,
+    ],
+    [
       "bad basic constraints",
       editTbs(
         der,
