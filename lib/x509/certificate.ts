@@ -384,7 +384,7 @@ function parseSan(value: Uint8Array): SubjectAltName {
       case 0x86: {
         const uri = ia5(name, "uniformResourceIdentifier");
         // The part of Go's url.Parse that can fail on an ASCII string in practice.
-        if (/[\x00-\x1f\x7f]/.test(uri)) {
+        if ([...uri].some((c) => c < " " || c === "\x7f")) {
           throw new SyntaxError(
             `cannot parse URI ${JSON.stringify(uri)}: invalid control character in URL`,
           );
