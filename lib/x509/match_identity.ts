@@ -71,7 +71,11 @@ const compiled = new Map<string, RE2JS>();
 const MAX_CACHED = 64;
 
 /** Compiles a Go regexp, loading re2js on first use. */
-async function compile(pattern: string, what: "subject" | "issuer"): Promise<RE2JS> {
+async function compile(
+  pattern: string,
+  what: "subject" | "issuer",
+  mode: IdentityMatchMode = "cosign",
+): Promise<RE2JS> {
   const hit = compiled.get(pattern);
   if (hit) return hit;
   const engine = await (re2 ??= import("re2js").then((m) => m.RE2JS));
@@ -79,11 +83,11 @@ async function compile(pattern: string, what: "subject" | "issuer"): Promise<RE2
   try {
     re = engine.compile(pattern);
   } catch (e) {
-    // re2js reports Go's messages, e.g. "error parsing regexp: missing closing ): `(`".
+    // re2js reports Go's messages, e.g. "error parsing regexp: missing closing ): `(`"; cosign
+    // wraps them, sigstore-go (NewSANMatcher) does not.
+    const prefix = mode === "cosign" ? `malformed ${what} in identity: ${pattern} : ` : "";
     throw new SyntaxError(
-      `Cannot verify certificate identity: malformed ${what} in identity: ${pattern} : ${
-        (e as Error).message
-      }`,
+      `Cannot verify certificate identity: ${prefix}${(e as Error).message}`,
       { cause: e },
     );
   }
@@ -130,8 +134,9 @@ function expectation(exact: string | undefined, regexp: string | undefined): str
  *   "none of the expected identities matched what was in the certificate, got subjects [...] with
  *   issuer ..."; sigstore-go: "no matching CertificateIdentity found, last error: expected SAN
  *   value ..."); the message names what was expected and what the certificate holds
- * @throws {SyntaxError} "Cannot verify certificate identity: malformed subject in identity: …" for
- *   a regexp Go would not compile
+ * @throws {SyntaxError} for a regexp Go would not compile: "Cannot verify certificate identity:
+ *   malformed subject in identity: ( : error parsing regexp: missing closing ): `(`" (cosign
+ *   mode), "Cannot verify certificate identity: error parsing regexp: …" (sigstore-go mode)
  * @throws {TypeError} in `"sigstore-go"` mode when only one of the subject and issuer criteria is
  *   given (sigstore-go's `NewCertificateIdentity` rule)
  * @example
@@ -225,8 +230,8 @@ async function matchSigstoreGo(
     );
   }
   // sigstore-go compiles both regexps before verifying anything.
-  const sanRegexp = subjectRe ? await compile(subjectRe, "subject") : undefined;
-  const issuerRegexp = issuerRe ? await compile(issuerRe, "issuer") : undefined;
+  const sanRegexp = subjectRe ? await compile(subjectRe, "subject", "sigstore-go") : undefined;
+  const issuerRegexp = issuerRe ? await compile(issuerRe, "issuer", "sigstore-go") : undefined;
   const san = certificateIdentity(cert);
   if (san === undefined) {
     throw mismatch("CERT_IDENTITY_MISMATCH", "no Subject Alternative Name found");

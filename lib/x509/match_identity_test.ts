@@ -60,6 +60,10 @@ Deno.test("matchIdentity() accepts matching identities in both modes", async () 
   }
 });
 
+// The cosign-mode texts are those of cosign v2.6.4 `verify-blob --certificate … --certificate-chain
+// …`, and the sigstore-go-mode texts those of `verify-blob --bundle … --new-bundle-format
+// --trusted-root …` (checked on the sigstore-java P-256 bundle), each followed here by what was
+// expected where cosign's own text omits it.
 Deno.test("matchIdentity() refuses mismatches with messages naming both sides", async () => {
   const table: [IdentityMatchMode, CertificateIdentityOptions, string, string][] = [
     [
@@ -222,6 +226,17 @@ Deno.test("matchIdentity() compiles Go regexps with RE2 semantics and linear tim
       name: "SyntaxError",
       message:
         "Cannot verify certificate identity: malformed subject in identity: ( : error parsing regexp: missing closing ): `(`",
+    },
+  );
+  await assert.rejects(
+    matchIdentity(
+      gha,
+      { certificateIdentityRegexp: "(", certificateOidcIssuer: GHA_ISSUER },
+      "sigstore-go",
+    ),
+    {
+      name: "SyntaxError",
+      message: "Cannot verify certificate identity: error parsing regexp: missing closing ): `(`",
     },
   );
   await assert.rejects(
