@@ -85,7 +85,24 @@ export type ErrorCode =
   | "TIMESTAMP_NONCE_MISMATCH"
   | "TIMESTAMP_POLICY_MISMATCH"
   | "TIMESTAMP_IMPRINT_MISMATCH"
-  | "TIMESTAMP_REQUEST_FAILED";
+  | "TIMESTAMP_REQUEST_FAILED"
+  // x509: keyless certificates (path validation, identity policy, SCTs)
+  | "CERT_CHAIN_INVALID"
+  | "CERT_SIGNATURE_INVALID"
+  | "CERT_EXPIRED"
+  | "CERT_NOT_YET_VALID"
+  | "CERT_AUTHORITY_NOT_VALID"
+  | "CERT_NOT_AUTHORIZED_TO_SIGN"
+  | "CERT_PATH_LENGTH_EXCEEDED"
+  | "CERT_UNHANDLED_CRITICAL_EXTENSION"
+  | "CERT_EXT_KEY_USAGE_MISMATCH"
+  | "CERT_LEAF_IS_CA"
+  | "CERT_IDENTITY_MISMATCH"
+  | "CERT_EXTENSION_MISMATCH"
+  | "SCT_MISSING"
+  | "SCT_INVALID"
+  | "SCT_LOG_KEY_UNKNOWN"
+  | "SCT_TIME_INVALID";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {

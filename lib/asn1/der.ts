@@ -18,8 +18,13 @@ export const TAG = {
   NULL: 0x05,
   OID: 0x06,
   UTF8_STRING: 0x0c,
+  NUMERIC_STRING: 0x12,
+  PRINTABLE_STRING: 0x13,
+  T61_STRING: 0x14,
+  IA5_STRING: 0x16,
   UTC_TIME: 0x17,
   GENERALIZED_TIME: 0x18,
+  BMP_STRING: 0x1e,
   SEQUENCE: 0x30,
   SET: 0x31,
   /** Context-specific constructed `[n]` is `0xa0 | n`. */
@@ -188,7 +193,7 @@ export function derBitString(node: DerNode): Uint8Array {
 }
 
 /**
- * Decodes a BOOLEAN with DER's rule (X.690 §11.1: TRUE is 0xff).
+ * Decodes a BOOLEAN (DER: one octet, 0x00 or 0xff).
  *
  * @param node a BOOLEAN node
  * @returns the value
@@ -200,6 +205,86 @@ export function derBoolean(node: DerNode): boolean {
     throw new SyntaxError("expected a DER BOOLEAN");
   }
   return v[0] === 0xff;
+}
+
+/**
+ * Returns the bits of a BIT STRING with any number of unused bits (X.690 §8.6), checking that the
+ * unused bits are zero as DER requires (Go's cryptobyte `ReadASN1BitString`).
+ *
+ * @param node a BIT STRING node
+ * @returns the bytes and the number of unused bits in the last byte
+ * @throws {SyntaxError} when the node is not a well-formed BIT STRING
+ */
+export function derBitStringBits(node: DerNode): { bytes: Uint8Array; unusedBits: number } {
+  const v = node.value;
+  if (node.tag !== TAG.BIT_STRING || v.length === 0) throw new SyntaxError("expected a BIT STRING");
+  const unusedBits = v[0];
+  const bytes = v.subarray(1);
+  if (
+    unusedBits > 7 || (bytes.length === 0 && unusedBits !== 0) ||
+    (bytes.length > 0 && (bytes[bytes.length - 1] & ((1 << unusedBits) - 1)) !== 0)
+  ) {
+    throw new SyntaxError("invalid BIT STRING padding");
+  }
+  return { bytes, unusedBits };
+}
+
+// PrintableString as Go's crypto/x509 reads it: the X.680 set plus '*' and '&', which real
+// certificates use (x509/parser.go isPrintable).
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?*&]*$/;
+
+/**
+ * Decodes the string types certificates use, with the checks of Go's x509 `parseASN1String`:
+ * UTF8String (valid UTF-8), PrintableString, IA5String (ASCII), NumericString, T61String (read as
+ * Latin-1) and BMPString (UCS-2, a trailing NUL pair stripped). Others are refused.
+ *
+ * @param node a string node
+ * @returns the text
+ * @throws {SyntaxError} for another tag or invalid contents
+ */
+export function derString(node: DerNode): string {
+  const v = node.value;
+  switch (node.tag) {
+    case TAG.UTF8_STRING:
+      try {
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(v);
+      } catch {
+        throw new SyntaxError("invalid UTF-8 string");
+      }
+    case TAG.PRINTABLE_STRING: {
+      const s = latin1(v);
+      if (!PRINTABLE.test(s)) throw new SyntaxError("invalid PrintableString");
+      return s;
+    }
+    case TAG.IA5_STRING:
+      if (v.some((b) => b >= 0x80)) throw new SyntaxError("invalid IA5String");
+      return latin1(v);
+    case TAG.NUMERIC_STRING:
+      if (v.some((b) => !(b === 0x20 || (b >= 0x30 && b <= 0x39)))) {
+        throw new SyntaxError("invalid NumericString");
+      }
+      return latin1(v);
+    case TAG.T61_STRING:
+      return latin1(v);
+    case TAG.BMP_STRING: {
+      if (v.length % 2) throw new SyntaxError("invalid BMPString");
+      let end = v.length;
+      if (end >= 2 && v[end - 1] === 0 && v[end - 2] === 0) end -= 2;
+      const units: number[] = [];
+      for (let i = 0; i < end; i += 2) units.push((v[i] << 8) | v[i + 1]);
+      return String.fromCharCode(...units).toWellFormed();
+    }
+    default:
+      throw new SyntaxError(`unsupported string type: ${node.tag}`);
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return s;
 }
 
 /** A decoded UTCTime or GeneralizedTime. */
@@ -339,10 +424,6 @@ export function derOidEncode(dotted: string): Uint8Array {
 export const derSequence = (...parts: Uint8Array[]): Uint8Array =>
   derEncode(TAG.SEQUENCE, ...parts);
 
-/** Encodes a BOOLEAN (DER: TRUE is 0xff). */
-export const derBool = (value: boolean): Uint8Array =>
-  derEncode(TAG.BOOLEAN, Uint8Array.of(value ? 0xff : 0));
-
 /** Encodes an OCTET STRING. */
 export const derOctets = (bytes: Uint8Array): Uint8Array => derEncode(TAG.OCTET_STRING, bytes);
 
@@ -352,3 +433,45 @@ export const derBits = (bytes: Uint8Array): Uint8Array =>
 
 /** The encoding of NULL. */
 export const DER_NULL: Uint8Array = Uint8Array.of(TAG.NULL, 0);
+
+/** Encodes a BOOLEAN. */
+export const derBool = (value: boolean): Uint8Array =>
+  derEncode(TAG.BOOLEAN, Uint8Array.of(value ? 0xff : 0));
+
+/** Encodes a SET of already-encoded elements (in the given order). */
+export const derSet = (...parts: Uint8Array[]): Uint8Array => derEncode(TAG.SET, ...parts);
+
+/** Encodes a UTF8String. */
+export const derUtf8 = (text: string): Uint8Array =>
+  derEncode(TAG.UTF8_STRING, new TextEncoder().encode(text));
+
+/**
+ * Encodes a context-specific `[n]` element.
+ *
+ * @param n the tag number (0-30)
+ * @param constructed whether the contents are encoded elements (`[n] EXPLICIT` or an IMPLICIT
+ *   constructed type) rather than the contents octets of an IMPLICIT primitive type
+ * @param parts the contents
+ * @returns the encoding
+ */
+export function derContext(n: number, constructed: boolean, ...parts: Uint8Array[]): Uint8Array {
+  return derEncode((constructed ? 0xa0 : 0x80) | n, ...parts);
+}
+
+/**
+ * Encodes a time the way Go's encoding/asn1 does for certificates: UTCTime for the years 1950-2049,
+ * GeneralizedTime otherwise, in whole seconds with `Z` (RFC 5280 §4.1.2.5).
+ *
+ * @param ms milliseconds since the epoch
+ * @returns the encoding
+ */
+export function derTimeEncode(ms: number): Uint8Array {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  const rest = p2(d.getUTCMonth() + 1) + p2(d.getUTCDate()) + p2(d.getUTCHours()) +
+    p2(d.getUTCMinutes()) + p2(d.getUTCSeconds()) + "Z";
+  const utc = year >= 1950 && year < 2050;
+  const text = (utc ? p2(year % 100) : String(year).padStart(4, "0")) + rest;
+  return derEncode(utc ? TAG.UTC_TIME : TAG.GENERALIZED_TIME, new TextEncoder().encode(text));
+}

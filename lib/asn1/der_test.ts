@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
 import {
   derBitString,
+  derBitStringBits,
   derBool,
   derBoolean,
+  derEncode,
   derInteger,
   derOid,
   derOidEncode,
   derSequence,
+  derString,
   derTime,
+  derTimeEncode,
   derUint,
   OID,
   parseDer,
@@ -135,4 +139,75 @@ Deno.test("derTime() reads UTCTime and GeneralizedTime as Go's encoding/asn1 doe
   for (const [tag, text, message] of bad) {
     assert.throws(() => time(tag, text), { name: "SyntaxError", message }, text);
   }
+});
+Deno.test("derBitStringBits() returns the bits with zero padding checked", () => {
+  assert.deepEqual(derBitStringBits(parseDer(hex("0302 0780"))), {
+    bytes: hex("80"),
+    unusedBits: 7,
+  });
+  assert.deepEqual(derBitStringBits(parseDer(hex("0301 00"))), {
+    bytes: new Uint8Array(0),
+    unusedBits: 0,
+  });
+  for (const bad of ["0302 0781", "0302 0880", "0301 01", "0300"]) {
+    assert.throws(() => derBitStringBits(parseDer(hex(bad))), SyntaxError, bad);
+  }
+});
+
+Deno.test("derString() reads the string types Go's x509 reads", () => {
+  const table: [string, string][] = [
+    ["0c03 e282ac", "€"],
+    ["1305 412a262d3f", "A*&-?"],
+    ["1603 61407e", "a@~"],
+    ["1203 313220", "12 "],
+    ["1402 e9ff", "éÿ"],
+    ["1e06 00610062 0000", "ab"],
+  ];
+  for (const [input, text] of table) assert.equal(derString(parseDer(hex(input))), text, input);
+  const bad: [string, string][] = [
+    ["0c01 ff", "invalid UTF-8 string"],
+    ["1301 40", "invalid PrintableString"],
+    ["1601 80", "invalid IA5String"],
+    ["1201 61", "invalid NumericString"],
+    ["1e01 61", "invalid BMPString"],
+    ["1c04 00000061", "unsupported string type: 28"],
+  ];
+  for (const [input, message] of bad) {
+    assert.throws(() => derString(parseDer(hex(input))), { name: "SyntaxError", message }, input);
+  }
+});
+
+Deno.test("derTime() reads certificate times as Go's cryptobyte does; derTimeEncode() round-trips", () => {
+  const t = (tag: number, s: string) =>
+    derTime(parseDer(derEncode(tag, new TextEncoder().encode(s)))).ms;
+  const U = TAG.UTC_TIME, G = TAG.GENERALIZED_TIME;
+  assert.equal(t(U, "490101000000Z"), Date.UTC(2049, 0, 1));
+  assert.equal(t(U, "500101000000Z"), Date.UTC(1950, 0, 1));
+  assert.equal(t(U, "2402291230Z"), Date.UTC(2024, 1, 29, 12, 30)); // minutes only
+  assert.equal(t(U, "240101000000+0130"), Date.UTC(2023, 11, 31, 22, 30));
+  assert.equal(t(G, "20500101000000Z"), Date.UTC(2050, 0, 1));
+  assert.equal(t(G, "20240101000000.25Z"), Date.UTC(2024, 0, 1, 0, 0, 0, 250));
+  assert.equal(t(G, "20240101000000-0200"), Date.UTC(2024, 0, 1, 2));
+  for (
+    const [tag, s] of [
+      [U, "240101000000"],
+      [U, "20240101000000Z"],
+      [U, "230229000000Z"],
+      [U, "240101240000Z"],
+      [U, "240101000060Z"],
+      [G, "20240101000000.50Z"],
+      [G, "20240101000000.Z"],
+      [G, "202401010000Z"],
+      [G, "20240101000000+2400"],
+      [TAG.OCTET_STRING, "240101000000Z"],
+    ] as const
+  ) {
+    assert.throws(() => t(tag, s), SyntaxError, s);
+  }
+  for (
+    const ms of [Date.UTC(1950, 0, 1), Date.UTC(2049, 11, 31, 23, 59, 59), Date.UTC(2050, 0, 1)]
+  ) {
+    assert.equal(derTime(parseDer(derTimeEncode(ms))).ms, ms);
+  }
+  assert.equal(derTimeEncode(Date.UTC(2050, 0, 1))[0], TAG.GENERALIZED_TIME);
 });

@@ -1,8 +1,10 @@
 /**
  * Sigstore trusted roots (protobuf-specs `dev.sigstore.trustroot.v1.TrustedRoot`, media type
  * `application/vnd.dev.sigstore.trustedroot+json;version=0.1`), read the way sigstore-go's
- * pkg/root/trusted_root.go does for transparency logs. Certificate authorities, CT logs and
- * timestamp authorities are kept as they are (parsed JSON) for later use, never rejected.
+ * pkg/root/trusted_root.go does: transparency logs and CT logs (`ParseTransparencyLogs`),
+ * certificate authorities and timestamp authorities (`ParseCertificateAuthority`: every
+ * certificate parsed, the chain non-empty). Times are protobuf JSON timestamps (RFC 3339 with 0-9
+ * fractional digits).
  *
  * @module
  */
@@ -10,6 +12,8 @@ import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import { encodePem } from "../keys/pem.ts";
 import { parsePublicKeyDer, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
+import { type Certificate, parseCertificate } from "../x509/certificate.ts";
+import type { CtLogKey } from "../x509/sct.ts";
 
 /** The only trusted root media type sigstore-go accepts. */
 export const TRUSTED_ROOT_MEDIA_TYPE = "application/vnd.dev.sigstore.trustedroot+json;version=0.1";
@@ -28,16 +32,34 @@ export interface TrustedLog {
   validFor: { start: number; end?: number };
 }
 
+/**
+ * A certificate authority of the trusted root (Fulcio, or a timestamp authority). It fits
+ * lib/x509's `CertificateAuthorityLike`.
+ */
+export interface TrustedCertificateAuthority {
+  /** The authority's URL, "" when the root gives none. */
+  uri: string;
+  /** The distinguished name fields the root states (informational). */
+  subject: { organization?: string; commonName?: string };
+  /** The certificates in the root's order: leaf-most first, the root certificate last. */
+  certChain: Certificate[];
+  /** When it may issue, milliseconds since the epoch; absent bounds are open. */
+  validFor: { start?: number; end?: number };
+}
+
 /** A parsed trusted root. */
 export interface TrustedRoot {
   mediaType: string;
   tlogs: TrustedLog[];
-  /** Kept unverified for later use (SCTs). */
-  ctlogs: unknown[];
-  /** Kept unverified for later use (keyless verification). */
-  certificateAuthorities: unknown[];
-  /** Kept unverified for later use (RFC 3161 timestamps). */
-  timestampAuthorities: unknown[];
+  /** Certificate transparency logs (their `keyId` is the RFC 6962 log ID); see {@link ctLogKeys}. */
+  ctlogs: TrustedLog[];
+  /** Fulcio certificate authorities, for keyless certificate chains. */
+  certificateAuthorities: TrustedCertificateAuthority[];
+  /**
+   * RFC 3161 timestamp authorities. sigstore-go takes the first certificate as the TSA's signing
+   * certificate when it is not a CA, the last as the root and the rest as intermediates.
+   */
+  timestampAuthorities: TrustedCertificateAuthority[];
 }
 
 function invalid(detail: string): TypeError {
@@ -57,10 +79,37 @@ function b64(v: unknown, what: string): Uint8Array {
   });
 }
 
+// protobuf JSON google.protobuf.Timestamp: RFC 3339, 'T' and 'Z' upper case, 0-9 fractional
+// digits (protojson refuses more), any offset.
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Parses a protobuf JSON timestamp.
+ *
+ * @returns milliseconds since the epoch (digits below a millisecond are dropped)
+ * @throws {TypeError} "Cannot read trusted root: <what> is not an RFC 3339 time"
+ */
 function time(v: unknown, what: string): number {
-  const t = typeof v === "string" ? Date.parse(v) : NaN;
-  if (Number.isNaN(t)) throw invalid(`${what} is not an RFC 3339 time`);
-  return t;
+  const m = typeof v === "string" ? RFC3339.exec(v) : null;
+  if (!m) throw invalid(`${what} is not an RFC 3339 time`);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, Number((m[7] ?? "").padEnd(3, "0").slice(0, 3)));
+  if (
+    d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day ||
+    d.getUTCHours() !== hour || d.getUTCMinutes() !== minute || year < 1
+  ) {
+    throw invalid(`${what} is not an RFC 3339 time`);
+  }
+  let offset = 0;
+  if (m[8]) {
+    const [hh, mm] = [Number(m[9]), Number(m[10])];
+    if (hh > 23 || mm > 59) throw invalid(`${what} is not an RFC 3339 time`);
+    offset = (m[8] === "-" ? -1 : 1) * (hh * 60 + mm) * 60_000;
+  }
+  return d.getTime() - offset;
 }
 
 const KEY_DETAILS = new Set([
@@ -124,6 +173,45 @@ function parseLog(v: unknown, i: number, what: string): TrustedLog {
   return out;
 }
 
+/** Most certificates of one authority's chain. */
+const MAX_CHAIN = 10;
+
+/** sigstore-go `ParseCertificateAuthority` (also used for timestamp authorities). */
+function parseAuthority(v: unknown, i: number, what: string): TrustedCertificateAuthority {
+  if (!isObj(v)) throw invalid(`${what}[${i}] is not an object`);
+  const uri = typeof v.uri === "string" ? v.uri : "";
+  const chain = v.certChain ?? v.cert_chain;
+  if (!isObj(chain)) throw invalid("CertificateAuthority missing cert chain");
+  const certs = chain.certificates ?? [];
+  if (!Array.isArray(certs) || certs.length === 0) {
+    throw invalid("CertificateAuthority cert chain is empty");
+  }
+  if (certs.length > MAX_CHAIN) {
+    throw invalid(`CertificateAuthority cert chain longer than ${MAX_CHAIN}`);
+  }
+  const certChain = certs.map((c) => {
+    try {
+      if (!isObj(c)) throw new SyntaxError("not an object");
+      return parseCertificate(b64(c.rawBytes ?? c.raw_bytes, "rawBytes"));
+    } catch (e) {
+      throw invalid(`failed to parse certificate for ${uri} ${(e as Error).message}`);
+    }
+  });
+  const subject: TrustedCertificateAuthority["subject"] = {};
+  if (isObj(v.subject)) {
+    if (typeof v.subject.organization === "string") subject.organization = v.subject.organization;
+    const cn = v.subject.commonName ?? v.subject.common_name;
+    if (typeof cn === "string") subject.commonName = cn;
+  }
+  const out: TrustedCertificateAuthority = { uri, subject, certChain, validFor: {} };
+  const validFor = v.validFor ?? v.valid_for;
+  if (isObj(validFor)) {
+    if (validFor.start !== undefined) out.validFor.start = time(validFor.start, "validFor.start");
+    if (validFor.end !== undefined) out.validFor.end = time(validFor.end, "validFor.end");
+  }
+  return out;
+}
+
 function list(v: Obj, name: string): unknown[] {
   const x = v[name] ?? v[name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())];
   if (x === undefined || x === null) return [];
@@ -137,7 +225,8 @@ function list(v: Obj, name: string): unknown[] {
  * @param input the file's bytes
  * @returns the trusted root
  * @throws {SyntaxError} when it is not JSON
- * @throws {TypeError} for another media type or a malformed or unsupported log
+ * @throws {TypeError} for another media type, a malformed or unsupported log or CT log, or a
+ *   certificate authority whose chain is missing, empty or holds a certificate that does not parse
  */
 export function parseTrustedRoot(input: Uint8Array): TrustedRoot {
   if (input.length > MAX_TRUSTED_ROOT_BYTES) throw invalid("larger than 4 MiB");
@@ -155,9 +244,13 @@ export function parseTrustedRoot(input: Uint8Array): TrustedRoot {
   return {
     mediaType,
     tlogs: list(v, "tlogs").map((t, i) => parseLog(t, i, "tlogs")),
-    ctlogs: list(v, "ctlogs"),
-    certificateAuthorities: list(v, "certificateAuthorities"),
-    timestampAuthorities: list(v, "timestampAuthorities"),
+    certificateAuthorities: list(v, "certificateAuthorities").map((c, i) =>
+      parseAuthority(c, i, "certificateAuthorities")
+    ),
+    timestampAuthorities: list(v, "timestampAuthorities").map((c, i) =>
+      parseAuthority(c, i, "timestampAuthorities")
+    ),
+    ctlogs: list(v, "ctlogs").map((t, i) => parseLog(t, i, "ctlogs")),
   };
 }
 
@@ -244,4 +337,15 @@ export function rekorLogKeySelector(
     }
     return log.publicKey;
   };
+}
+
+/**
+ * The trusted root's CT logs as lib/x509's SCT verifier takes them (sigstore-go keys CT logs by
+ * the root's `logId.keyId`, the RFC 6962 log ID).
+ *
+ * @param root the trusted root
+ * @returns one key per CT log
+ */
+export function ctLogKeys(root: TrustedRoot): CtLogKey[] {
+  return root.ctlogs.map((l) => ({ logId: l.keyId, publicKey: l.publicKey, validFor: l.validFor }));
 }
