@@ -12,7 +12,7 @@ import { VerificationError } from "../errors.ts";
 import { parsePublicKeyDer, type PublicKey } from "../keys/public_key.ts";
 import { bytesReader } from "../stream.ts";
 import { verifySignature } from "../signature/verify_signature.ts";
-import { bytesEqual, type TsaCertificate } from "./_certificate.ts";
+import type { Certificate } from "../x509/certificate.ts";
 import { PKI_FAILURE_INFO, type TimestampResponse } from "./parse_timestamp_response.ts";
 import {
   HASH_BY_OID,
@@ -21,6 +21,11 @@ import {
   type TimestampHash,
   type TimestampToken,
 } from "./parse_timestamp_token.ts";
+
+/** Whether two byte strings are equal. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 const STRONG = new Set<string>(["sha256", "sha384", "sha512"]);
 
@@ -88,13 +93,13 @@ export function checkContent(token: TimestampToken): void {
  */
 export function findSigner(
   token: TimestampToken,
-  candidates: readonly TsaCertificate[],
-): TsaCertificate | undefined {
+  candidates: readonly Certificate[],
+): Certificate | undefined {
   const sid = token.signer.sid;
   return candidates.find((c) =>
     "subjectKeyId" in sid
       ? c.subjectKeyId !== undefined && bytesEqual(c.subjectKeyId, sid.subjectKeyId)
-      : c.serial === sid.serial && bytesEqual(c.issuer, sid.issuer)
+      : c.serialNumber === sid.serial && bytesEqual(c.issuer.der, sid.issuer)
   );
 }
 
@@ -129,7 +134,7 @@ const ED25519 = "1.3.101.112";
  * @throws {VerificationError} `TIMESTAMP_SIGNATURE_INVALID`, `TIMESTAMP_HASH_UNSUPPORTED` (SHA-1 and
  *   other weak or unknown hashes), `TIMESTAMP_TSA_CERT_INVALID` (unusable key)
  */
-export async function checkSignature(token: TimestampToken, cert: TsaCertificate): Promise<void> {
+export async function checkSignature(token: TimestampToken, cert: Certificate): Promise<void> {
   const { signatureAlgorithm: alg, digestAlgorithm } = token.signer;
   let kind: PublicKey["kind"];
   let hash: string | undefined;
@@ -176,7 +181,7 @@ export async function checkSignature(token: TimestampToken, cert: TsaCertificate
  * @param cert the signer's certificate
  * @throws {VerificationError} `TIMESTAMP_SIGNING_CERT_MISMATCH`
  */
-export function checkSigningCertificate(token: TimestampToken, cert: TsaCertificate): void {
+export function checkSigningCertificate(token: TimestampToken, cert: Certificate): void {
   const ess = token.signer.signingCertificate;
   if (!ess) {
     throw fail("TIMESTAMP_SIGNING_CERT_MISMATCH", "no signing-certificate attribute");
@@ -188,7 +193,10 @@ export function checkSigningCertificate(token: TimestampToken, cert: TsaCertific
     );
   }
   const is = ess.issuerSerial;
-  if (is && (is.serial !== cert.serial || (is.issuer && !bytesEqual(is.issuer, cert.issuer)))) {
+  if (
+    is &&
+    (is.serial !== cert.serialNumber || (is.issuer && !bytesEqual(is.issuer, cert.issuer.der)))
+  ) {
     throw fail(
       "TIMESTAMP_SIGNING_CERT_MISMATCH",
       "the signing-certificate attribute names another issuer and serial number",

@@ -16,7 +16,7 @@ import {
   parseDer,
   TAG,
 } from "../asn1/der.ts";
-import { readCertificate } from "./_certificate.ts";
+import { parseCertificate } from "../x509/certificate.ts";
 
 /** Object identifiers of RFC 3161 and CMS. */
 export const TIMESTAMP_OID = {
@@ -400,7 +400,7 @@ function readTimestampToken(node: DerNode): TimestampToken {
       }
       // Only X.509 certificates (SEQUENCE); the other CertificateChoices are not used by TSAs.
       for (const c of list) {
-        if (c.tag === TAG.SEQUENCE) certificates.push(readCertificate(c).der);
+        if (c.tag === TAG.SEQUENCE) certificates.push(parseCertificate(c.raw).der);
       }
     }
     if (sd[i]?.tag === (TAG.CONTEXT | 1)) i++; // crls

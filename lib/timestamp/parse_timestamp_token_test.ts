@@ -9,7 +9,7 @@ import {
   TAG,
 } from "../asn1/der.ts";
 import { bundleFixture, fixture, pemFixture } from "../../tests/helpers/timestamp_fixtures.ts";
-import { parseCertificateDer } from "./_certificate.ts";
+import { parseCertificate } from "../x509/certificate.ts";
 import { parseSignedTimestamp } from "./parse_timestamp_response.ts";
 import { parseTimestampToken, TIMESTAMP_OID } from "./parse_timestamp_token.ts";
 
@@ -44,12 +44,12 @@ Deno.test("parseTimestampToken() reads every TSTInfo field of an OpenSSL token",
     token.certificates,
     [...pemFixture("openssl/tsa.pem"), ...pemFixture("openssl/root.pem")],
   );
-  const leaf = parseCertificateDer(token.certificates[0]);
+  const leaf = parseCertificate(token.certificates[0]);
   const s = token.signer;
   assert.equal(s.version, 1);
   assert.ok("serial" in s.sid);
-  assert.equal(s.sid.serial, leaf.serial);
-  assert.deepEqual(s.sid.issuer, leaf.issuer);
+  assert.equal(s.sid.serial, leaf.serialNumber);
+  assert.deepEqual(s.sid.issuer, leaf.issuer.der);
   assert.equal(s.signatureAlgorithm, "1.2.840.113549.1.1.1");
   assert.equal(s.signature.length, 256);
   assert.equal(s.contentType, TIMESTAMP_OID.tstInfo);
@@ -65,7 +65,7 @@ Deno.test("parseTimestampToken() reads a timestamp-authority token (ESS v2 with 
   const token = parseSignedTimestamp(fixture("tsa-v2.1.3/ours.tsr")).token!;
   const chain = pemFixture("tsa-v2.1.3/tsa-chain.pem");
   assert.deepEqual(token.certificates, [chain[0]]);
-  const leaf = parseCertificateDer(chain[0]);
+  const leaf = parseCertificate(chain[0]);
   const info = token.tstInfo;
   assert.equal(info.policy, "1.3.6.1.4.1.57264.2");
   assert.equal(info.genTimeFraction, "");
@@ -74,8 +74,8 @@ Deno.test("parseTimestampToken() reads a timestamp-authority token (ESS v2 with 
   const ess = token.signer.signingCertificate!;
   assert.equal(ess.version, 2);
   assert.equal(ess.hash, "sha256");
-  assert.equal(ess.issuerSerial!.serial, leaf.serial);
-  assert.deepEqual(ess.issuerSerial!.issuer, leaf.issuer);
+  assert.equal(ess.issuerSerial!.serial, leaf.serialNumber);
+  assert.deepEqual(ess.issuerSerial!.issuer, leaf.issuer.der);
   assert.equal(token.signer.signatureAlgorithm, "1.2.840.10045.4.3.2");
 });
 
@@ -95,7 +95,7 @@ Deno.test("parseTimestampToken() reads a signer named by subject key identifier"
   assert.ok("subjectKeyId" in token.signer.sid);
   assert.deepEqual(
     token.signer.sid.subjectKeyId,
-    parseCertificateDer(token.certificates[0]).subjectKeyId,
+    parseCertificate(token.certificates[0]).subjectKeyId,
   );
 });
 

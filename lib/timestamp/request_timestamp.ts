@@ -8,8 +8,8 @@
  */
 import { IoError, VerificationError } from "../errors.ts";
 import { describeUrl, type HttpOptions, httpRequest, readBodyBounded } from "../http.ts";
-import { bytesEqual, parseCertificateDer } from "./_certificate.ts";
-import { checkContent, checkSignature, findSigner, notGranted } from "./_cms.ts";
+import { parseCertificate } from "../x509/certificate.ts";
+import { bytesEqual, checkContent, checkSignature, findSigner, notGranted } from "./_cms.ts";
 import { createTimestampRequest, type TimestampRequest } from "./create_timestamp_request.ts";
 import { parseTimestampResponse, PKI_STATUS } from "./parse_timestamp_response.ts";
 import {
@@ -155,7 +155,7 @@ export async function requestTimestamp(opts: RequestTimestampOptions): Promise<R
     throw invalid("TIMESTAMP_POLICY_MISMATCH", `policy ${info.policy} is not ${opts.policy}`);
   }
   if (token.certificates.length > 0) {
-    const signer = findSigner(token, token.certificates.map(parseCertificateDer));
+    const signer = findSigner(token, token.certificates.map(parseCertificate));
     if (!signer) throw invalid("TIMESTAMP_SIGNER_NOT_FOUND", "no certificate for the signer");
     await checkSignature(token, signer);
   }

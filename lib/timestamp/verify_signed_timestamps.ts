@@ -21,8 +21,8 @@ export interface VerifySignedTimestampsOptions {
   signature: Uint8Array;
   /** The trusted authorities. */
   authorities: readonly TimestampAuthority[];
-  /** Certificate path validation (lib/x509's `verifyCertificateChain`). */
-  verifyChain: VerifyCertificateChain;
+  /** Certificate path validation (default lib/x509's, see `verifyTimestampCertificateChain`). */
+  verifyChain?: VerifyCertificateChain;
   /** How many timestamps from distinct authorities must verify (default 1). */
   threshold?: number;
 }

@@ -5,14 +5,17 @@
  * bytes, the token is signed by a timestamp authority of the trusted root, and its time lies in
  * that authority's validity window.
  *
- * Certificate path validation is injected ({@link VerifyCertificateChain}); every RFC 3161 / CMS
- * check is done here.
+ * Certificate path validation is lib/x509's (Go's `x509.Certificate.Verify` rules, with the
+ * timeStamping extended key usage), replaceable through {@link VerifyCertificateChain}; every
+ * RFC 3161 / CMS check is done here.
  *
  * @module
  */
 import { VerificationError } from "../errors.ts";
-import { bytesEqual, CERT_OID, parseCertificateDer, type TsaCertificate } from "./_certificate.ts";
+import { type Certificate, EKU_OID, EXTENSION_OID, parseCertificate } from "../x509/certificate.ts";
+import { verifyCertificateChain } from "../x509/verify_certificate_chain.ts";
 import {
+  bytesEqual,
   checkContent,
   checkSignature,
   checkSigningCertificate,
@@ -59,6 +62,31 @@ export interface CertificateChainToVerify {
  */
 export type VerifyCertificateChain = (chain: CertificateChainToVerify) => void | Promise<void>;
 
+/**
+ * The default {@link VerifyCertificateChain}: lib/x509's `verifyCertificateChain` with the roots
+ * as one authority each. The extended key usages and a CA leaf are left to {@link verifyTimestamp},
+ * which checks them (RFC 3161 §2.3, with timestamp-authority's EKU chaining) and reports them as
+ * `TIMESTAMP_TSA_CERT_INVALID`.
+ *
+ * @param chain the TSA certificate, the candidate intermediates, the roots and the time
+ * @throws {VerificationError} the `CERT_*` code of lib/x509's `verifyCertificateChain`
+ * @throws {SyntaxError} when a certificate cannot be parsed
+ */
+export async function verifyTimestampCertificateChain(
+  chain: CertificateChainToVerify,
+): Promise<void> {
+  await verifyCertificateChain(
+    parseCertificate(chain.leaf),
+    chain.roots.map((der) => ({ certChain: [parseCertificate(der)] })),
+    chain.at,
+    {
+      intermediates: chain.intermediates.map(parseCertificate),
+      extKeyUsage: null,
+      allowCaLeaf: true,
+    },
+  );
+}
+
 /** What {@link verifyTimestamp} checks. */
 export interface VerifyTimestampOptions {
   /** A DER TimeStampResp (what cosign and bundles store) or a bare TimeStampToken. */
@@ -73,8 +101,8 @@ export interface VerifyTimestampOptions {
   signature: Uint8Array;
   /** The trusted authorities; the first one that verifies the token wins. */
   authorities: readonly TimestampAuthority[];
-  /** Certificate path validation (lib/x509's `verifyCertificateChain`). */
-  verifyChain: VerifyCertificateChain;
+  /** Certificate path validation (default {@link verifyTimestampCertificateChain}). */
+  verifyChain?: VerifyCertificateChain;
   /** The nonce of the request, when checking a fresh response. */
   nonce?: bigint;
   /** The TSA policy the token must carry (dotted OID), when one was requested. */
@@ -95,24 +123,26 @@ export interface VerifiedTimestamp {
 
 type Code = ConstructorParameters<typeof VerificationError>[0];
 
+const isCa = (cert: Certificate) => cert.basicConstraints?.ca === true;
+
 function fail(code: Code, detail: string, cause?: unknown): VerificationError {
   return new VerificationError(code, `Cannot verify timestamp: ${detail}`, { cause });
 }
 
 /** The authority's chain split the way sigstore-go's ParseTimestampingAuthority does. */
 interface AuthorityChain {
-  leaf?: TsaCertificate;
-  intermediates: TsaCertificate[];
-  root?: TsaCertificate;
+  leaf?: Certificate;
+  intermediates: Certificate[];
+  root?: Certificate;
 }
 
 function splitChain(authority: TimestampAuthority): AuthorityChain {
   const out: AuthorityChain = { intermediates: [] };
   const n = authority.certChain.length;
   authority.certChain.forEach((der, i) => {
-    let cert: TsaCertificate;
+    let cert: Certificate;
     try {
-      cert = parseCertificateDer(der);
+      cert = parseCertificate(der);
     } catch (e) {
       const name = authority.uri ? ` ${authority.uri}` : "";
       throw new TypeError(
@@ -120,7 +150,7 @@ function splitChain(authority: TimestampAuthority): AuthorityChain {
         { cause: e },
       );
     }
-    if (i === 0 && !cert.isCA) out.leaf = cert;
+    if (i === 0 && !isCa(cert)) out.leaf = cert;
     else if (i < n - 1) out.intermediates.push(cert);
     else out.root = cert;
   });
@@ -130,11 +160,9 @@ function splitChain(authority: TimestampAuthority): AuthorityChain {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Whether a certificate's extended key usage allows timestamping (absent means any use). */
-function allowsTimestamping(cert: TsaCertificate): boolean {
+function allowsTimestamping(cert: Certificate): boolean {
   const eku = cert.extKeyUsage;
-  return !eku ||
-    eku.oids.includes(CERT_OID.timeStamping) ||
-    eku.oids.includes(CERT_OID.anyExtendedKeyUsage);
+  return !eku || eku.includes(EKU_OID.timeStamping) || eku.includes(EKU_OID.any);
 }
 
 /** A failure, with how far the authority got (to report the most relevant one). */
@@ -146,7 +174,7 @@ class Attempt extends Error {
 
 async function tryAuthority(
   token: TimestampToken,
-  embedded: TsaCertificate[],
+  embedded: Certificate[],
   authority: TimestampAuthority,
   opts: VerifyTimestampOptions,
 ): Promise<VerifiedTimestamp> {
@@ -214,7 +242,7 @@ async function tryAuthority(
   const others = embedded.filter((c) => c !== signer);
   await step(async () => {
     try {
-      await opts.verifyChain({
+      await (opts.verifyChain ?? verifyTimestampCertificateChain)({
         leaf: signer.der,
         intermediates: [...chain.intermediates, ...others].map((c) => c.der),
         roots: [chain.root!.der],
@@ -249,14 +277,17 @@ async function tryAuthority(
   // 6. RFC 3161 §2.3: the TSA certificate is an end entity whose only, critical, extended key
   //    usage is timeStamping; CA certificates on the way allow timestamping (EKU chaining).
   await step(() => {
-    if (signer.isCA) {
+    if (isCa(signer)) {
       throw fail("TIMESTAMP_TSA_CERT_INVALID", "the TSA certificate is a CA certificate");
     }
     const eku = signer.extKeyUsage;
-    if (!eku?.critical) {
+    const critical = signer.extensions.some((e) =>
+      e.oid === EXTENSION_OID.extKeyUsage && e.critical
+    );
+    if (!eku || !critical) {
       throw fail("TIMESTAMP_TSA_CERT_INVALID", "the TSA certificate's EKU is not critical");
     }
-    if (eku.oids.length !== 1 || eku.oids[0] !== CERT_OID.timeStamping) {
+    if (eku.length !== 1 || eku[0] !== EKU_OID.timeStamping) {
       throw fail(
         "TIMESTAMP_TSA_CERT_INVALID",
         "the TSA certificate's only extended key usage must be timeStamping",
@@ -264,7 +295,7 @@ async function tryAuthority(
     }
     const cas = [
       ...chain.intermediates,
-      ...others.filter((c) => c.isCA && !bytesEqual(c.der, chain.root!.der)),
+      ...others.filter((c) => isCa(c) && !bytesEqual(c.der, chain.root!.der)),
       chain.root!,
     ];
     if (!cas.every(allowsTimestamping)) {
@@ -318,19 +349,19 @@ async function tryAuthority(
  * @example
  * ```ts
  * const { genTime } = await verifyTimestamp({
- *   timestamp: der, signature: rawSignature, authorities, verifyChain: verifyCertificateChain,
+ *   timestamp: der, signature: rawSignature, authorities,
  * });
  * ```
  */
 export async function verifyTimestamp(opts: VerifyTimestampOptions): Promise<VerifiedTimestamp> {
   let token: TimestampToken;
-  let embedded: TsaCertificate[];
+  let embedded: Certificate[];
   try {
     const resp = parseSignedTimestamp(opts.timestamp);
     if (resp.status !== PKI_STATUS.granted) throw notGranted(resp);
     if (!resp.token) throw fail("TIMESTAMP_INVALID", "no token in the timestamp response");
     token = resp.token;
-    embedded = token.certificates.map(parseCertificateDer);
+    embedded = token.certificates.map(parseCertificate);
   } catch (e) {
     if (e instanceof VerificationError) throw e;
     throw fail("TIMESTAMP_INVALID", (e as Error).message, e);

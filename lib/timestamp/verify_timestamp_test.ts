@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { VerificationError } from "../errors.ts";
-import { verifyChainForTests } from "../../tests/helpers/timestamp_chain.ts";
 import {
   bundleFixture,
   cosignBlobSignature,
@@ -31,7 +30,6 @@ function opts(over: Partial<VerifyTimestampOptions>): VerifyTimestampOptions {
     timestamp: ours,
     signature,
     authorities: [tsa],
-    verifyChain: verifyChainForTests,
     ...over,
   };
 }
