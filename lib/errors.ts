@@ -102,7 +102,10 @@ export type ErrorCode =
   | "SCT_MISSING"
   | "SCT_INVALID"
   | "SCT_LOG_KEY_UNKNOWN"
-  | "SCT_TIME_INVALID";
+  | "SCT_TIME_INVALID"
+  // keyless verification (lib/verify's certificate step)
+  | "CERT_ROOT_IN_CHAIN"
+  | "SIGNING_TIME_MISSING";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {

@@ -13,6 +13,7 @@ import { VerificationError } from "../errors.ts";
 import { encodePem } from "../keys/pem.ts";
 import { parsePublicKeyDer, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { type Certificate, parseCertificate } from "../x509/certificate.ts";
+import type { TimestampAuthority } from "../timestamp/verify_timestamp.ts";
 import type { CtLogKey } from "../x509/sct.ts";
 
 /** The only trusted root media type sigstore-go accepts. */
@@ -348,4 +349,22 @@ export function rekorLogKeySelector(
  */
 export function ctLogKeys(root: TrustedRoot): CtLogKey[] {
   return root.ctlogs.map((l) => ({ logId: l.keyId, publicKey: l.publicKey, validFor: l.validFor }));
+}
+
+/**
+ * The trusted root's timestamp authorities as lib/timestamp verifies them (sigstore-go
+ * `ParseTimestampingAuthority`: the chain in the root's order; an open start is the zero time).
+ *
+ * @param root the trusted root
+ * @returns one authority per `timestampAuthorities` entry
+ */
+export function timestampAuthorities(root: TrustedRoot): TimestampAuthority[] {
+  return root.timestampAuthorities.map((a) => ({
+    certChain: a.certChain.map((c) => c.der),
+    validFor: {
+      start: a.validFor.start ?? Number.NEGATIVE_INFINITY,
+      ...(a.validFor.end !== undefined ? { end: a.validFor.end } : {}),
+    },
+    ...(a.uri ? { uri: a.uri } : {}),
+  }));
 }

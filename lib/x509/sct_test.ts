@@ -24,7 +24,7 @@ import {
   testExtension,
   type TestKey,
   testSct,
-} from "./_test_ca.ts";
+} from "../../tests/helpers/test_ca.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/x509/", import.meta.url);
 const read = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));

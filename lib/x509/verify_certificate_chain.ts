@@ -351,7 +351,7 @@ export async function verifyCertificateChain(
  * conformance case `bundle-with-root-cert_fail`).
  *
  * @param chain the certificates that came with the signature
- * @throws {VerificationError} `CERT_CHAIN_INVALID` when one is self-issued and signed by its own key
+ * @throws {VerificationError} `CERT_ROOT_IN_CHAIN` when one is self-issued and signed by its own key
  */
 export async function assertNoRootInChain(chain: readonly Certificate[]): Promise<void> {
   for (const cert of chain) {
@@ -362,7 +362,7 @@ export async function assertNoRootInChain(chain: readonly Certificate[]): Promis
       typeof scheme !== "string" && key && await verifyScheme(key, scheme, cert.tbs, cert.signature)
     ) {
       throw error(
-        "CERT_CHAIN_INVALID",
+        "CERT_ROOT_IN_CHAIN",
         `the certificate chain must not contain a self-signed root certificate ("${cert.subject.text}")`,
       );
     }

@@ -19,15 +19,15 @@ import {
   derUint,
   derUtf8,
   TAG,
-} from "../asn1/der.ts";
-import { sha256 } from "../digest.ts";
+} from "../../lib/asn1/der.ts";
+import { sha256 } from "../../lib/digest.ts";
 import {
   type Certificate,
   EXTENSION_OID,
   KEY_USAGES,
   type KeyUsage,
   parseCertificate,
-} from "./certificate.ts";
+} from "../../lib/x509/certificate.ts";
 
 /** A test key pair. */
 export interface TestKey {
