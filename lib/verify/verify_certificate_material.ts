@@ -5,8 +5,12 @@
  * `.sig`/`.att` layer annotation, `--certificate`).
  *
  * Checks, in order, each failing with its own code:
- * 1. a Sigstore bundle's `x509CertificateChain` holds no self-signed root: the root must come from
- *    the trust material, never from the signature (`CERT_ROOT_IN_CHAIN`);
+ * 1. a Sigstore bundle's `x509CertificateChain` holds no self-signed root other than a trusted one:
+ *    trust comes from the trust material, never from the signature (`CERT_ROOT_IN_CHAIN`). The
+ *    protobuf-specs client rule forbids any root there, but bundles of the v0.1 era (npm
+ *    provenance, sigstore-js) carry the full chain up to the Sigstore root and sigstore-go, cosign
+ *    and sigstore-python accept them (sigstore-python with a warning), so a root that is one of
+ *    the trusted roots is tolerated; another root, which could only mislead, is refused;
  * 2. the signing time: the integrated times of log entries whose SET verified (the caller says
  *    which), RFC 3161 timestamps over the signature verified against the timestamp authorities
  *    (`TIMESTAMP_*`), or the current time, as the {@link SigningTimePolicy} asks; no acceptable
@@ -202,6 +206,10 @@ function fail(code: Code, detail: string, cause?: unknown): VerificationError {
   return new VerificationError(code, `Cannot verify certificate: ${detail}`, { cause });
 }
 
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.000Z$/, "Z");
 
 async function verifyTimestamps(
@@ -327,9 +335,12 @@ export async function verifyCertificateMaterial(
   const { leaf } = material;
   const carried = material.chain ?? [];
 
-  // 1. A bundle carries no root: trust comes from the trust material only.
+  // 1. A bundle carries no root of its own: trust comes from the trust material only.
   if (material.chainSource === "bundle" && carried.length > 0) {
-    await assertNoRootInChain(carried);
+    const trusted = trust.authorities.map((a) => a.certChain.at(-1)?.der);
+    await assertNoRootInChain(
+      carried.filter((c) => !trusted.some((t) => t && bytesEqual(t, c.der))),
+    );
   }
 
   // 2. When the signature was made.

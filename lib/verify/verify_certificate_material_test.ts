@@ -414,10 +414,17 @@ const cases: Case[] = [
     "SCT_TIME_INVALID",
   ],
   [
-    "a root certificate inside a bundle's chain",
-    () => base({ material: { leaf: v3.leaf, chain: fulcioChain, chainSource: "bundle" } }),
+    "a root certificate the trust does not hold inside a bundle's chain",
+    () =>
+      base({
+        material: {
+          leaf: v3.leaf,
+          chain: [fulcioChain[0], publicGood.certificateAuthorities[0].certChain.at(-1)!],
+          chainSource: "bundle",
+        },
+      }),
     "CERT_ROOT_IN_CHAIN",
-    /must not contain a self-signed root certificate \("CN=local-fulcio-root,O=cosign-deno tests"\)/,
+    /must not contain a self-signed root certificate \("CN=sigstore,O=sigstore\.dev"\)/,
   ],
   [
     "a certificate authority not valid at the signing time",
@@ -469,6 +476,13 @@ for (const [what, options, code, message] of cases) {
     });
   });
 }
+
+Deno.test("verifyCertificateMaterial() tolerates the trusted root in a bundle's chain (v0.1 bundles carry the full chain)", async () => {
+  const got = await verifyCertificateMaterial(
+    base({ material: { leaf: v3.leaf, chain: fulcioChain, chainSource: "bundle" } }),
+  );
+  assert.equal(got.chain.length, 3);
+});
 
 Deno.test("verifyCertificateMaterial() accepts the expiring intermediate while it was valid", async () => {
   const { leaf, trust } = await expiringIntermediateChain();
