@@ -339,7 +339,7 @@ async function copyTree(
   }
   const source = (d: Descriptor): BlobSource => ({
     // No read-ahead: the source opens on the first read.
-    stream: () => lazyStream(() => src.getBlob(repo, d.digest, { maxSize: d.size }), 0),
+    stream: () => lazyStream(() => src.getBlob(repo, d.digest, { size: d.size }), 0),
     digest: d.digest,
     size: d.size,
   });

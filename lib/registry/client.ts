@@ -29,7 +29,13 @@ import {
   type RetryOptions,
 } from "../http.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
-import { algorithmOf, collect, digestOf, verifyingStream } from "./verifying_stream.ts";
+import {
+  algorithmOf,
+  collect,
+  declaredSize,
+  digestOf,
+  verifyingStream,
+} from "./verifying_stream.ts";
 import {
   type Challenge,
   type CredentialResolver,
@@ -42,6 +48,7 @@ import {
 import { isManifestMediaType, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST } from "./media_types.ts";
 import { allowsHttpByDefault, isDigest, isLoopback } from "./reference.ts";
 import type {
+  BlobReadOptions,
   BlobSource,
   Descriptor,
   FetchedManifest,
@@ -498,30 +505,46 @@ export class RegistryClient implements Registry {
   async getBlob(
     repo: Repository,
     digest: string,
-    options: { maxSize?: number } = {},
+    options: BlobReadOptions = {},
   ): Promise<ReadableStream<Uint8Array>> {
     const what = `Cannot fetch blob ${name(repo, digest)}`;
     algorithmOf(digest);
     const maxSize = options.maxSize ?? Infinity;
+    // The declared size is checked before any request: a descriptor claiming 200 MiB against a
+    // 4 MiB cap costs nothing.
+    const size = options.size === undefined ? undefined : declaredSize(options.size, maxSize, what);
     const res = await this.#call(
       repo,
       { path: `blobs/${digest}`, scopes: [pullScope(repo)] },
       what,
     );
     if (!res.ok) throw await errorFrom(res, what, "BLOB_UNKNOWN");
-    const declared = Number(res.headers.get("content-length") ?? NaN);
-    if (declared > maxSize) {
+    const header = res.headers.get("content-length");
+    // A Content-Length only counts the blob's bytes when the body is not content-encoded (Go's
+    // transport sets ContentLength to -1 after it decompresses; fetch decompresses too).
+    const encoded = !/^(identity)?$/i.test(res.headers.get("content-encoding")?.trim() ?? "");
+    const length = header === null || encoded ? NaN : Number(header);
+    if (size !== undefined && Number.isFinite(length) && length !== size) {
+      // ggcr fetcher.fetchBlob: "Content-Length header N does not match expected size M".
+      await res.body?.cancel().catch(() => {});
+      throw new RegistryError(
+        length > size ? "TOO_LARGE" : "DIGEST_MISMATCH",
+        `${what}: Content-Length ${length} does not match the declared size ${size}`,
+        { status: res.status },
+      );
+    }
+    if (length > maxSize) {
       await res.body?.cancel().catch(() => {});
       throw new RegistryError(
         "TOO_LARGE",
-        `${what}: ${declared} bytes exceed the limit of ${maxSize}`,
+        `${what}: ${length} bytes exceed the limit of ${maxSize}`,
         { status: res.status },
       );
     }
     return verifyingStream(
       res.body ?? singleChunk(new Uint8Array()),
       digest,
-      maxSize,
+      { size, maxSize },
       what,
       res.status,
     );
