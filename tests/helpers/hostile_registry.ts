@@ -161,7 +161,9 @@ export function startHostileRegistry(): HostileRegistry {
           });
         }
         uploads.delete(id);
-        const all = new Uint8Array(await new Blob(parts as Uint8Array<ArrayBuffer>[]).arrayBuffer());
+        const all = new Uint8Array(
+          await new Blob(parts as Uint8Array<ArrayBuffer>[]).arrayBuffer(),
+        );
         const { digest } = await store.putBlob(r, all);
         if (digest !== url.searchParams.get("digest")) {
           return error(400, "DIGEST_INVALID", "digest mismatch");
