@@ -68,6 +68,11 @@ export const UPLOAD_CHUNK_SIZE = 16 * 1024 * 1024;
 const SMALL_BODY_LIMIT = 4 * 1024 * 1024;
 /** The most pages followed for tag lists and referrers. */
 const MAX_PAGES = 10_000;
+/**
+ * The most bytes read over all pages of one tag list or referrers listing: pages are bounded one
+ * by one, and this bounds what a registry that keeps sending `Link: rel="next"` can make us hold.
+ */
+export const MAX_LISTING_BYTES = 32 * 1024 * 1024;
 
 /**
  * Options of {@link createRegistry}. Cosign's registry flags map onto them:
@@ -562,10 +567,13 @@ export class RegistryClient implements Registry {
     const tags: string[] = [];
     let call: Call = { path: "tags/list?n=1000", scopes: [pullScope(repo)] };
     const seen = new Set<string>();
+    let budget = MAX_LISTING_BYTES;
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this.#call(repo, call, what);
       if (!res.ok) throw await errorFrom(res, what, "NAME_UNKNOWN");
-      const body = await this.#json<{ tags?: string[] | null }>(res, what);
+      const bytes = await this.#readListing(res, budget, what);
+      budget -= bytes.length;
+      const body = parseJson<{ tags?: string[] | null }>(bytes, res, what);
       for (const t of body.tags ?? []) if (typeof t === "string") tags.push(t);
       const next = nextLink(res);
       if (!next || seen.has(next.href)) return tags;
@@ -586,6 +594,7 @@ export class RegistryClient implements Registry {
     };
     const out: Descriptor[] = [];
     const seen = new Set<string>();
+    let budget = MAX_LISTING_BYTES;
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this.#call(repo, call, what);
       const contentType = mediaTypeOf(res);
@@ -599,7 +608,8 @@ export class RegistryClient implements Registry {
         return await this.#referrersByTag(repo, digest, artifactType);
       }
       if (!res.ok) throw await errorFrom(res, what, "MANIFEST_UNKNOWN");
-      const bytes = await this.#readBounded(res, SMALL_BODY_LIMIT, what);
+      const bytes = await this.#readListing(res, budget, what);
+      budget -= bytes.length;
       const index = this.parseManifest(bytes, what);
       out.push(...("manifests" in index ? index.manifests : []));
       const next = nextLink(res);
@@ -664,16 +674,21 @@ export class RegistryClient implements Registry {
     }
   }
 
-  async #json<T>(res: Response, what: string): Promise<T> {
-    const bytes = await this.#readBounded(res, SMALL_BODY_LIMIT, what);
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as T;
-    } catch (cause) {
-      throw new RegistryError("REGISTRY", `${what}: the response is not valid JSON`, {
-        cause,
-        status: res.status,
-      });
+  /** One page of a listing: at most 4 MiB, and at most what is left of the listing's budget. */
+  async #readListing(res: Response, budget: number, what: string): Promise<Uint8Array> {
+    if (budget < SMALL_BODY_LIMIT) {
+      try {
+        return await readBodyBounded(res, budget, "body");
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw wrapNetwork(e, what);
+        throw new RegistryError(
+          "TOO_LARGE",
+          `${what}: the pages are larger than ${MAX_LISTING_BYTES} bytes together`,
+          { status: res.status, cause: e },
+        );
+      }
     }
+    return await this.#readBounded(res, SMALL_BODY_LIMIT, what);
   }
 
   /** Resolves (once) the scheme and auth challenge of a registry. */
@@ -806,6 +821,17 @@ export class RegistryClient implements Registry {
       await res.body?.cancel().catch(() => {});
       scopes = next;
     }
+  }
+}
+
+function parseJson<T>(bytes: Uint8Array, res: Response, what: string): T {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (cause) {
+    throw new RegistryError("REGISTRY", `${what}: the response is not valid JSON`, {
+      cause,
+      status: res.status,
+    });
   }
 }
 

@@ -47,6 +47,11 @@ export interface HostileRegistry {
   requests: Array<{ method: string; path: string }>;
   /** Every blob body served (GET), in order. */
   served: Served[];
+  /**
+   * When set, tag lists and referrers never end: every page holds about 1 MiB of made-up tags or
+   * referrers and a `Link: rel="next"` to another page.
+   */
+  endlessListings: boolean;
   /** The store's repository for a name (`test/app`). */
   repo(name: string): Repository;
   stop(): Promise<void>;
@@ -170,6 +175,25 @@ export function startHostileRegistry(): HostileRegistry {
         }
         return new Response(null, { status: 201, headers: { "docker-content-digest": digest } });
       }
+      if (self.endlessListings && (kind === "referrers" || kind === "tags")) {
+        const page = Number(url.searchParams.get("page") ?? "0");
+        const next = `</v2/${name}/${kind}/${rest}?page=${page + 1}>; rel="next"`;
+        const pad = "x".repeat(1000);
+        if (kind === "tags") {
+          const tags = Array.from({ length: 1000 }, (_, i) => `t${page}-${i}-${pad}`);
+          return Response.json({ name, tags }, { headers: { link: next } });
+        }
+        const manifests = Array.from({ length: 1000 }, (_, i) => ({
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: `sha256:${(page * 1000 + i).toString(16).padStart(64, "0")}`,
+          size: 100,
+          annotations: { pad },
+        }));
+        return Response.json(
+          { schemaVersion: 2, mediaType: OCI_INDEX, manifests },
+          { headers: { "content-type": OCI_INDEX, link: next } },
+        );
+      }
       if (kind === "referrers" && req.method === "GET") {
         const manifests = await store.referrers(r, rest);
         return Response.json(
@@ -191,13 +215,15 @@ export function startHostileRegistry(): HostileRegistry {
 
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handle);
   const host = `127.0.0.1:${server.addr.port}`;
-  return {
+  const self: HostileRegistry = {
     host,
     store,
     faults,
     requests,
     served,
+    endlessListings: false,
     repo,
     stop: () => server.shutdown(),
   };
+  return self;
 }
