@@ -253,7 +253,8 @@ Deno.test("sget through a fault proxy: a flipped byte or a truncated body writes
     {
       name: "too long",
       action: { status: 200, body: new Uint8Array([...a.content, 0]) },
-      err: /^error: cannot fetch blob .*: Content-Length 300001 does not match the declared size 300000\n$/,
+      err:
+        /^error: cannot fetch blob .*: Content-Length 300001 does not match the declared size 300000\n$/,
     },
     {
       name: "endless",
