@@ -331,13 +331,18 @@ export class LayoutRegistry implements Registry {
     }
   }
 
+  /**
+   * Whether the layout holds a blob: a regular file inside the layout. Anything else there (a
+   * link out of the layout, a FIFO) counts as absent, so that `putBlob` replaces it with the
+   * real content (the rename replaces the link itself, not its target).
+   */
   async hasBlob(_repo: Repository, digest: string): Promise<boolean> {
     const path = this.#blobPath(digest);
     try {
       await regularFile(this.root, path, `Cannot read blob ${this.root}@${digest}`);
       return true;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return false;
+      if (e instanceof Deno.errors.NotFound || e instanceof IoError) return false;
       throw e;
     }
   }
