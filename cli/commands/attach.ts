@@ -2,6 +2,7 @@
 import type { Command, Context } from "../command.ts";
 import { IoError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/atomic_file.ts";
+import { readAllBounded } from "../../lib/stream.ts";
 import { registryFlags, signingCertificateFlags } from "../flags/groups.ts";
 import {
   dockerMediaTypes,
@@ -22,9 +23,12 @@ async function readInput(flagPath: string, what: string): Promise<Uint8Array> {
     if (info.isFile && info.size > MAX_INPUT) {
       throw new IoError("TOO_LARGE", `Cannot read ${what} ${path}: larger than ${MAX_INPUT} bytes`);
     }
-    return await Deno.readFile(path);
+    // Bounded while reading too: a FIFO or a device (/dev/zero) has no size to check first.
+    using file = await Deno.open(path);
+    return await readAllBounded(file, MAX_INPUT, `${what} ${path}`);
   } catch (e) {
     if (e instanceof IoError) throw e;
+    if (e instanceof RangeError) throw new IoError("TOO_LARGE", e.message, { cause: e });
     // Go's os.ReadFile messages: "open x: no such file or directory", "read .: is a directory".
     if (e instanceof Deno.errors.NotFound) {
       throw new IoError("INPUT_NOT_FOUND", `open ${path}: no such file or directory`, { cause: e });
@@ -37,7 +41,6 @@ async function readInput(flagPath: string, what: string): Promise<Uint8Array> {
 }
 
 async function readStdin(ctx: Context): Promise<Uint8Array> {
-  const { readAllBounded } = await import("../../lib/stream.ts");
   return await readAllBounded(ctx.io.stdin, MAX_INPUT, "signature from standard input");
 }
 

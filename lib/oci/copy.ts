@@ -262,7 +262,7 @@ class Copier {
     }
     const size = Number(d.size);
     await registry.putBlob(to, {
-      stream: () => lazyStream(() => registry.getBlob(from, d.digest)),
+      stream: () => lazyStream(() => registry.getBlob(from, d.digest, { size })),
       digest: d.digest,
       size,
     }, from.registry === to.registry ? { mountFrom: from } : undefined);

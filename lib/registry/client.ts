@@ -29,7 +29,13 @@ import {
   type RetryOptions,
 } from "../http.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
-import { algorithmOf, collect, digestOf, verifyingStream } from "./verifying_stream.ts";
+import {
+  algorithmOf,
+  collect,
+  declaredSize,
+  digestOf,
+  verifyingStream,
+} from "./verifying_stream.ts";
 import {
   type Challenge,
   type CredentialResolver,
@@ -42,6 +48,7 @@ import {
 import { isManifestMediaType, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST } from "./media_types.ts";
 import { allowsHttpByDefault, isDigest, isLoopback } from "./reference.ts";
 import type {
+  BlobReadOptions,
   BlobSource,
   Descriptor,
   FetchedManifest,
@@ -61,6 +68,11 @@ export const UPLOAD_CHUNK_SIZE = 16 * 1024 * 1024;
 const SMALL_BODY_LIMIT = 4 * 1024 * 1024;
 /** The most pages followed for tag lists and referrers. */
 const MAX_PAGES = 10_000;
+/**
+ * The most bytes read over all pages of one tag list or referrers listing: pages are bounded one
+ * by one, and this bounds what a registry that keeps sending `Link: rel="next"` can make us hold.
+ */
+export const MAX_LISTING_BYTES = 32 * 1024 * 1024;
 
 /**
  * Options of {@link createRegistry}. Cosign's registry flags map onto them:
@@ -498,30 +510,46 @@ export class RegistryClient implements Registry {
   async getBlob(
     repo: Repository,
     digest: string,
-    options: { maxSize?: number } = {},
+    options: BlobReadOptions = {},
   ): Promise<ReadableStream<Uint8Array>> {
     const what = `Cannot fetch blob ${name(repo, digest)}`;
     algorithmOf(digest);
     const maxSize = options.maxSize ?? Infinity;
+    // The declared size is checked before any request: a descriptor claiming 200 MiB against a
+    // 4 MiB cap costs nothing.
+    const size = options.size === undefined ? undefined : declaredSize(options.size, maxSize, what);
     const res = await this.#call(
       repo,
       { path: `blobs/${digest}`, scopes: [pullScope(repo)] },
       what,
     );
     if (!res.ok) throw await errorFrom(res, what, "BLOB_UNKNOWN");
-    const declared = Number(res.headers.get("content-length") ?? NaN);
-    if (declared > maxSize) {
+    const header = res.headers.get("content-length");
+    // A Content-Length only counts the blob's bytes when the body is not content-encoded (Go's
+    // transport sets ContentLength to -1 after it decompresses; fetch decompresses too).
+    const encoded = !/^(identity)?$/i.test(res.headers.get("content-encoding")?.trim() ?? "");
+    const length = header === null || encoded ? NaN : Number(header);
+    if (size !== undefined && Number.isFinite(length) && length !== size) {
+      // ggcr fetcher.fetchBlob: "Content-Length header N does not match expected size M".
+      await res.body?.cancel().catch(() => {});
+      throw new RegistryError(
+        length > size ? "TOO_LARGE" : "DIGEST_MISMATCH",
+        `${what}: Content-Length ${length} does not match the declared size ${size}`,
+        { status: res.status },
+      );
+    }
+    if (length > maxSize) {
       await res.body?.cancel().catch(() => {});
       throw new RegistryError(
         "TOO_LARGE",
-        `${what}: ${declared} bytes exceed the limit of ${maxSize}`,
+        `${what}: ${length} bytes exceed the limit of ${maxSize}`,
         { status: res.status },
       );
     }
     return verifyingStream(
       res.body ?? singleChunk(new Uint8Array()),
       digest,
-      maxSize,
+      { size, maxSize },
       what,
       res.status,
     );
@@ -539,10 +567,13 @@ export class RegistryClient implements Registry {
     const tags: string[] = [];
     let call: Call = { path: "tags/list?n=1000", scopes: [pullScope(repo)] };
     const seen = new Set<string>();
+    let budget = MAX_LISTING_BYTES;
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this.#call(repo, call, what);
       if (!res.ok) throw await errorFrom(res, what, "NAME_UNKNOWN");
-      const body = await this.#json<{ tags?: string[] | null }>(res, what);
+      const bytes = await this.#readListing(res, budget, what);
+      budget -= bytes.length;
+      const body = parseJson<{ tags?: string[] | null }>(bytes, res, what);
       for (const t of body.tags ?? []) if (typeof t === "string") tags.push(t);
       const next = nextLink(res);
       if (!next || seen.has(next.href)) return tags;
@@ -563,6 +594,7 @@ export class RegistryClient implements Registry {
     };
     const out: Descriptor[] = [];
     const seen = new Set<string>();
+    let budget = MAX_LISTING_BYTES;
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this.#call(repo, call, what);
       const contentType = mediaTypeOf(res);
@@ -576,7 +608,8 @@ export class RegistryClient implements Registry {
         return await this.#referrersByTag(repo, digest, artifactType);
       }
       if (!res.ok) throw await errorFrom(res, what, "MANIFEST_UNKNOWN");
-      const bytes = await this.#readBounded(res, SMALL_BODY_LIMIT, what);
+      const bytes = await this.#readListing(res, budget, what);
+      budget -= bytes.length;
       const index = this.parseManifest(bytes, what);
       out.push(...("manifests" in index ? index.manifests : []));
       const next = nextLink(res);
@@ -641,16 +674,21 @@ export class RegistryClient implements Registry {
     }
   }
 
-  async #json<T>(res: Response, what: string): Promise<T> {
-    const bytes = await this.#readBounded(res, SMALL_BODY_LIMIT, what);
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as T;
-    } catch (cause) {
-      throw new RegistryError("REGISTRY", `${what}: the response is not valid JSON`, {
-        cause,
-        status: res.status,
-      });
+  /** One page of a listing: at most 4 MiB, and at most what is left of the listing's budget. */
+  async #readListing(res: Response, budget: number, what: string): Promise<Uint8Array> {
+    if (budget < SMALL_BODY_LIMIT) {
+      try {
+        return await readBodyBounded(res, budget, "body");
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw wrapNetwork(e, what);
+        throw new RegistryError(
+          "TOO_LARGE",
+          `${what}: the pages are larger than ${MAX_LISTING_BYTES} bytes together`,
+          { status: res.status, cause: e },
+        );
+      }
     }
+    return await this.#readBounded(res, SMALL_BODY_LIMIT, what);
   }
 
   /** Resolves (once) the scheme and auth challenge of a registry. */
@@ -783,6 +821,17 @@ export class RegistryClient implements Registry {
       await res.body?.cancel().catch(() => {});
       scopes = next;
     }
+  }
+}
+
+function parseJson<T>(bytes: Uint8Array, res: Response, what: string): T {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (cause) {
+    throw new RegistryError("REGISTRY", `${what}: the response is not valid JSON`, {
+      cause,
+      status: res.status,
+    });
   }
 }
 

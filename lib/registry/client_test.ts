@@ -98,3 +98,31 @@ Deno.test("getManifest() rejects a body that differs from Docker-Content-Digest"
   assert.equal(err.code, "DIGEST_MISMATCH");
   assert.match(err.message, /the registry says sha256:0{64}, the content is sha256:/);
 });
+
+Deno.test("listTags() and referrers() stop a registry that pages forever at MAX_LISTING_BYTES", async () => {
+  const { startHostileRegistry } = await import("../../tests/helpers/hostile_registry.ts");
+  const { createRegistry, MAX_LISTING_BYTES } = await import("./client.ts");
+  const hostile = startHostileRegistry();
+  hostile.endlessListings = true;
+  const client = createRegistry({ retry: { attempts: 1 } });
+  const repo = { registry: hostile.host, repository: "endless/app" };
+  const digest = `sha256:${"1".repeat(64)}`;
+  try {
+    await assert.rejects(client.listTags(repo), {
+      code: "TOO_LARGE",
+      message:
+        `Cannot list tags of ${hostile.host}/endless/app: the pages are larger than ${MAX_LISTING_BYTES} bytes together`,
+    });
+    const tagPages = hostile.requests.filter((r) => r.path.includes("/tags/list")).length;
+    // About 1 MiB a page: the budget ends it after some 32 pages, not 10,000.
+    assert.ok(tagPages > 20 && tagPages < 40, `${tagPages} pages`);
+    await assert.rejects(client.referrers(repo, digest), {
+      code: "TOO_LARGE",
+      message:
+        `Cannot list referrers of ${hostile.host}/endless/app@${digest}: the pages are larger than ${MAX_LISTING_BYTES} bytes together`,
+    });
+  } finally {
+    client.close();
+    await hostile.stop();
+  }
+});

@@ -253,12 +253,13 @@ Deno.test("sget through a fault proxy: a flipped byte or a truncated body writes
     {
       name: "too long",
       action: { status: 200, body: new Uint8Array([...a.content, 0]) },
-      err: /^error: cannot fetch blob .*: 300001 bytes exceed the limit of 300000\n$/,
+      err:
+        /^error: cannot fetch blob .*: Content-Length 300001 does not match the declared size 300000\n$/,
     },
     {
       name: "endless",
       action: { kind: "endless" as const },
-      err: /^error: cannot fetch blob .*: more than 300000 bytes\n$/,
+      err: /^error: cannot fetch blob .*: the content is longer than its declared size 300000\n$/,
     },
   ];
   for (const c of cases) {
