@@ -70,7 +70,17 @@ export type ErrorCode =
   | "TUF_LENGTH_OR_HASH_MISMATCH"
   | "TUF_TARGET_NOT_FOUND"
   | "TUF_TARGET_PATH_INVALID"
-  | "TUF_CACHE_MISSING";
+  | "TUF_CACHE_MISSING"
+  // keyless signing (lib/oidc, lib/fulcio, lib/sign/keyless_signer.ts)
+  | "OIDC_TOKEN_INVALID"
+  | "OIDC_TOKEN_EXPIRED"
+  | "OIDC_AUDIENCE_MISMATCH"
+  | "OIDC_PROVIDER_FAILED"
+  | "OIDC_FLOW_FAILED"
+  | "FULCIO_REQUEST_FAILED"
+  | "FULCIO_RESPONSE_INVALID"
+  | "FULCIO_KEY_MISMATCH"
+  | "FULCIO_SCT_INVALID";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {
@@ -123,3 +133,9 @@ export class PromptDeclinedError extends SigstoreError<"PROMPT_DECLINED"> {
     super("PROMPT_DECLINED", message);
   }
 }
+
+/**
+ * An OpenID Connect identity token could not be obtained or is unusable (expired, for another
+ * audience, refused by the identity provider).
+ */
+export class IdentityError extends SigstoreError {}

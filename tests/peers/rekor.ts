@@ -39,6 +39,11 @@ export interface RekorPeer {
   /** Path of a file holding {@link publicKeyPem} (for `SIGSTORE_REKOR_PUBLIC_KEY`). */
   publicKeyPath: string;
   treeId: string;
+  /**
+   * Trillian's gRPC endpoint (`127.0.0.1:<port>`), shared with other Trillian personalities such as
+   * the CT log of tests/peers/ct_log.ts (each with a tree of its own).
+   */
+  trillianAddress: string;
   stop(): Promise<void>;
 }
 
@@ -128,14 +133,18 @@ async function startRekorOnce(): Promise<RekorPeer> {
     children.push(child);
     return child;
   };
+  // Kills every process and removes the folder before the first `await`, so that a stop() started
+  // from an `unload` listener (which cannot wait) still leaves nothing behind.
   const stop = async () => {
     for (const c of children.reverse()) {
       try {
         c.kill("SIGKILL"); // throwaway data: no need for a graceful (15 s) MariaDB shutdown
       } catch { /* gone */ }
-      await c.status.catch(() => {});
     }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* gone */ }
+    for (const c of children) await c.status.catch(() => {});
   };
   try {
     const mariadbd = await which("mariadbd", ["/usr/sbin", "/usr/bin"]);
@@ -271,7 +280,7 @@ async function startRekorOnce(): Promise<RekorPeer> {
     const publicKeyPem = await (await fetch(`${url}/api/v1/log/publicKey`)).text();
     const publicKeyPath = join(dir, "rekor.pub");
     await Deno.writeTextFile(publicKeyPath, publicKeyPem);
-    return { url, publicKeyPem, publicKeyPath, treeId, stop };
+    return { url, publicKeyPem, publicKeyPath, treeId, trillianAddress: `127.0.0.1:${rpc}`, stop };
   } catch (e) {
     await stop();
     throw e;
