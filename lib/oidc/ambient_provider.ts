@@ -25,7 +25,7 @@ export type AmbientProviderName =
 
 /** What providers read and talk to. */
 export interface AmbientContext extends OidcHttpOptions {
-  /** An environment variable, `undefined` when unset (the CLI passes `Deno.env.get`). */
+  /** An environment variable, `undefined` when unset (the CLI passes its environment lookup). */
   getEnv(name: string): string | undefined;
   /** Reads a file (default: at most 1 MiB with `Deno.open`). */
   readFile?(path: string): Promise<Uint8Array>;

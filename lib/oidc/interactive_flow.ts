@@ -132,7 +132,14 @@ export async function interactiveFlow(
       try {
         got = { code: await listener.code, redirectUri: listener.redirectUrl };
       } catch (e) {
-        if (!options.readCode) throw e;
+        if (options.signal?.aborted) throw e;
+        if (!options.readCode) {
+          throw new IdentityError(
+            "OIDC_FLOW_FAILED",
+            `Cannot get identity token: ${(e as Error).message}`,
+            { cause: e },
+          );
+        }
         options.print(`error getting code from local server: ${(e as Error).message}`);
         got = await oob();
       }
@@ -170,7 +177,8 @@ export async function interactiveFlow(
 
 interface RedirectListener {
   redirectUrl: string;
-  /** The authorization code; rejects on a wrong state, a provider error or the timeout. */
+  /** The authorization code; rejects (plain `Error`, sigstore's words) on a wrong state, a
+   * provider error or the timeout. */
   code: Promise<string>;
   close(): Promise<void>;
 }
@@ -209,22 +217,13 @@ function startRedirectListener(state: string, options: InteractiveFlowOptions): 
       const q = new URL(req.url).searchParams;
       if (new URL(req.url).pathname !== path) return new Response("not found", { status: 404 });
       if (q.get("state") !== state) {
-        reject(
-          new IdentityError("OIDC_FLOW_FAILED", "Cannot get identity token: invalid state token"),
-        );
+        reject(new Error("invalid state token"));
         return new Response("invalid state token", { status: 400 });
       }
       const error = q.get("error");
       if (error) {
         const d = q.get("error_description");
-        reject(
-          new IdentityError(
-            "OIDC_FLOW_FAILED",
-            `Cannot get identity token: the identity provider refused: ${error}${
-              d ? ` (${d})` : ""
-            }`,
-          ),
-        );
+        reject(new Error(`the identity provider refused: ${error}${d ? ` (${d})` : ""}`));
         return new Response("authentication failed", { status: 400 });
       }
       resolve(q.get("code") ?? "");
@@ -242,7 +241,7 @@ function startRedirectListener(state: string, options: InteractiveFlowOptions): 
   }
   const waitMs = options.waitMs ?? 120_000;
   const timer = setTimeout(
-    () => reject(new IdentityError("OIDC_FLOW_FAILED", "Cannot get identity token: timeout")),
+    () => reject(new Error("timeout")),
     waitMs,
   );
   const onAbort = () => reject(options.signal!.reason);
