@@ -34,7 +34,7 @@ Deno.test("run() lists the subcommands in the root help", async () => {
   }
 });
 
-Deno.test("run() rejects usage errors with exit code 2 and one error line", async () => {
+Deno.test("run() rejects usage errors with exit code 1, as cosign, and one error line", async () => {
   const cases: [string[], string][] = [
     [["frobnicate"], `error: unknown command "frobnicate" for "cosign"\n`],
     [["sign-blob", "--nope"], "error: unknown flag: --nope\n"],
@@ -62,7 +62,7 @@ Deno.test("run() rejects usage errors with exit code 2 and one error line", asyn
   for (const [argv, stderr] of cases) {
     const { code, io } = await cosign(argv);
     assert.equal(io.err(), stderr, argv.join(" "));
-    assert.equal(code, 2, argv.join(" "));
+    assert.equal(code, 1, argv.join(" "));
     assert.equal(io.out(), "");
   }
 });
