@@ -465,6 +465,7 @@ Deno.test("copy copies an index, its images and signatures; refuses to overwrite
   assert.deepEqual(
     await client.listTags({ registry: R, repository: `${dst.slice(R.length + 1)}4` }),
     [
+      `sha256-${hex(amd64)}`,
       `sha256-${hex(amd64)}.sig`,
     ],
   );

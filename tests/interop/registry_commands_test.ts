@@ -211,6 +211,57 @@ Deno.test("copy: what one tool copies the other verifies at the destination", as
   }
 });
 
+Deno.test("copy --only=sig|att: both tools copy the image manifest too, pullable by digest", async () => {
+  const repo = await freshRepo();
+  expectSuccess(await sign("go", `${repo}@${amd64}`), "sign");
+  await Deno.writeTextFile(`${dir}/only-predicate.json`, '{"hello":"world"}');
+  expectSuccess(
+    await run("go", [
+      "attest",
+      "--key",
+      "cosign.key",
+      "--tlog-upload=false",
+      "-y",
+      "--predicate",
+      "only-predicate.json",
+      `${repo}@${amd64}`,
+    ], opts()),
+    "attest",
+  );
+  for (const only of ["sig", "att"]) {
+    const tagsBy: Record<string, string[]> = {};
+    for (const t of TOOLS) {
+      const name = `interop/only-${only}-by-${t}`;
+      const dst = `${R}/${name}`;
+      const r = expectSuccess(
+        await run(t, ["copy", `--only=${only}`, `${repo}:amd64`, `${dst}:v1`], opts()),
+        `${t} copy --only=${only}`,
+      );
+      assert.match(r.stderr, new RegExp(`Copying ${repo}@${amd64} to ${dst}:sha256-`));
+      tagsBy[t] = (await client.listTags({ registry: R, repository: name })).sort();
+      // The image itself is at the destination: pullable by digest, not tagged v1.
+      const m = await client.getManifest({ registry: R, repository: name }, amd64);
+      assert.equal(m.digest, amd64);
+      assert.equal(await client.headManifest({ registry: R, repository: name }, "v1"), undefined);
+      // And the other tool verifies what was copied, by digest.
+      const verifier = t === "go" ? "ours" : "go";
+      const verify = only === "sig"
+        ? ["verify", "--key", "cosign.pub", "--insecure-ignore-tlog", `${dst}@${amd64}`]
+        : [
+          "verify-attestation",
+          "--key",
+          "cosign.pub",
+          "--insecure-ignore-tlog",
+          `${dst}@${amd64}`,
+        ];
+      expectSuccess(await run(verifier, verify, opts()), `${verifier} ${verify[0]} after ${t}`);
+    }
+    const hex = amd64.slice("sha256:".length);
+    assert.deepEqual(tagsBy.go, [`sha256-${hex}`, `sha256-${hex}.${only}`]);
+    assert.deepEqual(tagsBy.ours, tagsBy.go);
+  }
+});
+
 Deno.test("clean: after ours cleans, cosign finds no signatures", async () => {
   const repo = await freshRepo();
   expectSuccess(await sign("go", `${repo}@${amd64}`), "sign");
