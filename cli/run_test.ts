@@ -56,7 +56,7 @@ Deno.test("run() rejects usage errors with exit code 1, as cosign, and one error
     ],
     [
       ["completion", "tcsh"],
-      `error: invalid argument "tcsh" for "cosign completion": use bash, zsh or fish\n`,
+      `error: invalid argument "tcsh" for "cosign completion": use bash, zsh, fish or powershell\n`,
     ],
   ];
   for (const [argv, stderr] of cases) {

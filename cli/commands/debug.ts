@@ -1,0 +1,54 @@
+/** `cosign debug providers` (hidden in cosign's help, as here). @module */
+import type { Command } from "../command.ts";
+import { writeAll } from "../io.ts";
+
+const debugProvidersCommand: Command = {
+  name: "providers",
+  short: "Show enabled/disabled OIDC providers.",
+  long:
+    `Show enabled/disabled OIDC providers: for each ambient identity-token provider cosign knows, in
+cosign's order, whether it is enabled here (a token file or socket exists, or its environment
+variables are set). This tells what cosign would use for keyless signing on this machine; this
+implementation detects them but does not sign keyless yet.`,
+  example: `  cosign debug providers
+
+  # in a GitHub Actions job with "id-token: write"
+  cosign debug providers | grep github-actions   # github-actions: true`,
+  async run(ctx) {
+    const { ambientProviders } = await import("../../lib/oidc/ambient_providers.ts");
+    const providers = await ambientProviders({
+      getEnv: ctx.io.getEnv,
+      exists: async (path) => {
+        try {
+          await Deno.stat(path);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      readText: async (path) => {
+        try {
+          return await Deno.readTextFile(path);
+        } catch {
+          return undefined;
+        }
+      },
+      fetch: (input, init) => fetch(input, init),
+    });
+    await writeAll(
+      ctx.io.stdout,
+      providers.map((p) => `${p.name}: ${p.enabled}\n`).join(""),
+    );
+  },
+};
+
+/**
+ * `cosign debug`: a hidden group. Alone it prints its help; an unknown subcommand is an error
+ * (cosign prints the help and exits 0 there, as for every group: see README, exit codes).
+ */
+export const debugCommand: Command = {
+  name: "debug",
+  short: "Debugging utilities.",
+  hidden: true,
+  subcommands: [debugProvidersCommand],
+};
