@@ -7,6 +7,8 @@ import {
   dockerMediaTypes,
   maxAttachmentSize,
   parseImageRef,
+  referrersMode,
+  referrersModeFlag,
   targetRepository,
   withRegistry,
 } from "./_registry.ts";
@@ -172,40 +174,6 @@ const attachAttestationCommand: Command = {
 export const SBOM_DEPRECATION =
   "WARNING: SBOM attachments are deprecated and support will be removed in a Cosign release soon after 2024-02-22 (see https://github.com/sigstore/cosign/issues/2755). Instead, please use SBOM attestations.";
 
-/** `--registry-referrers-mode` (options/registry.go RegistryExperimentalOptions). */
-export const referrersModeFlag = {
-  name: "registry-referrers-mode",
-  type: "string",
-  metavar: "registryReferrersMode",
-  help: "mode for fetching references from the registry. allowed: legacy, oci-1-1",
-} as const;
-
-/**
- * Checks `--registry-referrers-mode` as cosign does (oci-1-1 needs COSIGN_EXPERIMENTAL=1), then
- * refuses oci-1-1, which this implementation does not write.
- *
- * @throws {UsageError} for a bad value, or for oci-1-1
- */
-export function legacyReferrersModeOnly(ctx: Context, command: string): void {
-  const mode = ctx.flags["registry-referrers-mode"] as string;
-  if (mode === "" || mode === "legacy") return;
-  if (mode !== "oci-1-1") {
-    throw new UsageError(
-      `invalid argument "${mode}" for "--registry-referrers-mode" flag: must be one of "legacy", "oci-1-1"`,
-    );
-  }
-  if (
-    !["1", "t", "T", "true", "TRUE", "True"].includes(ctx.io.getEnv("COSIGN_EXPERIMENTAL") ?? "")
-  ) {
-    throw new UsageError(
-      `invalid argument "oci-1-1" for "--registry-referrers-mode" flag: in order to use  mode "oci-1-1", you must set COSIGN_EXPERIMENTAL=1`,
-    );
-  }
-  throw new UsageError(
-    `cannot use --registry-referrers-mode=oci-1-1 with ${command}: OCI 1.1 referrers are not supported yet, only the legacy tag layout`,
-  );
-}
-
 const attachSbomCommand: Command = {
   name: "sbom",
   short: "DEPRECATED: Attach sbom to the supplied container image",
@@ -242,7 +210,12 @@ const attachSbomCommand: Command = {
   ],
   async run(ctx) {
     const f = ctx.flags;
-    legacyReferrersModeOnly(ctx, "attach sbom"); // cosign checks the flag while parsing
+    // cosign checks the flag while parsing, before anything is printed.
+    if (referrersMode(ctx) === "oci-1-1") {
+      throw new UsageError(
+        "cannot use --registry-referrers-mode=oci-1-1 with attach sbom: OCI 1.1 referrers are not supported yet, only the legacy tag layout",
+      );
+    }
     await ctx.info(SBOM_DEPRECATION);
     const path = f.sbom as string;
     const { sbomMediaType, attachSbom } = await import("../../lib/oci/sbom.ts");

@@ -142,3 +142,24 @@ Deno.test("completion powershell offers every visible command and its flags", as
     assert.equal(script.split(open).length, script.split(close).length, `${open}${close}`);
   }
 });
+
+Deno.test("tree --registry-referrers-mode: oci-1-1 needs COSIGN_EXPERIMENTAL=1, as in cosign", async () => {
+  const img = "127.0.0.1:1/never/contacted:v1";
+  const cases: [string, Record<string, string>, string][] = [
+    [
+      "oci-1-1",
+      {},
+      `error: invalid argument "oci-1-1" for "--registry-referrers-mode" flag: in order to use  mode "oci-1-1", you must set COSIGN_EXPERIMENTAL=1\n`,
+    ],
+    [
+      "bogus",
+      { COSIGN_EXPERIMENTAL: "1" },
+      `error: invalid argument "bogus" for "--registry-referrers-mode" flag: must be one of "legacy", "oci-1-1"\n`,
+    ],
+  ];
+  for (const [mode, env, err] of cases) {
+    const { code, io } = await cosign(["tree", "--registry-referrers-mode", mode, img], { env });
+    assert.equal(code, 1, mode);
+    assert.equal(io.err(), err, mode);
+  }
+});
