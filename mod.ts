@@ -33,4 +33,4 @@ export type { ByteReader } from "./lib/stream.ts";
 export { AtomicFile, writeFileAtomic } from "./lib/atomic_file.ts";
 export { openBlob } from "./lib/blob_input.ts";
 export type { BlobInput } from "./lib/blob_input.ts";
-export { VERSION } from "./version.ts";
+export { COSIGN_COMPAT, VERSION } from "./version.ts";
