@@ -103,6 +103,16 @@ export type ErrorCode =
   | "SCT_INVALID"
   | "SCT_LOG_KEY_UNKNOWN"
   | "SCT_TIME_INVALID"
+  // keyless signing (lib/oidc, lib/fulcio, lib/sign/keyless_signer.ts)
+  | "OIDC_TOKEN_INVALID"
+  | "OIDC_TOKEN_EXPIRED"
+  | "OIDC_AUDIENCE_MISMATCH"
+  | "OIDC_PROVIDER_FAILED"
+  | "OIDC_FLOW_FAILED"
+  | "FULCIO_REQUEST_FAILED"
+  | "FULCIO_RESPONSE_INVALID"
+  | "FULCIO_KEY_MISMATCH"
+  | "FULCIO_SCT_INVALID"
   // keyless verification (lib/verify's certificate step)
   | "CERT_ROOT_IN_CHAIN"
   | "SIGNING_TIME_MISSING";
@@ -158,3 +168,9 @@ export class PromptDeclinedError extends SigstoreError<"PROMPT_DECLINED"> {
     super("PROMPT_DECLINED", message);
   }
 }
+
+/**
+ * An OpenID Connect identity token could not be obtained or is unusable (expired, for another
+ * audience, refused by the identity provider).
+ */
+export class IdentityError extends SigstoreError {}

@@ -5,6 +5,8 @@ import { readPassword } from "../io.ts";
 import { confirmOverwrite } from "./_shared.ts";
 import { IoError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/atomic_file.ts";
+import { MAX_KEY_BYTES } from "../../lib/keys/key_ref.ts";
+import { readAllBounded } from "../../lib/stream.ts";
 
 export const importKeyPairCommand: Command = {
   name: "import-key-pair",
@@ -47,8 +49,10 @@ CAVEATS:
     let pem: Uint8Array;
     try {
       if ((await Deno.stat(keyPath)).isDirectory) throw new Deno.errors.IsADirectory();
-      pem = await Deno.readFile(keyPath);
+      using file = await Deno.open(keyPath);
+      pem = await readAllBounded(file, MAX_KEY_BYTES, `key file ${keyPath}`);
     } catch (e) {
+      if (e instanceof RangeError) throw new IoError("TOO_LARGE", e.message, { cause: e });
       throw new IoError(
         "INPUT_NOT_FOUND",
         `Cannot read key file ${keyPath}: ${describeFsError(e)}`,
@@ -67,7 +71,11 @@ CAVEATS:
       password.fill(0);
       pem.fill(0);
     }
-    const overwrite = await confirmOverwrite(ctx, prefix);
+    // cosign's import-key-pair does have --yes (and so COSIGN_YES, through viper).
+    const overwrite = await confirmOverwrite(ctx, prefix, {
+      yes: ctx.flags.yes === true,
+      hint: "(pass --yes to overwrite)",
+    });
     const { privatePath, publicPath } = await writeKeyPair(prefix, pair, overwrite);
     await ctx.info(`Private key written to ${privatePath}`);
     await ctx.info(`Public key written to ${publicPath}`);

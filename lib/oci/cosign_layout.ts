@@ -64,6 +64,8 @@ const OCI_LAYOUT_FILE = '{\n    "imageLayoutVersion": "1.0.0"\n}';
 
 /** How deep image indexes may nest. */
 const MAX_DEPTH = 8;
+/** The most manifests one save or load copies (as lib/oci/copy.ts): nesting alone allows 1000^8. */
+const MAX_MANIFESTS = 10_000;
 /** Blobs copied at once. */
 const CONCURRENCY = 4;
 
@@ -330,6 +332,7 @@ async function copyTree(
   top: FetchedManifest,
   sink: TreeSink,
   depth = 0,
+  copied: Set<string> = new Set(),
 ): Promise<void> {
   if (depth > MAX_DEPTH) {
     throw new SigstoreError(
@@ -339,7 +342,7 @@ async function copyTree(
   }
   const source = (d: Descriptor): BlobSource => ({
     // No read-ahead: the source opens on the first read.
-    stream: () => lazyStream(() => src.getBlob(repo, d.digest, { maxSize: d.size }), 0),
+    stream: () => lazyStream(() => src.getBlob(repo, d.digest, { size: d.size }), 0),
     digest: d.digest,
     size: d.size,
   });
@@ -347,9 +350,18 @@ async function copyTree(
   if ("manifests" in m) {
     for (const child of (m as ImageIndex).manifests ?? []) {
       if (isIndexMediaType(child.mediaType) || isImageMediaType(child.mediaType)) {
+        // A child met before is already copied (an index may name one child many times).
+        if (copied.has(child.digest)) continue;
+        copied.add(child.digest);
+        if (copied.size > MAX_MANIFESTS) {
+          throw new SigstoreError(
+            "TOO_MANY",
+            `Cannot copy ${top.digest}: more than ${MAX_MANIFESTS} manifests`,
+          );
+        }
         const fetched = await src.getManifest(repo, child.digest);
         fetched.mediaType = child.mediaType;
-        await copyTree(src, repo, fetched, sink, depth + 1);
+        await copyTree(src, repo, fetched, sink, depth + 1, copied);
         await sink.manifest(fetched);
       } else {
         await sink.blob(child, source);

@@ -237,3 +237,48 @@ Deno.test("localImageView() resolves cosign's signature tag to the saved signatu
     await assert.rejects(view.registry.putBlob(view.ref, enc.encode("x")), SigstoreError);
   });
 });
+
+Deno.test("saveCosignLayout() fetches a child an index names many times once, and stops a layer longer than declared", async () => {
+  const gets: string[] = [];
+  const reg = new MemoryRegistry({
+    hook: (op, _r, target) => {
+      if (op === "getManifest" || op === "getBlob") gets.push(`${op} ${target}`);
+    },
+  });
+  const child = await pushImage(reg, repo, "child");
+  const entry = { mediaType: OCI_MANIFEST, ...child };
+  const index = enc.encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: Array.from({ length: 50 }, () => entry),
+  }));
+  const digest = await reg.putManifest(repo, "multi", index, OCI_INDEX);
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveCosignLayout({ registry: reg, ref: { ...repo, digest }, dir });
+    assert.equal(gets.filter((g) => g === `getManifest ${child.digest}`).length, 1);
+
+    // A layer whose descriptor declares one byte less than the blob: the save fails at that
+    // layer's byte size + 1 (exact read), and index.json is not written.
+    const layer = await reg.putBlob(repo, enc.encode("twelve bytes"));
+    const bad = enc.encode(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_CONFIG, ...(await reg.putBlob(repo, enc.encode("{}"))) },
+      layers: [{ mediaType: "application/octet-stream", digest: layer.digest, size: 11 }],
+    }));
+    const badDigest = await reg.putManifest(repo, "bad", bad, OCI_MANIFEST);
+    const out = `${dir}/bad`;
+    await assert.rejects(
+      saveCosignLayout({ registry: reg, ref: { ...repo, digest: badDigest }, dir: out }),
+      {
+        code: "TOO_LARGE",
+        message:
+          `Cannot fetch blob reg.test/app@${layer.digest}: the content is longer than its declared size 11`,
+      },
+    );
+    await assert.rejects(Deno.stat(`${out}/index.json`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

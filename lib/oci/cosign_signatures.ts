@@ -41,6 +41,7 @@ import {
 import { sha256Digest } from "../registry/sha256_digest.ts";
 import type { Descriptor, ImageManifest, Registry, Repository } from "../registry/types.ts";
 import { isNotFound } from "../registry/is_not_found.ts";
+import { readBlob } from "../registry/read_blob.ts";
 import { marshalConfigFile, marshalManifest } from "../registry/marshal_manifest.ts";
 
 /** The media type of a signature layer (cosign pkg/types/media.go `SimpleSigningMediaType`). */
@@ -189,7 +190,7 @@ export async function writeSignatureImage(
   let manifest: ImageManifest;
   let mediaType: string;
   if (base) {
-    const raw = await registry.getBlobBytes(repo, base.manifest.config.digest, MAX_CONFIG_BYTES);
+    const raw = await readBlob(registry, repo, base.manifest.config, MAX_CONFIG_BYTES);
     const parsed = parseJsonBounded(raw, "signature image config");
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw new SyntaxError("Cannot parse signature image config: not an object");
@@ -245,7 +246,9 @@ export async function writeSignatureImage(
 
 /**
  * Downloads a signature layer's payload, refusing before the download when the descriptor's size
- * exceeds the limit (cosign internal/pkg/cosign/payload/size `CheckSize`).
+ * exceeds the limit (cosign internal/pkg/cosign/payload/size `CheckSize`), and reading no more
+ * than the declared size (ggcr `verify.ReadCloser`): an endless or longer body stops at byte
+ * `size + 1`, a shorter one fails at its end.
  *
  * @param registry the registry client
  * @param repo where signatures are stored
@@ -253,6 +256,8 @@ export async function writeSignatureImage(
  * @param maxSize `COSIGN_MAX_ATTACHMENT_SIZE` in bytes (cosign's default 128 MiB)
  * @returns the payload bytes
  * @throws {SigstoreError} `TOO_LARGE` "size of layer (N) exceeded the limit (M)"
+ * @throws {RegistryError} `TOO_LARGE` "… the content is longer than its declared size N";
+ *   `DIGEST_MISMATCH` for a shorter body or one that does not hash to the layer's digest
  */
 export async function fetchSignaturePayload(
   registry: Registry,
@@ -260,12 +265,12 @@ export async function fetchSignaturePayload(
   layer: Descriptor,
   maxSize: number,
 ): Promise<Uint8Array> {
-  const size = Number(layer.size);
+  const size = layer.size;
   if (!Number.isSafeInteger(size) || size < 0 || size > maxSize) {
     throw new SigstoreError(
       "TOO_LARGE",
       `size of layer (${layer.size}) exceeded the limit (${maxSize})`,
     );
   }
-  return await registry.getBlobBytes(repo, layer.digest, maxSize);
+  return await readBlob(registry, repo, layer, maxSize);
 }

@@ -5,11 +5,12 @@
  * Transport decisions (they follow go-containerregistry, which cosign uses):
  * - Each registry is pinged once (`GET /v2/`) to learn its scheme and auth challenge. HTTPS is
  *   tried first; plain HTTP is tried next only for loopback, `*.local`, RFC 1918 hosts
- *   (ggcr `name.Registry.Scheme()`), or when `allowHttp` / `allowInsecure` is set
- *   (cosign `--allow-http-registry` / `--allow-insecure-registry`).
- * - Deno cannot skip TLS verification per connection, so `allowInsecure` only adds the HTTP
- *   fallback; an untrusted certificate fails with a message naming `--registry-cacert` and
- *   Deno's `--unsafely-ignore-certificate-errors=<host>`.
+ *   (ggcr `name.Registry.Scheme()`), or when `allowHttp` is set (cosign
+ *   `--allow-http-registry`, ggcr `name.Insecure`). `allowInsecure` (cosign
+ *   `--allow-insecure-registry`) does not allow HTTP: in cosign it only skips TLS verification.
+ * - Deno cannot skip TLS verification per connection, so with `allowInsecure` an untrusted
+ *   certificate fails with a message saying so and naming `--registry-cacert` and Deno's
+ *   `--unsafely-ignore-certificate-errors=<host>`.
  * - Redirects are followed by hand; `Authorization` is dropped when a redirect leaves the
  *   registry's origin (blob downloads redirected to storage).
  * - Every fetched manifest is hashed and checked against the digest asked for and the
@@ -29,7 +30,13 @@ import {
   type RetryOptions,
 } from "../http.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
-import { algorithmOf, collect, digestOf, verifyingStream } from "./verifying_stream.ts";
+import {
+  algorithmOf,
+  collect,
+  declaredSize,
+  digestOf,
+  verifyingStream,
+} from "./verifying_stream.ts";
 import {
   type Challenge,
   type CredentialResolver,
@@ -42,6 +49,7 @@ import {
 import { isManifestMediaType, MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST } from "./media_types.ts";
 import { allowsHttpByDefault, isDigest, isLoopback } from "./reference.ts";
 import type {
+  BlobReadOptions,
   BlobSource,
   Descriptor,
   FetchedManifest,
@@ -61,6 +69,11 @@ export const UPLOAD_CHUNK_SIZE = 16 * 1024 * 1024;
 const SMALL_BODY_LIMIT = 4 * 1024 * 1024;
 /** The most pages followed for tag lists and referrers. */
 const MAX_PAGES = 10_000;
+/**
+ * The most bytes read over all pages of one tag list or referrers listing: pages are bounded one
+ * by one, and this bounds what a registry that keeps sending `Link: rel="next"` can make us hold.
+ */
+export const MAX_LISTING_BYTES = 32 * 1024 * 1024;
 
 /**
  * Options of {@link createRegistry}. Cosign's registry flags map onto them:
@@ -76,7 +89,10 @@ export interface RegistryClientOptions {
   keychain?: CredentialResolver;
   /** Allow plain HTTP for any registry (cosign `--allow-http-registry`). */
   allowHttp?: boolean;
-  /** cosign `--allow-insecure-registry`: allows plain HTTP (TLS verification cannot be skipped). */
+  /**
+   * cosign `--allow-insecure-registry`: skip TLS verification. Deno cannot do that per connection,
+   * so it only changes the message of a certificate failure (see the module comment).
+   */
   allowInsecure?: boolean;
   /** Extra trusted CA certificates, PEM (cosign `--registry-cacert`). */
   caCerts?: string[];
@@ -498,30 +514,46 @@ export class RegistryClient implements Registry {
   async getBlob(
     repo: Repository,
     digest: string,
-    options: { maxSize?: number } = {},
+    options: BlobReadOptions = {},
   ): Promise<ReadableStream<Uint8Array>> {
     const what = `Cannot fetch blob ${name(repo, digest)}`;
     algorithmOf(digest);
     const maxSize = options.maxSize ?? Infinity;
+    // The declared size is checked before any request: a descriptor claiming 200 MiB against a
+    // 4 MiB cap costs nothing.
+    const size = options.size === undefined ? undefined : declaredSize(options.size, maxSize, what);
     const res = await this.#call(
       repo,
       { path: `blobs/${digest}`, scopes: [pullScope(repo)] },
       what,
     );
     if (!res.ok) throw await errorFrom(res, what, "BLOB_UNKNOWN");
-    const declared = Number(res.headers.get("content-length") ?? NaN);
-    if (declared > maxSize) {
+    const header = res.headers.get("content-length");
+    // A Content-Length only counts the blob's bytes when the body is not content-encoded (Go's
+    // transport sets ContentLength to -1 after it decompresses; fetch decompresses too).
+    const encoded = !/^(identity)?$/i.test(res.headers.get("content-encoding")?.trim() ?? "");
+    const length = header === null || encoded ? NaN : Number(header);
+    if (size !== undefined && Number.isFinite(length) && length !== size) {
+      // ggcr fetcher.fetchBlob: "Content-Length header N does not match expected size M".
+      await res.body?.cancel().catch(() => {});
+      throw new RegistryError(
+        length > size ? "TOO_LARGE" : "DIGEST_MISMATCH",
+        `${what}: Content-Length ${length} does not match the declared size ${size}`,
+        { status: res.status },
+      );
+    }
+    if (length > maxSize) {
       await res.body?.cancel().catch(() => {});
       throw new RegistryError(
         "TOO_LARGE",
-        `${what}: ${declared} bytes exceed the limit of ${maxSize}`,
+        `${what}: ${length} bytes exceed the limit of ${maxSize}`,
         { status: res.status },
       );
     }
     return verifyingStream(
       res.body ?? singleChunk(new Uint8Array()),
       digest,
-      maxSize,
+      { size, maxSize },
       what,
       res.status,
     );
@@ -539,10 +571,13 @@ export class RegistryClient implements Registry {
     const tags: string[] = [];
     let call: Call = { path: "tags/list?n=1000", scopes: [pullScope(repo)] };
     const seen = new Set<string>();
+    let budget = MAX_LISTING_BYTES;
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this.#call(repo, call, what);
       if (!res.ok) throw await errorFrom(res, what, "NAME_UNKNOWN");
-      const body = await this.#json<{ tags?: string[] | null }>(res, what);
+      const bytes = await this.#readListing(res, budget, what);
+      budget -= bytes.length;
+      const body = parseJson<{ tags?: string[] | null }>(bytes, res, what);
       for (const t of body.tags ?? []) if (typeof t === "string") tags.push(t);
       const next = nextLink(res);
       if (!next || seen.has(next.href)) return tags;
@@ -563,6 +598,7 @@ export class RegistryClient implements Registry {
     };
     const out: Descriptor[] = [];
     const seen = new Set<string>();
+    let budget = MAX_LISTING_BYTES;
     for (let page = 0; page < MAX_PAGES; page++) {
       const res = await this.#call(repo, call, what);
       const contentType = mediaTypeOf(res);
@@ -576,7 +612,8 @@ export class RegistryClient implements Registry {
         return await this.#referrersByTag(repo, digest, artifactType);
       }
       if (!res.ok) throw await errorFrom(res, what, "MANIFEST_UNKNOWN");
-      const bytes = await this.#readBounded(res, SMALL_BODY_LIMIT, what);
+      const bytes = await this.#readListing(res, budget, what);
+      budget -= bytes.length;
       const index = this.parseManifest(bytes, what);
       out.push(...("manifests" in index ? index.manifests : []));
       const next = nextLink(res);
@@ -641,16 +678,21 @@ export class RegistryClient implements Registry {
     }
   }
 
-  async #json<T>(res: Response, what: string): Promise<T> {
-    const bytes = await this.#readBounded(res, SMALL_BODY_LIMIT, what);
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes)) as T;
-    } catch (cause) {
-      throw new RegistryError("REGISTRY", `${what}: the response is not valid JSON`, {
-        cause,
-        status: res.status,
-      });
+  /** One page of a listing: at most 4 MiB, and at most what is left of the listing's budget. */
+  async #readListing(res: Response, budget: number, what: string): Promise<Uint8Array> {
+    if (budget < SMALL_BODY_LIMIT) {
+      try {
+        return await readBodyBounded(res, budget, "body");
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw wrapNetwork(e, what);
+        throw new RegistryError(
+          "TOO_LARGE",
+          `${what}: the pages are larger than ${MAX_LISTING_BYTES} bytes together`,
+          { status: res.status, cause: e },
+        );
+      }
     }
+    return await this.#readBounded(res, SMALL_BODY_LIMIT, what);
   }
 
   /** Resolves (once) the scheme and auth challenge of a registry. */
@@ -667,7 +709,7 @@ export class RegistryClient implements Registry {
   async #ping(registry: string): Promise<Host> {
     const o = this.#options;
     const schemes = ["https"];
-    if (o.allowHttp || o.allowInsecure || allowsHttpByDefault(registry)) schemes.push("http");
+    if (o.allowHttp || allowsHttpByDefault(registry)) schemes.push("http");
     // A loopback registry is almost always plain HTTP; trying it first skips the TLS client's
     // first-use set-up (root certificates: 50-100 ms in a fresh process) on every command.
     // HTTPS remains the fallback, so a loopback registry that speaks TLS still works.
@@ -719,7 +761,7 @@ export class RegistryClient implements Registry {
     let hint = "";
     if (failures.some(isTlsError)) {
       hint = o.allowInsecure
-        ? "; TLS verification cannot be switched off per registry in Deno: pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=" +
+        ? "; --allow-insecure-registry cannot switch TLS verification off per registry in Deno: pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=" +
           registry.replace(/:\d+$/, "")
         : "; if the registry uses a private CA, pass it with --registry-cacert";
     }
@@ -783,6 +825,17 @@ export class RegistryClient implements Registry {
       await res.body?.cancel().catch(() => {});
       scopes = next;
     }
+  }
+}
+
+function parseJson<T>(bytes: Uint8Array, res: Response, what: string): T {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (cause) {
+    throw new RegistryError("REGISTRY", `${what}: the response is not valid JSON`, {
+      cause,
+      status: res.status,
+    });
   }
 }
 

@@ -75,10 +75,19 @@ Deno.test("createRegistry() explains that TLS verification cannot be skipped", a
   const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 }, allowInsecure: true });
   const err = await reg.listTags(repo("reg.example:8443")).catch((e) => e);
   assert.ok(err instanceof RegistryError);
-  assert.match(
+  assert.equal(
     err.message,
-    /pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=reg\.example$/,
+    "Cannot list tags of reg.example:8443/org/app: Cannot reach registry reg.example:8443: https: invalid peer certificate: UnknownIssuer; --allow-insecure-registry cannot switch TLS verification off per registry in Deno: pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=reg.example",
   );
+});
+
+Deno.test("createRegistry() with allowInsecure never falls back to plain HTTP (cosign does not)", async () => {
+  const { fetchFn, urls } = recordingFetch(() => new TypeError("connection refused"));
+  const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 }, allowInsecure: true });
+  const err = await reg.listTags(repo("reg.example")).catch((e) => e);
+  assert.ok(err instanceof RegistryError);
+  // ggcr: only name.Insecure (--allow-http-registry) and local hosts use http.
+  assert.deepEqual(urls, ["https://reg.example/v2/"]);
 });
 
 Deno.test("getManifest() rejects a body that differs from Docker-Content-Digest", async () => {
@@ -97,4 +106,32 @@ Deno.test("getManifest() rejects a body that differs from Docker-Content-Digest"
   assert.ok(err instanceof RegistryError);
   assert.equal(err.code, "DIGEST_MISMATCH");
   assert.match(err.message, /the registry says sha256:0{64}, the content is sha256:/);
+});
+
+Deno.test("listTags() and referrers() stop a registry that pages forever at MAX_LISTING_BYTES", async () => {
+  const { startHostileRegistry } = await import("../../tests/helpers/hostile_registry.ts");
+  const { createRegistry, MAX_LISTING_BYTES } = await import("./client.ts");
+  const hostile = startHostileRegistry();
+  hostile.endlessListings = true;
+  const client = createRegistry({ retry: { attempts: 1 } });
+  const repo = { registry: hostile.host, repository: "endless/app" };
+  const digest = `sha256:${"1".repeat(64)}`;
+  try {
+    await assert.rejects(client.listTags(repo), {
+      code: "TOO_LARGE",
+      message:
+        `Cannot list tags of ${hostile.host}/endless/app: the pages are larger than ${MAX_LISTING_BYTES} bytes together`,
+    });
+    const tagPages = hostile.requests.filter((r) => r.path.includes("/tags/list")).length;
+    // About 1 MiB a page: the budget ends it after some 32 pages, not 10,000.
+    assert.ok(tagPages > 20 && tagPages < 40, `${tagPages} pages`);
+    await assert.rejects(client.referrers(repo, digest), {
+      code: "TOO_LARGE",
+      message:
+        `Cannot list referrers of ${hostile.host}/endless/app@${digest}: the pages are larger than ${MAX_LISTING_BYTES} bytes together`,
+    });
+  } finally {
+    client.close();
+    await hostile.stop();
+  }
 });

@@ -8,16 +8,30 @@
  * to a temporary file and renamed into place; blobs are verified against their digest before
  * they are renamed, so a reader never sees a torn or wrong blob.
  *
+ * A layout is untrusted input (`verify --local-image` reads folders from anywhere), so every file is
+ * opened only when it is a regular file inside the layout (a symbolic link may point elsewhere in
+ * the layout, never out of it, never at a FIFO or a device: `/dev/zero` as `index.json` or a FIFO
+ * as a blob would otherwise be read forever or block), and read up to a cap: `oci-layout` 64 KiB,
+ * `index.json` 16 MiB, manifests 4 MiB, blobs exactly the size their descriptor declares.
+ *
  * @module
  */
 import { AtomicFile, describeFsError, writeFileAtomic } from "../atomic_file.ts";
 import { IoError, RegistryError } from "../errors.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
-import { algorithmOf, collect, digestOf, verifyingStream } from "./verifying_stream.ts";
+import { readAllBounded } from "../stream.ts";
+import {
+  algorithmOf,
+  collect,
+  declaredSize,
+  digestOf,
+  verifyingStream,
+} from "./verifying_stream.ts";
 import { MAX_LAYERS, MAX_MANIFEST_BYTES } from "./client.ts";
 import { OCI_INDEX, OCI_MANIFEST } from "./media_types.ts";
 import { isDigest } from "./reference.ts";
 import type {
+  BlobReadOptions,
   BlobSource,
   Descriptor,
   FetchedManifest,
@@ -30,7 +44,81 @@ import type {
 /** The annotation naming an index entry (the layout's "tag"). */
 export const REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name";
 
-const INDEX_LIMIT = 16 * 1024 * 1024;
+/** The largest `index.json` read (ggcr reads it without limit). */
+export const MAX_LAYOUT_INDEX_BYTES = 16 * 1024 * 1024;
+/** The largest `oci-layout` marker read (it is about 30 bytes). */
+const MARKER_LIMIT = 64 * 1024;
+
+/**
+ * Resolves a file of the layout for reading: its real path must lie inside the layout's real
+ * path and be a regular file. Checked before opening, because opening a FIFO blocks until a
+ * writer comes.
+ *
+ * @throws {Deno.errors.NotFound} when it (or a link's target) does not exist
+ * @throws {IoError} `INPUT_UNREADABLE` for a link out of the layout or a non-regular file
+ */
+async function regularFile(
+  root: string,
+  path: string,
+  what: string,
+): Promise<{ real: string; stat: Deno.FileInfo }> {
+  const [realRoot, real] = await Promise.all([Deno.realPath(root), Deno.realPath(path)]);
+  if (!real.startsWith(realRoot.endsWith("/") ? realRoot : `${realRoot}/`)) {
+    throw new IoError(
+      "INPUT_UNREADABLE",
+      `${what}: it is a symbolic link to ${real}, outside the layout`,
+    );
+  }
+  const stat = await Deno.stat(real);
+  if (!stat.isFile) {
+    throw new IoError(
+      "INPUT_UNREADABLE",
+      `${what}: not a regular file${real === path ? "" : ` (a symbolic link to ${real})`}`,
+    );
+  }
+  return { real, stat };
+}
+
+/**
+ * Opens a file of the layout: {@link regularFile}, then the opened file is checked again (it
+ * must still be that regular file: a swap in between is refused).
+ */
+async function openRegular(root: string, path: string, what: string): Promise<{
+  file: Deno.FsFile;
+  size: number;
+}> {
+  const { real, stat } = await regularFile(root, path, what);
+  const file = await Deno.open(real, { read: true });
+  try {
+    const opened = await file.stat();
+    const same = stat.ino === null || (opened.ino === stat.ino && opened.dev === stat.dev);
+    if (!opened.isFile || !same) {
+      throw new IoError("INPUT_UNREADABLE", `${what}: the file changed while it was opened`);
+    }
+    return { file, size: opened.size };
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}
+
+/**
+ * Reads a small file of the layout, up to `limit` bytes.
+ *
+ * @throws {IoError} `TOO_LARGE` beyond `limit`; see {@link openRegular}
+ */
+async function readSmall(root: string, path: string, limit: number, what: string) {
+  const { file, size } = await openRegular(root, path, what);
+  try {
+    if (size > limit) throw new RangeError();
+    return await readAllBounded(file, limit, path);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new IoError("TOO_LARGE", `${what}: larger than ${limit} bytes`, { cause: e });
+  } finally {
+    file.close();
+  }
+}
 
 /**
  * Opens (or creates) an OCI layout.
@@ -46,18 +134,21 @@ export async function openLayout(
 ): Promise<LayoutRegistry> {
   const root = path.replace(/\/+$/, "") || "/";
   try {
-    const marker = JSON.parse(await Deno.readTextFile(`${root}/oci-layout`));
+    const bytes = await readSmall(
+      root,
+      `${root}/oci-layout`,
+      MARKER_LIMIT,
+      `Cannot open OCI layout ${root}: oci-layout`,
+    );
+    const marker = JSON.parse(new TextDecoder().decode(bytes));
     if (typeof marker?.imageLayoutVersion !== "string") throw new SyntaxError("no version");
   } catch (e) {
+    if (e instanceof IoError) throw e;
     if (!options.create || !(e instanceof Deno.errors.NotFound)) {
       throw new IoError(
         e instanceof Deno.errors.NotFound ? "INPUT_NOT_FOUND" : "INPUT_UNREADABLE",
         `Cannot open OCI layout ${root}: ${
-          e instanceof Deno.errors.NotFound
-            ? "no oci-layout file"
-            : e instanceof Error
-            ? e.message
-            : e
+          e instanceof Deno.errors.NotFound ? "no oci-layout file" : describeFsError(e)
         }`,
         { cause: e },
       );
@@ -88,15 +179,21 @@ export class LayoutRegistry implements Registry {
     return `${this.root}/blobs/${alg}/${hex}`;
   }
 
-  /** Reads `index.json`. */
+  /**
+   * Reads `index.json` (a regular file inside the layout, at most
+   * {@link MAX_LAYOUT_INDEX_BYTES}).
+   *
+   * @returns the index
+   * @throws {IoError} `INPUT_UNREADABLE` when it is missing, not a regular file or not an index;
+   *   `TOO_LARGE` beyond the limit
+   */
   async readIndex(): Promise<ImageIndex> {
     const path = `${this.root}/index.json`;
     let bytes: Uint8Array;
     try {
-      const stat = await Deno.stat(path);
-      if (stat.size > INDEX_LIMIT) throw new RangeError(`larger than ${INDEX_LIMIT} bytes`);
-      bytes = await Deno.readFile(path);
+      bytes = await readSmall(this.root, path, MAX_LAYOUT_INDEX_BYTES, `Cannot read ${path}`);
     } catch (e) {
+      if (e instanceof IoError) throw e;
       throw new IoError("INPUT_UNREADABLE", `Cannot read ${path}: ${describeFsError(e)}`, {
         cause: e,
       });
@@ -144,7 +241,13 @@ export class LayoutRegistry implements Registry {
     }
     let bytes: Uint8Array;
     try {
-      bytes = await this.getBlobBytes(repo, digest, MAX_MANIFEST_BYTES);
+      // Bounded by the index entry's size when there is one, by the file's size otherwise; both
+      // capped at the manifest limit.
+      bytes = desc
+        ? await collect(
+          await this.getBlob(repo, digest, { size: desc.size, maxSize: MAX_MANIFEST_BYTES }),
+        )
+        : await this.getBlobBytes(repo, digest, MAX_MANIFEST_BYTES);
     } catch (e) {
       if (e instanceof RegistryError && e.code === "BLOB_UNKNOWN") {
         throw new RegistryError("MANIFEST_UNKNOWN", `${what}: MANIFEST_UNKNOWN: not in layout`, {
@@ -228,11 +331,18 @@ export class LayoutRegistry implements Registry {
     }
   }
 
+  /**
+   * Whether the layout holds a blob: a regular file inside the layout. Anything else there (a
+   * link out of the layout, a FIFO) counts as absent, so that `putBlob` replaces it with the
+   * real content (the rename replaces the link itself, not its target).
+   */
   async hasBlob(_repo: Repository, digest: string): Promise<boolean> {
+    const path = this.#blobPath(digest);
     try {
-      return (await Deno.stat(this.#blobPath(digest))).isFile;
+      await regularFile(this.root, path, `Cannot read blob ${this.root}@${digest}`);
+      return true;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return false;
+      if (e instanceof Deno.errors.NotFound || e instanceof IoError) return false;
       throw e;
     }
   }
@@ -282,13 +392,16 @@ export class LayoutRegistry implements Registry {
   async getBlob(
     _repo: Repository,
     digest: string,
-    options: { maxSize?: number } = {},
+    options: BlobReadOptions = {},
   ): Promise<ReadableStream<Uint8Array>> {
     const what = `Cannot read blob ${this.root}@${digest}`;
     const maxSize = options.maxSize ?? Infinity;
-    let file: Deno.FsFile;
+    const declared = options.size === undefined
+      ? undefined
+      : declaredSize(options.size, maxSize, what);
+    let opened: { file: Deno.FsFile; size: number };
     try {
-      file = await Deno.open(this.#blobPath(digest));
+      opened = await openRegular(this.root, this.#blobPath(digest), what);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         throw new RegistryError("BLOB_UNKNOWN", `${what}: BLOB_UNKNOWN: not in layout`, {
@@ -297,12 +410,20 @@ export class LayoutRegistry implements Registry {
       }
       throw e;
     }
-    const size = (await file.stat()).size;
+    const { file, size } = opened;
+    if (declared !== undefined && size !== declared) {
+      file.close();
+      throw new RegistryError(
+        size > declared ? "TOO_LARGE" : "DIGEST_MISMATCH",
+        `${what}: the file has ${size} bytes, its descriptor declares ${declared}`,
+      );
+    }
     if (size > maxSize) {
       file.close();
       throw new RegistryError("TOO_LARGE", `${what}: ${size} bytes exceed the limit of ${maxSize}`);
     }
-    return verifyingStream(file.readable, digest, maxSize, what);
+    // Exact: a regular file's size is known (one that grows while it is read is refused).
+    return verifyingStream(file.readable, digest, { size }, what);
   }
 
   async getBlobBytes(repo: Repository, digest: string, maxSize: number): Promise<Uint8Array> {

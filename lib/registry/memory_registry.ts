@@ -13,7 +13,9 @@
 import { RegistryError } from "../errors.ts";
 import { sha256Digest } from "./sha256_digest.ts";
 import { isIndexMediaType, isManifestMediaType } from "./media_types.ts";
+import { collect, declaredSize, verifyingStream } from "./verifying_stream.ts";
 import type {
+  BlobReadOptions,
   BlobSource,
   Descriptor,
   FetchedManifest,
@@ -226,9 +228,24 @@ export class MemoryRegistry implements Registry {
       }
       if (r.blobs.has(blob.digest)) return { digest: blob.digest, size: blob.size };
     }
-    const bytes = blob instanceof Uint8Array
-      ? blob.slice()
-      : new Uint8Array(await new Response(blob.stream()).arrayBuffer());
+    let bytes: Uint8Array;
+    if (blob instanceof Uint8Array) bytes = blob.slice();
+    else {
+      // Read no more than the declared size (+1 byte to notice a longer stream).
+      const what = "Cannot push blob";
+      const size = declaredSize(blob.size, Infinity, what);
+      try {
+        bytes = await collect(verifyingStream(blob.stream(), blob.digest, { size }, what), size);
+      } catch (e) {
+        // The source's own errors pass through; our checks become the registry's DIGEST_INVALID.
+        if (!(e instanceof RegistryError) || !e.message.startsWith(what)) throw e;
+        throw new RegistryError("DIGEST_MISMATCH", "Cannot push blob: digest mismatch", {
+          status: 400,
+          ociCode: "DIGEST_INVALID",
+          cause: e,
+        });
+      }
+    }
     const digest = await sha256Digest(bytes);
     if (!(blob instanceof Uint8Array) && (digest !== blob.digest || bytes.length !== blob.size)) {
       throw new RegistryError("DIGEST_MISMATCH", "Cannot push blob: digest mismatch", {
@@ -249,35 +266,29 @@ export class MemoryRegistry implements Registry {
   async getBlob(
     repo: Repository,
     digest: string,
-    options?: { maxSize?: number },
+    options: BlobReadOptions = {},
   ): Promise<ReadableStream<Uint8Array>> {
+    const what = `Cannot fetch blob ${this.#key(repo)}@${digest}`;
+    const maxSize = options.maxSize ?? Infinity;
+    // As the HTTP client: the declared size is checked before the "request".
+    const size = options.size === undefined ? undefined : declaredSize(options.size, maxSize, what);
     await this.#enter("getBlob", repo, digest);
-    const b = this.#blob(repo, digest);
-    const max = options?.maxSize;
-    return new ReadableStream({
-      start(c) {
-        if (max !== undefined && b.length > max) {
-          c.error(
-            new RegistryError("TOO_LARGE", `Cannot fetch blob ${digest}: larger than ${max} bytes`),
-          );
-          return;
-        }
-        c.enqueue(b.slice());
-        c.close();
+    const b = this.#blob(repo, digest).slice();
+    // The same checks as over HTTP (verifyingStream), so a blob stored with setBlobUnchecked is
+    // refused as a lying registry's would be. 64 KiB chunks, like a network body.
+    let off = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (off >= b.length) return c.close();
+        c.enqueue(b.subarray(off, off + 65536));
+        off += 65536;
       },
-    });
+    }, { highWaterMark: 0 });
+    return verifyingStream(source, digest, { size, maxSize }, what);
   }
 
   async getBlobBytes(repo: Repository, digest: string, maxSize: number): Promise<Uint8Array> {
-    await this.#enter("getBlob", repo, digest);
-    const b = this.#blob(repo, digest);
-    if (b.length > maxSize) {
-      throw new RegistryError(
-        "TOO_LARGE",
-        `Cannot fetch blob ${digest}: larger than ${maxSize} bytes`,
-      );
-    }
-    return b.slice();
+    return await collect(await this.getBlob(repo, digest, { maxSize }));
   }
 
   async listTags(repo: Repository): Promise<string[]> {

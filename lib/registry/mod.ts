@@ -15,4 +15,5 @@ export * from "./layout.ts";
 export { MemoryRegistry } from "./memory_registry.ts";
 export type { MemoryRegistryOp, MemoryRegistryOptions } from "./memory_registry.ts";
 export { isNotFound } from "./is_not_found.ts";
+export { readBlob } from "./read_blob.ts";
 export { marshalConfigFile, marshalDescriptor, marshalManifest } from "./marshal_manifest.ts";

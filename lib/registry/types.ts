@@ -83,6 +83,14 @@ export type BlobSource =
   | Uint8Array
   | { stream: () => ReadableStream<Uint8Array>; digest: string; size: number };
 
+/** Bounds of a blob read ({@link Registry.getBlob}). */
+export interface BlobReadOptions {
+  /** The size the blob's descriptor declares: the read must end exactly there. */
+  size?: number;
+  /** The cap: the declared size must not exceed it; without `size`, the most bytes read. */
+  maxSize?: number;
+}
+
 /** A registry client bound to its options (auth, TLS, retries, limits). */
 export interface Registry {
   /**
@@ -119,14 +127,23 @@ export interface Registry {
   ): Promise<{ digest: string; size: number }>;
   /**
    * Streams a blob. The stream errors with `DIGEST_MISMATCH` at its end if the bytes do not hash to
-   * `digest`, and with `TOO_LARGE` as soon as more than `maxSize` bytes arrive.
+   * `digest`. With `size` (what the descriptor declares; pass it whenever there is a descriptor)
+   * the read is exact: `size` is checked against `maxSize` before anything is fetched, a
+   * `Content-Length` that differs is refused before the body is read, the stream errors with
+   * `TOO_LARGE` as soon as byte `size + 1` arrives and with `DIGEST_MISMATCH` when it ends short.
+   * With only `maxSize` it errors with `TOO_LARGE` as soon as more than `maxSize` bytes arrive
+   * (see `verifyingStream`, the one mechanism behind every implementation).
+   * @throws {RegistryError} `TOO_LARGE` / `REGISTRY` for a declared size above `maxSize` or invalid
    */
   getBlob(
     repo: Repository,
     digest: string,
-    options?: { maxSize?: number },
+    options?: BlobReadOptions,
   ): Promise<ReadableStream<Uint8Array>>;
-  /** Reads a whole (small) blob into memory, digest-checked and bounded by `maxSize`. */
+  /**
+   * Reads a whole (small) blob of unknown size into memory, digest-checked and bounded by
+   * `maxSize`. With a descriptor at hand, use `readBlob` (exact size) instead.
+   */
   getBlobBytes(repo: Repository, digest: string, maxSize: number): Promise<Uint8Array>;
   /** Lists every tag (following pagination). */
   listTags(repo: Repository): Promise<string[]>;

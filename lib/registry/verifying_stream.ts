@@ -41,12 +41,57 @@ export async function digestOf(
 }
 
 /**
- * Passes a stream through, erroring with `TOO_LARGE` as soon as more than `maxSize` bytes have
- * flowed and with `DIGEST_MISMATCH` at the end if the bytes do not hash to `digest`.
+ * What bounds a blob read: the size its descriptor declares, and/or a cap.
+ *
+ * With `size` the read is exact, as go-containerregistry's `verify.ReadCloser` makes it (the
+ * descriptor's size and digest both bind the content): more bytes are refused as soon as byte
+ * `size + 1` arrives, fewer at the end. With only `maxSize` the length is unknown and only capped.
+ */
+export interface BlobBounds {
+  /** The size the descriptor declares (checked against `maxSize` by {@link declaredSize} first). */
+  size?: number;
+  /** The most bytes accepted when the size is unknown. */
+  maxSize?: number;
+}
+
+/**
+ * Checks the size a descriptor declares before anything is fetched: a non-negative safe integer
+ * not above the cap (cosign's `CheckSize` on `COSIGN_MAX_ATTACHMENT_SIZE`, the manifest limit …).
+ *
+ * @param size the descriptor's `size` (untrusted JSON: any value)
+ * @param maxSize the cap
+ * @param what the message prefix (`Cannot fetch blob …`)
+ * @returns the size
+ * @throws {RegistryError} `REGISTRY` when it is not a non-negative integer; `TOO_LARGE` above the cap
+ */
+export function declaredSize(size: unknown, maxSize: number, what: string): number {
+  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+    throw new RegistryError(
+      "REGISTRY",
+      `${what}: the descriptor declares an invalid size ${JSON.stringify(size) ?? String(size)}`,
+    );
+  }
+  if (size > maxSize) {
+    throw new RegistryError(
+      "TOO_LARGE",
+      `${what}: the descriptor declares ${size} bytes, more than the limit of ${maxSize}`,
+    );
+  }
+  return size;
+}
+
+/**
+ * Passes a stream through, checking it against its descriptor as it flows: with `bounds.size`,
+ * it errors with `TOO_LARGE` as soon as byte `size + 1` arrives (the source is cancelled, nothing
+ * more is read) and with `DIGEST_MISMATCH` at the end when fewer bytes came; with only
+ * `bounds.maxSize`, with `TOO_LARGE` once more than that flowed. At the end it errors with
+ * `DIGEST_MISMATCH` when the bytes do not hash to `digest`. Memory stays at one source chunk.
+ *
+ * This is the one mechanism every blob read goes through (registry, layout, memory registry).
  *
  * @param stream the blob content
  * @param digest the expected digest
- * @param maxSize the most bytes accepted
+ * @param bounds the declared size and/or cap
  * @param what the message prefix (`Cannot fetch blob …`)
  * @param status the HTTP status to put on errors
  * @returns the checked stream
@@ -54,7 +99,7 @@ export async function digestOf(
 export function verifyingStream(
   stream: ReadableStream<Uint8Array>,
   digest: string,
-  maxSize: number,
+  bounds: BlobBounds,
   what: string,
   status = 0,
 ): ReadableStream<Uint8Array> {
@@ -65,12 +110,31 @@ export function verifyingStream(
   const hash = incrementalDigest(algorithm, { smallLimit: SMALL_BLOB });
   const update = (chunk: Uint8Array) => hash.update(chunk);
   const finish = async () => `${algorithm}:${(await hash.digest()).toHex()}`;
+  const exact = bounds.size;
+  const limit = exact ?? bounds.maxSize ?? Infinity;
   let total = 0;
   const reader = stream.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await reader.read();
+      let next;
+      try {
+        next = await reader.read();
+      } catch (e) {
+        controller.error(e);
+        return;
+      }
       if (next.done) {
+        if (exact !== undefined && total !== exact) {
+          // ggcr verify.ReadCloser: "error verifying size; got N, want M".
+          controller.error(
+            new RegistryError(
+              "DIGEST_MISMATCH",
+              `${what}: the content has ${total} bytes, its descriptor declares ${exact}`,
+              { status },
+            ),
+          );
+          return;
+        }
         const got = await finish();
         if (got !== digest) {
           controller.error(
@@ -84,10 +148,16 @@ export function verifyingStream(
         return;
       }
       total += next.value.length;
-      if (total > maxSize) {
+      if (total > limit) {
         await reader.cancel().catch(() => {});
         controller.error(
-          new RegistryError("TOO_LARGE", `${what}: more than ${maxSize} bytes`, { status }),
+          new RegistryError(
+            "TOO_LARGE",
+            exact !== undefined
+              ? `${what}: the content is longer than its declared size ${exact}`
+              : `${what}: more than ${limit} bytes`,
+            { status },
+          ),
         );
         return;
       }
@@ -103,10 +173,25 @@ export function verifyingStream(
 /**
  * Reads a stream into memory.
  *
- * @param stream the stream (bounded by whoever made it)
+ * @param stream the stream (bounded by whoever made it, e.g. {@link verifyingStream})
+ * @param size the exact length when known (one buffer, no copies); a longer stream is refused
  * @returns its bytes
+ * @throws {RangeError} when the stream is longer than `size`
  */
-export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+export async function collect(
+  stream: ReadableStream<Uint8Array>,
+  size?: number,
+): Promise<Uint8Array> {
+  if (size !== undefined) {
+    const out = new Uint8Array(size);
+    let off = 0;
+    for await (const c of stream) {
+      if (off + c.length > size) throw new RangeError(`"stream" is longer than ${size} bytes`);
+      out.set(c, off);
+      off += c.length;
+    }
+    return off === size ? out : out.subarray(0, off);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const c of stream) {

@@ -160,7 +160,7 @@ export async function sget(options: SgetOptions): Promise<SgetResult> {
       privateFile = await Deno.open(privatePath, { read: true, write: true });
     }
     const sink: SgetWriter = atomic ?? privateFile!;
-    const stream = await registry.getBlob(repo, layer.digest, { maxSize: layer.size });
+    const stream = await registry.getBlob(repo, layer.digest, { size: layer.size });
     const received = await drain(stream, sink, (n) => options.onProgress?.(n, layer.size), signal);
     // getBlob errors the stream on a digest mismatch or an oversized body; the size is checked
     // here too, so that a manifest whose size disagrees with its digest is refused.

@@ -14,6 +14,7 @@ import { RegistryError, VerificationError } from "../errors.ts";
 import type { KeyRefDeps } from "../keys/key_ref.ts";
 import { MAX_SIGSTORE_BUNDLE_BYTES } from "../bundle/bundle.ts";
 import type { ImageManifest, Reference, Registry, Repository } from "../registry/types.ts";
+import { readBlob } from "../registry/read_blob.ts";
 import type { InTotoStatement } from "../payload/intoto.ts";
 import { marshalSimpleSigning } from "../payload/simple_signing.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
@@ -79,11 +80,9 @@ export async function verifyImageBundles(
       const m = (await registry.getManifest(repo, d.digest)).manifest as ImageManifest;
       if (!Array.isArray(m.layers) || m.layers.length !== 1) continue;
       if (!m.layers[0].mediaType?.startsWith("application/vnd.dev.sigstore.bundle")) continue;
-      const bytes = await registry.getBlobBytes(
-        repo,
-        m.layers[0].digest,
-        MAX_SIGSTORE_BUNDLE_BYTES,
-      );
+      // Bounded by the declared size, checked first against the cap: a layer declaring more is
+      // skipped without a download (cosign skips every referrer it cannot read).
+      const bytes = await readBlob(registry, repo, m.layers[0], MAX_SIGSTORE_BUNDLE_BYTES);
       const b = parseBundle(bytes);
       if (b.version !== "0.3") continue;
       bundles.push({ manifestDigest: d.digest, bytes });
