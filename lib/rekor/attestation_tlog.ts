@@ -10,6 +10,7 @@
  * @module
  */
 import { VerificationError } from "../errors.ts";
+import { encodePem } from "../keys/pem.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { parseRekorBundle } from "./blob_bundle.ts";
 import { envelopeProposal, type RekorClient, type RekorLogEntry } from "./client.ts";
@@ -83,6 +84,8 @@ export interface FindEnvelopeEntryOptions {
   envelope: Uint8Array;
   /** The key the envelope is verified with (proposed as its PEM). */
   publicKey: PublicKey;
+  /** Keyless: the signing certificate (DER), proposed and bound instead of the key. */
+  certificate?: Uint8Array;
   /** The current time in milliseconds (default `Date.now()`). */
   now?: number;
 }
@@ -122,7 +125,9 @@ export async function findEnvelopeEntry(o: FindEnvelopeEntryOptions): Promise<Re
       e,
     );
   }
-  const pem = new TextEncoder().encode(marshalPublicKeyPem(o.publicKey));
+  const pem = new TextEncoder().encode(
+    o.certificate ? encodePem("CERTIFICATE", o.certificate) : marshalPublicKeyPem(o.publicKey),
+  );
   return await findVerifiedEntry({
     client: o.client,
     proposals: [
@@ -134,7 +139,7 @@ export async function findEnvelopeEntry(o: FindEnvelopeEntryOptions): Promise<Re
         logKey: o.logKey,
         requireInclusionProof: true,
         now: o.now,
-        binding: { envelope: o.envelope, keyDer: o.publicKey.spki },
+        binding: { envelope: o.envelope, keyDer: o.certificate ?? o.publicKey.spki },
       }),
     other: "another attestation or key",
   });

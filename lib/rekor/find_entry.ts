@@ -11,6 +11,7 @@
  * @module
  */
 import { SigstoreError, VerificationError } from "../errors.ts";
+import { encodePem } from "../keys/pem.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { hashedRekordProposal, type RekorClient, type RekorLogEntry } from "./client.ts";
 import { hashLeaf } from "./merkle.ts";
@@ -28,6 +29,11 @@ export interface FindTlogEntryOptions {
   signature: Uint8Array;
   /** The key the signature is verified with (logged as its PEM). */
   publicKey: PublicKey;
+  /**
+   * Keyless: the signing certificate (DER), which the entry records instead of the key (cosign
+   * `keyBytes`: the certificate's PEM is proposed and must be the entry's).
+   */
+  certificate?: Uint8Array;
   /** SHA-256 of the signed payload or blob (cosign always proposes sha256). */
   digest: Uint8Array;
   /** The current time in milliseconds (default `Date.now()`). */
@@ -142,7 +148,9 @@ export function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEntry> {
       algorithm: "sha256",
       digest: o.digest,
       signature: o.signature,
-      publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(o.publicKey)),
+      publicKeyPem: new TextEncoder().encode(
+        o.certificate ? encodePem("CERTIFICATE", o.certificate) : marshalPublicKeyPem(o.publicKey),
+      ),
     })],
     verify: (entry) =>
       verifyTlogEntry(entry, {
@@ -150,7 +158,7 @@ export function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEntry> {
         requireInclusionProof: true,
         binding: {
           signature: o.signature,
-          keyDer: o.publicKey.spki,
+          keyDer: o.certificate ?? o.publicKey.spki,
           digest: { algorithm: "sha256", value: o.digest },
         },
         now: o.now,
