@@ -8,7 +8,8 @@
  *   "exactly one signature is required"), the one its log entry binds
  * - its payload type is in-toto's and its payload a statement (`Envelope.Statement`, which the
  *   verifier reads for every DSSE bundle: "unsupported media type")
- * - the statement has at most 1024 subjects with at most 32 digests each (limitSubjects)
+ * - when the statement's subjects are compared with an artifact: at most 1024 subjects with at
+ *   most 32 digests each (limitSubjects, which sigstore-go runs only then)
  *
  * @module
  */
@@ -30,13 +31,18 @@ function refuse(detail: string): VerificationError {
  * Checks a parsed bundle's content (see the module).
  *
  * @param bundle the bundle, as {@link parseBundle} read it
+ * @param options `limitSubjects`: the subjects will be compared with an artifact (cosign's
+ *   `--check-claims`, the default), so their number and digests are bounded first
  * @throws {TypeError} "Cannot read bundle: missing verification material (…)" for a message
  *   signature without its digest
  * @throws {VerificationError} `SIGNATURE_INVALID` for a DSSE envelope with no or several
  *   signatures, another payload type, a payload that is not a statement, or too many subjects or
  *   digests
  */
-export function checkBundleContent(bundle: SigstoreBundle): void {
+export function checkBundleContent(
+  bundle: SigstoreBundle,
+  options: { limitSubjects?: boolean } = {},
+): void {
   const ms = bundle.messageSignature;
   if (ms && !ms.messageDigest) {
     throw new TypeError(
@@ -67,7 +73,7 @@ export function checkBundleContent(bundle: SigstoreBundle): void {
     throw refuse("failed to fetch envelope statement: the payload is not a statement");
   }
   const subjects = (statement as Record<string, unknown>).subject;
-  if (!Array.isArray(subjects)) return;
+  if (!options.limitSubjects || !Array.isArray(subjects)) return;
   if (subjects.length > MAX_STATEMENT_SUBJECTS) {
     throw refuse(`too many subjects: ${subjects.length} > ${MAX_STATEMENT_SUBJECTS}`);
   }

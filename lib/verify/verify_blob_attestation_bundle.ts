@@ -65,7 +65,7 @@ export async function verifyBlobAttestationBundle(
   o: VerifyBlobAttestationBundleOptions,
 ): Promise<InTotoStatement> {
   const bundle: SigstoreBundle = parseBundle(o.bundle);
-  checkBundleContent(bundle);
+  checkBundleContent(bundle, { limitSubjects: o.artifactDigest !== undefined });
   const env = bundle.dsseEnvelope;
   if (!env) throw fail("UNSUPPORTED", "bundle does not contain a DSSE envelope");
   const vm = bundle.verificationMaterial;
