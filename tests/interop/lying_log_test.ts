@@ -10,6 +10,10 @@
  * invalid SET fails in both. It takes a 201 answer as it comes and does not compare the entry
  * with what it uploaded, so it writes bundles for the other lies: those cases assert that ours
  * refuses them and that Go (a known, documented difference) does not.
+ *
+ * Online lookups (a signature without a bundle): a checkpoint re-signed with the log's own key
+ * whose origin is not `<log name> - <tree ID of the entry>` is refused, the origin compared as
+ * text (regular-expression characters are data). Go does not check checkpoints online.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -17,7 +21,8 @@ import { generateKeyPairSync, sign } from "node:crypto";
 import { createRegistry } from "../../lib/registry/client.ts";
 import { RekorClient } from "../../lib/rekor/client.ts";
 import { sha256 } from "../../lib/digest.ts";
-import { flipBase64 } from "../helpers/lying_log.ts";
+import { flipBase64, loadLogSigner, withCheckpointOrigin } from "../helpers/lying_log.ts";
+import type { RekorEntry } from "../../lib/rekor/verify_entry.ts";
 import { type FaultRule, startFaultProxy } from "../peers/fault_proxy.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startRekor } from "../peers/rekor.ts";
@@ -26,6 +31,7 @@ import {
   describe,
   expectSameFailure,
   expectSuccess,
+  expectVerified,
   run,
   type RunResult,
   suiteDir,
@@ -311,6 +317,76 @@ Deno.test({
         const go = await lying(lie.rules(), () => cmd.run("go", proxy.url));
         expectSuccess(go.result, `go ${cmd.name}: ${lie.name} (known difference)`);
       }
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "online lookups refuse a checkpoint of another form than `<log> - <tree ID>` (Go: accepted)",
+  ignore: selfCheck,
+  async fn() {
+    await Deno.writeTextFile(join(dir, "online.txt"), `online ${crypto.randomUUID()}\n`);
+    expectSuccess(
+      await run("go", [
+        "sign-blob",
+        "--key",
+        "cosign.key",
+        "--rekor-url",
+        rekor.url,
+        "--yes",
+        "--output-signature",
+        "online.sig",
+        "online.txt",
+      ], opts),
+      "go signs and logs",
+    );
+    const log = await loadLogSigner(rekor.privateKeyPath);
+    const verify = (tool: Tool) =>
+      run(tool, [
+        "verify-blob",
+        "--key",
+        "cosign.pub",
+        "--signature",
+        "online.sig",
+        "--rekor-url",
+        proxy.url,
+        "online.txt",
+      ], opts);
+    for (const r of await Promise.all(TOOLS.map(verify))) expectVerified(r, "honest lookup");
+    // The log's answers with the checkpoint's origin replaced and re-signed with the log's key:
+    // regular-expression characters are data, compared as text.
+    const origins = [
+      `rekor.local - ${BigInt(rekor.treeId) + 1n}`,
+      "rekor.local - .*",
+      `rekor.local - ${rekor.treeId.slice(0, -1)}.`,
+      "rekor.local - [0-9]+",
+      ".*",
+    ];
+    for (const origin of origins) {
+      const rules: FaultRule[] = [{
+        method: "POST",
+        path: /^\/api\/v1\/log\/entries\/retrieve$/,
+        action: {
+          kind: "rewrite",
+          fn: (body) =>
+            JSON.stringify(
+              (JSON.parse(body) as Record<string, RekorEntry>[]).map((m) =>
+                Object.fromEntries(
+                  Object.entries(m).map((
+                    [uuid, e],
+                  ) => [uuid, withCheckpointOrigin(e, origin, log)]),
+                )
+              ),
+            ),
+        },
+      }];
+      const [go, ours] = await lying(rules, () => Promise.all(TOOLS.map(verify)));
+      // Go cosign's online verification (VerifyTLogEntryOffline) checks the SET and the
+      // inclusion proof's root, not the checkpoint.
+      expectVerified(go, `go ignores the checkpoint ${origin} (known difference)`);
+      assert.equal(ours.code, 1, `${origin}\n${describe(ours)}`);
+      assert.match(ours.stderr, /is not the tree head of tree/, describe(ours));
     }
   },
 });
