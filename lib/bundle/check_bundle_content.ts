@@ -28,21 +28,17 @@ function refuse(detail: string): VerificationError {
 }
 
 /**
- * Checks a parsed bundle's content (see the module).
+ * Checks a parsed bundle's content before anything is verified: a message signature names its
+ * digest, a DSSE envelope has exactly one signature. The statement is checked after the
+ * signature ({@link checkBundleStatement}).
  *
  * @param bundle the bundle, as {@link parseBundle} read it
- * @param options `limitSubjects`: the subjects will be compared with an artifact (cosign's
- *   `--check-claims`, the default), so their number and digests are bounded first
  * @throws {TypeError} "Cannot read bundle: missing verification material (…)" for a message
  *   signature without its digest
  * @throws {VerificationError} `SIGNATURE_INVALID` for a DSSE envelope with no or several
- *   signatures, another payload type, a payload that is not a statement, or too many subjects or
- *   digests
+ *   signatures
  */
-export function checkBundleContent(
-  bundle: SigstoreBundle,
-  options: { limitSubjects?: boolean } = {},
-): void {
+export function checkBundleContent(bundle: SigstoreBundle): void {
   const ms = bundle.messageSignature;
   if (ms && !ms.messageDigest) {
     throw new TypeError(
@@ -56,6 +52,26 @@ export function checkBundleContent(
       `exactly one signature is required, the DSSE envelope has ${env.signatures.length}`,
     );
   }
+}
+
+/**
+ * Checks a DSSE bundle's statement, after its signature verified (sigstore-go reads
+ * `Envelope.Statement` then): in-toto payload type, a JSON object and, with `limitSubjects`, at
+ * most {@link MAX_STATEMENT_SUBJECTS} subjects of at most {@link MAX_SUBJECT_DIGESTS} digests.
+ * A message-signature bundle passes.
+ *
+ * @param bundle the bundle
+ * @param options `limitSubjects`: the subjects will be compared with an artifact (cosign's
+ *   `--check-claims`, the default), so their number and digests are bounded first
+ * @throws {VerificationError} `SIGNATURE_INVALID` for another payload type, a payload that is not
+ *   a statement, or too many subjects or digests
+ */
+export function checkBundleStatement(
+  bundle: SigstoreBundle,
+  options: { limitSubjects?: boolean } = {},
+): void {
+  const env = bundle.dsseEnvelope;
+  if (!env) return;
   if (env.payloadType !== INTOTO_PAYLOAD_TYPE) {
     throw refuse(
       `failed to fetch envelope statement: payload type ${

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { FIXTURES } from "../../tests/interop/_run.ts";
 import { VerificationError } from "../errors.ts";
 import { parseBundle, type SigstoreBundle } from "./bundle.ts";
-import { checkBundleContent } from "./check_bundle_content.ts";
+import { checkBundleContent, checkBundleStatement } from "./check_bundle_content.ts";
 
 // Bundles made by the Go cosign v2.6.4 (tests/fixtures/*/SOURCE.md).
 const message = parseBundle(await Deno.readFile(join(FIXTURES, "new_bundle", "a.sigstore.json")));
@@ -30,10 +30,12 @@ const digests = (n: number) =>
   Object.fromEntries(Array.from({ length: n }, (_, i) => [`alg${i}`, "00"]));
 
 Deno.test("checkBundleContent() accepts the Go cosign's bundles and sigstore-go's limits", () => {
-  checkBundleContent(message);
-  checkBundleContent(dsse);
+  for (const b of [message, dsse]) {
+    checkBundleContent(b);
+    checkBundleStatement(b, { limitSubjects: true });
+  }
   const limits = { limitSubjects: true };
-  checkBundleContent(
+  checkBundleStatement(
     changed(dsse, (b) => {
       b.dsseEnvelope!.payload = statement(
         Array.from({ length: 1024 }, () => ({ name: "x", digest: digests(32) })),
@@ -42,7 +44,7 @@ Deno.test("checkBundleContent() accepts the Go cosign's bundles and sigstore-go'
     limits,
   );
   // Without a comparison with an artifact (--check-claims=false), sigstore-go sets no limit.
-  checkBundleContent(changed(dsse, (b) => {
+  checkBundleStatement(changed(dsse, (b) => {
     b.dsseEnvelope!.payload = statement([{ name: "x", digest: digests(33) }]);
   }));
 });
@@ -122,7 +124,11 @@ Deno.test("checkBundleContent() refuses what sigstore-go refuses", () => {
     ],
   ];
   for (const [what, bundle, expected] of cases) {
-    assert.throws(() => checkBundleContent(bundle, { limitSubjects: true }), (e) => {
+    const check = () => {
+      checkBundleContent(bundle);
+      checkBundleStatement(bundle, { limitSubjects: true });
+    };
+    assert.throws(check, (e) => {
       if (expected === "TypeError") {
         assert.ok(e instanceof TypeError, `${what}: ${e}`);
         assert.match((e as Error).message, /^Cannot read bundle: missing verification material/);
