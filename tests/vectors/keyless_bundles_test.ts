@@ -99,8 +99,9 @@ const OUTCOMES: Record<string, { outcome: Outcome; why: string }> = {
     why: "no SET and no RFC 3161 timestamp: nothing says when it was signed",
   },
   "dsse-2sigs.sigstore.json": {
-    outcome: "pass",
-    why: "certificate and first signature are valid; the signature count is the envelope step's",
+    outcome: "TLOG_ENTRY_MISMATCH",
+    why:
+      "two DSSE signatures: the entry is bound to exactly one (sigstore-go ErrDSSEInvalidSignatureCount)",
   },
   "bundle.dsse.bad-signature.sigstore": {
     outcome: "TLOG_ENTRY_MISMATCH",
