@@ -27,6 +27,7 @@ import { verifyAttestationCommand } from "./verify_attestation.ts";
 import { verifyBlobCommand } from "./verify_blob.ts";
 import { verifyBlobAttestationCommand } from "./verify_blob_attestation.ts";
 import { versionCommand } from "./version.ts";
+import { trustedRootCommand } from "./trusted_root.ts";
 
 /** The root `cosign` command. */
 export const cosignCommand: Command = {
@@ -63,5 +64,6 @@ export const cosignCommand: Command = {
     verifyBlobCommand,
     verifyBlobAttestationCommand,
     versionCommand,
+    trustedRootCommand,
   ],
 };
