@@ -28,6 +28,7 @@ import { verifyBlobCommand } from "./verify_blob.ts";
 import { verifyBlobAttestationCommand } from "./verify_blob_attestation.ts";
 import { versionCommand } from "./version.ts";
 import { trustedRootCommand } from "./trusted_root.ts";
+import { signingConfigCommand } from "./signing_config.ts";
 
 /** The root `cosign` command. */
 export const cosignCommand: Command = {
@@ -65,5 +66,6 @@ export const cosignCommand: Command = {
     verifyBlobAttestationCommand,
     versionCommand,
     trustedRootCommand,
+    signingConfigCommand,
   ],
 };

@@ -150,7 +150,11 @@ Each service is specified via a repeatable flag (--fulcio, --rekor, --ctfe, --ts
       type: "bool",
       help: "removes the default CTFE URLs from the trusted root.",
     },
-    { name: "no-default-tsa", type: "bool", help: "removes the default TSA URLs from the trusted root." },
+    {
+      name: "no-default-tsa",
+      type: "bool",
+      help: "removes the default TSA URLs from the trusted root.",
+    },
     {
       name: "no-default-rekor",
       type: "bool",

@@ -95,11 +95,12 @@ export function formatProtoTime(t: ProtoTime): string {
     `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
   if (t.nanos !== 0) {
     const digits = String(t.nanos).padStart(9, "0");
-    out += "." + (t.nanos % 1_000_000 === 0
-      ? digits.slice(0, 3)
-      : t.nanos % 1000 === 0
-      ? digits.slice(0, 6)
-      : digits);
+    out += "." +
+      (t.nanos % 1_000_000 === 0
+        ? digits.slice(0, 3)
+        : t.nanos % 1000 === 0
+        ? digits.slice(0, 6)
+        : digits);
   }
   return out + "Z";
 }

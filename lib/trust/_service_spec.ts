@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ProtoTime, parseRfc3339 } from "./_proto_time.ts";
+import { parseRfc3339, type ProtoTime } from "./_proto_time.ts";
 
 /** Most pairs in one specification. */
 const MAX_PAIRS = 64;
@@ -61,7 +61,8 @@ export function specTime(text: string, name: string): ProtoTime {
 }
 
 /** Go's unicode.IsSpace set, which strings.TrimSpace and strings.Fields use. */
-export const GO_SPACE = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f" +
+export const GO_SPACE =
+  "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f" +
   "\\u205f\\u3000";
 
 const TRIM = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, "g");

@@ -152,7 +152,12 @@ function spkiLogId(key: PublicKey): Uint8Array {
 function checkpointLogId(origin: string, key: PublicKey): Uint8Array {
   if (key.kind === "rsa" && origin === "") {
     const enc = new TextEncoder();
-    return sha256(enc.encode("\n"), Uint8Array.of(0xff), enc.encode("PKIX-RSA-PKCS#1v1.5"), key.spki);
+    return sha256(
+      enc.encode("\n"),
+      Uint8Array.of(0xff),
+      enc.encode("PKIX-RSA-PKCS#1v1.5"),
+      key.spki,
+    );
   }
   return logKeyId(key, origin);
 }
@@ -194,7 +199,11 @@ async function fulcioFromSpec(o: CreateTrustedRootOptions, spec: string): Promis
 async function tsaFromSpec(o: CreateTrustedRootOptions, spec: string): Promise<Authority> {
   const kvs = parseKeyValues(spec);
   requireKeys(kvs, ["url", "certificate-chain"], "missing or empty required key", "tsa spec");
-  const certs = await readCerts(o, kvs.get("certificate-chain")!, "parsing TSA certificate-chain: ");
+  const certs = await readCerts(
+    o,
+    kvs.get("certificate-chain")!,
+    "parsing TSA certificate-chain: ",
+  );
   if (isCa(certs[0])) throw new TypeError("first certificate in chain must be a leaf certificate");
   const st = kvs.get("start-time");
   const et = kvs.get("end-time");
@@ -300,7 +309,9 @@ function keyDetails(key: PublicKey, what: string): string {
       return "PKIX_ED25519";
     case "rsa": {
       const bits = Math.ceil((key.bits ?? 0) / 8) * 8;
-      if (bits === 2048 || bits === 3072 || bits === 4096) return `PKIX_RSA_PKCS1V15_${bits}_SHA256`;
+      if (bits === 2048 || bits === 3072 || bits === 4096) {
+        return `PKIX_RSA_PKCS1V15_${bits}_SHA256`;
+      }
       throw new TypeError(
         `failed converting ${what} to protobuf: unsupported public modulus for RSA key: ${
           bits / 8
