@@ -29,6 +29,8 @@ import { verifyBlobAttestationCommand } from "./verify_blob_attestation.ts";
 import { versionCommand } from "./version.ts";
 import { trustedRootCommand } from "./trusted_root.ts";
 import { signingConfigCommand } from "./signing_config.ts";
+import { dockerfileCommand } from "./dockerfile.ts";
+import { manifestCommand } from "./manifest.ts";
 
 /** The root `cosign` command. */
 export const cosignCommand: Command = {
@@ -67,5 +69,7 @@ export const cosignCommand: Command = {
     versionCommand,
     trustedRootCommand,
     signingConfigCommand,
+    dockerfileCommand,
+    manifestCommand,
   ],
 };

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseRfc3339, type ProtoTime } from "./_proto_time.ts";
+import { goTrimSpace } from "../go_strings.ts";
 
 /** Most pairs in one specification. */
 const MAX_PAIRS = 64;
@@ -58,16 +59,4 @@ export function specTime(text: string, name: string): ProtoTime {
   const t = parseRfc3339(text);
   if (!t) throw new TypeError(`parsing ${name}: cannot parse "${text}" as an RFC 3339 time`);
   return t;
-}
-
-/** Go's unicode.IsSpace set, which strings.TrimSpace and strings.Fields use. */
-export const GO_SPACE =
-  "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f" +
-  "\\u205f\\u3000";
-
-const TRIM = new RegExp(`^[${GO_SPACE}]+|[${GO_SPACE}]+$`, "g");
-
-/** Go's `strings.TrimSpace`. */
-export function goTrimSpace(s: string): string {
-  return s.replace(TRIM, "");
 }
