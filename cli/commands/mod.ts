@@ -31,6 +31,7 @@ import { trustedRootCommand } from "./trusted_root.ts";
 import { signingConfigCommand } from "./signing_config.ts";
 import { dockerfileCommand } from "./dockerfile.ts";
 import { manifestCommand } from "./manifest.ts";
+import { bundleCommand } from "./bundle.ts";
 
 /** The root `cosign` command. */
 export const cosignCommand: Command = {
@@ -71,5 +72,6 @@ export const cosignCommand: Command = {
     signingConfigCommand,
     dockerfileCommand,
     manifestCommand,
+    bundleCommand,
   ],
 };
