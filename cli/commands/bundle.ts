@@ -163,7 +163,9 @@ export const bundleCreateCommand: Command = {
       if (!block) throw new SyntaxError("unable to decode provided certificate");
       certificate = parseCertificate(block.bytes).der;
     }
-    if (f.attestation !== "") envelope = parseEnvelope(await readLocalFile(f.attestation as string));
+    if (f.attestation !== "") {
+      envelope = parseEnvelope(await readLocalFile(f.attestation as string));
+    }
     let publicKey;
     if (f.key !== "") {
       const { readKeyRef } = await import("../../lib/keys/key_ref.ts");

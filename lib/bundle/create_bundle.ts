@@ -98,7 +98,14 @@ export async function createBundle(o: CreateBundleOptions): Promise<SigstoreBund
         const text = new TextEncoder().encode(env ? marshalEnvelope(env) : "");
         return [envelopeProposal("dsse", text, pem), envelopeProposal("intoto", text, pem)];
       })()
-      : [hashedRekordProposal({ algorithm: "sha256", digest: o.artifactDigest, signature, publicKeyPem: pem })];
+      : [
+        hashedRekordProposal({
+          algorithm: "sha256",
+          digest: o.artifactDigest,
+          signature,
+          publicKeyPem: pem,
+        }),
+      ];
     const found = await o.rekor.searchProposedEntries(proposals).catch((e) => {
       if (e instanceof SigstoreError) {
         throw new SigstoreError(e.code, `searching log query: ${e.message}`, { cause: e });
@@ -106,7 +113,10 @@ export async function createBundle(o: CreateBundleOptions): Promise<SigstoreBund
       throw e;
     });
     if (found.length === 0) {
-      throw new VerificationError("TLOG_ENTRY_NOT_FOUND", "signature not found in transparency log");
+      throw new VerificationError(
+        "TLOG_ENTRY_NOT_FOUND",
+        "signature not found in transparency log",
+      );
     }
     // cosign verifyUUID: keep the entries whose UUID is the leaf hash of their body.
     const kept = found.filter((e) => {
@@ -120,7 +130,10 @@ export async function createBundle(o: CreateBundleOptions): Promise<SigstoreBund
       throw new VerificationError("TLOG_ENTRY_NOT_FOUND", "unable to find tlog entry");
     }
     if (kept.length > 1) {
-      throw new VerificationError("TLOG_ENTRY_INVALID", "too many tlog entries; should only have 1");
+      throw new VerificationError(
+        "TLOG_ENTRY_INVALID",
+        "too many tlog entries; should only have 1",
+      );
     }
     vm.tlogEntries.push(bundleEntryFromRekor(kept[0]));
   }

@@ -318,7 +318,13 @@ function certificateSummary(n: Node, raw: Uint8Array, tr?: TrustedRoot): void {
   try {
     cert = parseCertificate(raw);
   } catch (e) {
-    add(n, "Error", `parsing certificate: ${(e as Error).message.replace(/^Cannot parse certificate: /, "x509: ")}`);
+    add(
+      n,
+      "Error",
+      `parsing certificate: ${
+        (e as Error).message.replace(/^Cannot parse certificate: /, "x509: ")
+      }`,
+    );
     return;
   }
   add(n, "Signature Algorithm", signatureAlgorithmName(cert));
@@ -453,7 +459,11 @@ function tlogEntrySummary(n: Node, e: Obj, tr?: TrustedRoot): void {
   const promise = sub(e, "inclusionPromise", "InclusionPromise");
   if (promise) {
     const p = add(n, "Inclusion Promise");
-    add(p, "Signed Entry Timestamp", `Present (${bytes(promise, "signedEntryTimestamp").length} bytes)`);
+    add(
+      p,
+      "Signed Entry Timestamp",
+      `Present (${bytes(promise, "signedEntryTimestamp").length} bytes)`,
+    );
   }
   const proof = sub(e, "inclusionProof", "InclusionProof");
   if (proof) {
@@ -502,7 +512,9 @@ function timestampSummary(n: Node, data: Obj): void {
   stamps.forEach((s, i) => {
     const one = add(n, `Timestamp [${i}]`);
     try {
-      const resp = parseTimestampResponse(bytes(message(s, "RFC3161SignedTimestamp"), "signedTimestamp"));
+      const resp = parseTimestampResponse(
+        bytes(message(s, "RFC3161SignedTimestamp"), "signedTimestamp"),
+      );
       const info = resp.token?.tstInfo;
       if (resp.status > 1 || !info) return;
       add(one, "Time", rfc3339(info.genTime));
@@ -551,7 +563,9 @@ function contentSummary(n: Node, b: Obj, vm?: Obj): void {
     }
     const sigs = list(dsse, "signatures").map((s) => message(s, "Signature"));
     const sigsNode = add(content, "Signatures", String(sigs.length));
-    if (sigs.length !== 1) add(content, "[!] WARNING", "DSSE envelope MUST contain only one signature");
+    if (sigs.length !== 1) {
+      add(content, "[!] WARNING", "DSSE envelope MUST contain only one signature");
+    }
     const vmHint = vm ? sub(vm, "publicKey", "PublicKeyIdentifier") : undefined;
     sigs.forEach((s, i) => {
       const one = add(sigsNode, `Signature [${i}]`);
@@ -595,14 +609,20 @@ function verificationMaterialSummary(n: Node, vm: Obj, version: number, tr?: Tru
     if (raw.length) certificateSummary(c, raw, tr);
     else add(c, "[!] WARNING", "Certificate raw_bytes is empty");
     if (version > 0 && version < 3) {
-      add(c, "[!] WARNING", "v0.1/v0.2 bundle should use certificate chain, not single certificate");
+      add(
+        c,
+        "[!] WARNING",
+        "v0.1/v0.2 bundle should use certificate chain, not single certificate",
+      );
     }
   } else if (chain) {
     const c = add(vmNode, "Content", "X.509 Certificate Chain");
     const certs = list(chain, "certificates").map((x) => message(x, "X509Certificate"));
     if (certs.length) {
       add(c, "Certificates", String(certs.length));
-      certs.forEach((x, i) => certificateSummary(add(c, `Certificate [${i}]`), bytes(x, "rawBytes"), tr));
+      certs.forEach((x, i) =>
+        certificateSummary(add(c, `Certificate [${i}]`), bytes(x, "rawBytes"), tr)
+      );
     } else add(c, "[!] WARNING", "Certificate chain is empty");
     if (version >= 3) add(c, "[!] WARNING", "v0.3 bundle should use single certificate, not chain");
   } else if (pk) {
