@@ -8,3 +8,5 @@
 export * from "./bundle.ts";
 export * from "./marshal_bundle.ts";
 export * from "./verify_bundle_tlog.ts";
+export * from "./create_bundle.ts";
+export * from "./inspect_bundle.ts";

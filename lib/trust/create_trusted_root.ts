@@ -36,7 +36,7 @@ import {
 /** Most certificates read from one chain file. */
 export const MAX_CHAIN_FILE_CERTIFICATES = 16;
 /** Most specifications of one kind. */
-export const MAX_SPECS = 64;
+export const MAX_TRUSTED_ROOT_SPECS = 64;
 
 /** cosign's deprecated one-value-per-flag inputs, matched by position. */
 export interface LegacyTrustedRootFlags {
@@ -368,7 +368,9 @@ function byStart<T extends { start: ProtoTime }>(items: T[]): T[] {
 
 function limit(list: string[] | undefined, what: string): string[] {
   const l = list ?? [];
-  if (l.length > MAX_SPECS) throw new TypeError(`more than ${MAX_SPECS} ${what} given`);
+  if (l.length > MAX_TRUSTED_ROOT_SPECS) {
+    throw new TypeError(`more than ${MAX_TRUSTED_ROOT_SPECS} ${what} given`);
+  }
   return l;
 }
 
