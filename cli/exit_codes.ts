@@ -1,6 +1,10 @@
 /**
- * The one table of exit codes, as cosign 2 defines them in cmd/cosign/errors/exit_codes.go,
- * plus 2 for usage errors (bad flags or arguments), which cosign reports as 1.
+ * The one table of exit codes, as cosign 2 defines them in cmd/cosign/errors/exit_codes.go.
+ *
+ * Usage errors (an unknown flag or command, a missing or extra argument, a bad flag value or
+ * combination) exit 1, as in cosign, where cobra's errors reach main.go's `log.Fatalf`: scripts
+ * written for cosign test `$? -ne 0` or `$? -eq 1`, and nothing in cosign ever exits 2. They keep
+ * their own class, {@link UsageError}, so that the message stays one clear line.
  *
  * @module
  */
@@ -12,8 +16,8 @@ export const ExitCode = {
   ok: 0,
   /** Any failure without a more specific code. */
   failure: 1,
-  /** Bad flags, arguments or flag combinations. */
-  usage: 2,
+  /** Bad flags, arguments or flag combinations: 1, as in cosign (cobra errors → log.Fatalf). */
+  usage: 1,
   /** Error verifying image due to no signature (cosign ImageWithoutSignature). */
   imageWithoutSignature: 10,
   /** Error verifying image due to non-existent tag (cosign NonExistentTag). */
@@ -31,7 +35,7 @@ const byCode: Partial<Record<ErrorCode, number>> = {
   NO_CERTIFICATE: ExitCode.noCertificateFoundOnSignature,
 };
 
-/** A usage error: wrong flags, arguments or combinations. Exit code 2. */
+/** A usage error: wrong flags, arguments or combinations. Exit code 1, as in cosign. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type ErrorCode, SigstoreError, VerificationError } from "../lib/errors.ts";
-import { exitCodeFor } from "./exit_codes.ts";
+import { ExitCode, exitCodeFor, UsageError } from "./exit_codes.ts";
 
 // cosign exits 1 for every transparency-log failure of verify-blob (VerifyBlobSignature returns
 // the error unwrapped), and 12 for verify, where a failed log check is one reason of
@@ -28,3 +28,13 @@ for (const code of TLOG) {
     assert.equal(exitCodeFor(wrapped), 12);
   });
 }
+
+Deno.test("exitCodeFor() maps usage errors to 1, as cosign does", () => {
+  assert.equal(ExitCode.usage, 1);
+  assert.equal(exitCodeFor(new UsageError("unknown flag: --nope")), 1);
+  assert.equal(exitCodeFor(new Error("anything")), 1);
+  assert.equal(exitCodeFor(new VerificationError("NO_SIGNATURES", "x")), 10);
+  assert.equal(exitCodeFor(new VerificationError("TAG_NOT_FOUND", "x")), 11);
+  assert.equal(exitCodeFor(new VerificationError("NO_MATCHING_SIGNATURE", "x")), 12);
+  assert.equal(exitCodeFor(new VerificationError("NO_CERTIFICATE", "x")), 13);
+});

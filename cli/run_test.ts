@@ -34,7 +34,7 @@ Deno.test("run() lists the subcommands in the root help", async () => {
   }
 });
 
-Deno.test("run() rejects usage errors with exit code 2 and one error line", async () => {
+Deno.test("run() rejects usage errors with exit code 1, as cosign, and one error line", async () => {
   const cases: [string[], string][] = [
     [["frobnicate"], `error: unknown command "frobnicate" for "cosign"\n`],
     [["sign-blob", "--nope"], "error: unknown flag: --nope\n"],
@@ -56,13 +56,13 @@ Deno.test("run() rejects usage errors with exit code 2 and one error line", asyn
     ],
     [
       ["completion", "tcsh"],
-      `error: invalid argument "tcsh" for "cosign completion": use bash, zsh or fish\n`,
+      `error: invalid argument "tcsh" for "cosign completion": use bash, zsh, fish or powershell\n`,
     ],
   ];
   for (const [argv, stderr] of cases) {
     const { code, io } = await cosign(argv);
     assert.equal(io.err(), stderr, argv.join(" "));
-    assert.equal(code, 2, argv.join(" "));
+    assert.equal(code, 1, argv.join(" "));
     assert.equal(io.out(), "");
   }
 });
@@ -181,8 +181,34 @@ Deno.test("version --json prints cosign's fields", async () => {
     "goVersion",
     "compiler",
     "platform",
+    "cosignCompat",
   ]);
-  assert.match(v.gitVersion, /^v\d+\.\d+\.\d+$/);
+  assert.equal(v.gitVersion, "v2.6.4+deno.0.1.0");
+  assert.equal(v.cosignCompat, "v2.6.4");
+  assert.equal(v.compiler, "deno");
+});
+
+Deno.test("version prints cosign's text, GitVersion ≥ 2 for scripts, and CosignCompat", async () => {
+  const { code, io } = await cosign(["version"]);
+  assert.equal(code, 0);
+  const lines = io.out().split("\n");
+  const fields = lines.filter((l) => /^[A-Z][A-Za-z]+: /.test(l));
+  assert.deepEqual(fields.map((l) => l.split(":")[0]), [
+    "GitVersion",
+    "GitCommit",
+    "GitTreeState",
+    "BuildDate",
+    "GoVersion",
+    "Compiler",
+    "Platform",
+    "CosignCompat",
+  ]);
+  assert.equal(fields[0], "GitVersion:    v2.6.4+deno.0.1.0");
+  assert.equal(fields[7], "CosignCompat:  v2.6.4");
+  // A script's "cosign version | grep GitVersion" major-version check.
+  const major = Number(/GitVersion:\s+v(\d+)\./.exec(io.out())![1]);
+  assert.ok(major >= 2);
+  assert.match(io.out(), /^cosign: A tool for Container Signing/m);
 });
 
 Deno.test("env lists registered variables, masking sensitive values", async () => {

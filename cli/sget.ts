@@ -18,6 +18,7 @@ import type { Command, Context } from "./command.ts";
 import { writeAll } from "./io.ts";
 import { denoIo } from "./io.ts";
 import { run } from "./run.ts";
+import { enterCallerDirectory } from "./task_cwd.ts";
 import { registryFlags } from "./flags/groups.ts";
 import { keyRefDeps } from "./commands/_shared.ts";
 import {
@@ -155,5 +156,11 @@ unless every check passed.`,
 };
 
 if (import.meta.main) {
+  // `deno task sget` runs in the project folder: paths are the caller's (cli/task_cwd.ts).
+  const failed = enterCallerDirectory(import.meta.url);
+  if (failed !== undefined) {
+    await writeAll(Deno.stderr, failed);
+    Deno.exit(1);
+  }
   Deno.exit(await run(sgetCommand, Deno.args, denoIo(), { persistentFlags: [] }));
 }

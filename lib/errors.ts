@@ -102,7 +102,17 @@ export type ErrorCode =
   | "SCT_MISSING"
   | "SCT_INVALID"
   | "SCT_LOG_KEY_UNKNOWN"
-  | "SCT_TIME_INVALID";
+  | "SCT_TIME_INVALID"
+  // keyless signing (lib/oidc, lib/fulcio, lib/sign/keyless_signer.ts)
+  | "OIDC_TOKEN_INVALID"
+  | "OIDC_TOKEN_EXPIRED"
+  | "OIDC_AUDIENCE_MISMATCH"
+  | "OIDC_PROVIDER_FAILED"
+  | "OIDC_FLOW_FAILED"
+  | "FULCIO_REQUEST_FAILED"
+  | "FULCIO_RESPONSE_INVALID"
+  | "FULCIO_KEY_MISMATCH"
+  | "FULCIO_SCT_INVALID";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {
@@ -155,3 +165,9 @@ export class PromptDeclinedError extends SigstoreError<"PROMPT_DECLINED"> {
     super("PROMPT_DECLINED", message);
   }
 }
+
+/**
+ * An OpenID Connect identity token could not be obtained or is unusable (expired, for another
+ * audience, refused by the identity provider).
+ */
+export class IdentityError extends SigstoreError {}

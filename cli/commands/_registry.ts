@@ -5,6 +5,7 @@
  * @module
  */
 import type { Context } from "../command.ts";
+import type { Flag } from "../flags/parse.ts";
 import { UsageError } from "../exit_codes.ts";
 import { IoError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/atomic_file.ts";
@@ -29,9 +30,22 @@ async function readPem(path: string, flag: string): Promise<string> {
 }
 
 /**
- * Builds a registry client from the command's registry flags.
+ * Builds a registry client from the command's registry flags. What each flag does here, against
+ * cosign's options/registry.go:
  *
- * @throws {UsageError} on contradictory flags; {@link IoError} when a certificate file is unreadable
+ * - `--allow-http-registry`: plain HTTP allowed for any registry (ggcr `name.Insecure`);
+ * - `--allow-insecure-registry`: cosign skips TLS verification; Deno cannot per connection, so a
+ *   registry whose certificate does not verify fails with an error saying so (and what to do);
+ *   registries that verify, and plain-HTTP loopback ones, work as in cosign;
+ * - `--registry-username/-password/-token`: credentials (combinations checked);
+ * - `--registry-cacert`: extra trusted CAs; like cosign, a file without a certificate is an error;
+ * - `--registry-client-cert` + `--registry-client-key`: mutual TLS (`Deno.createHttpClient`);
+ * - refused, with a one-line error: `--registry-server-name` (Deno's TLS client always verifies
+ *   the certificate against the host being connected to) and `--k8s-keychain` (no Kubernetes
+ *   keychain).
+ *
+ * @throws {UsageError} on contradictory or unsupported flags; {@link IoError} when a certificate
+ *   file is unreadable or holds no certificate
  */
 export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
   const f = ctx.flags;
@@ -51,6 +65,13 @@ export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
   if (f["k8s-keychain"] === true) {
     throw new UsageError("cannot use --k8s-keychain: the Kubernetes keychain is not supported");
   }
+  const serverName = (f["registry-server-name"] as string | undefined) ?? "";
+  if (serverName !== "") {
+    throw new UsageError(
+      "cannot use --registry-server-name: Deno's TLS client always verifies the registry's " +
+        "certificate against the host name in the image reference; use that name in the reference",
+    );
+  }
   const user = (f["registry-username"] as string | undefined) ?? "";
   const pass = (f["registry-password"] as string | undefined) ?? "";
   const token = (f["registry-token"] as string | undefined) ?? "";
@@ -65,7 +86,14 @@ export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
   if (token !== "") options.credentials = { registryToken: token };
   else if (user !== "") options.credentials = { username: user, password: pass };
   const ca = (f["registry-cacert"] as string | undefined) ?? "";
-  if (ca !== "") options.caCerts = [await readPem(ca, "--registry-cacert")];
+  if (ca !== "") {
+    const pem = await readPem(ca, "--registry-cacert");
+    // cosign: x509.CertPool.AppendCertsFromPEM finds nothing → "no valid CA certs found in …".
+    if (!/-----BEGIN CERTIFICATE-----/.test(pem)) {
+      throw new IoError("INPUT_UNREADABLE", `no valid CA certs found in ${ca}`);
+    }
+    options.caCerts = [pem];
+  }
   const cert = (f["registry-client-cert"] as string | undefined) ?? "";
   const key = (f["registry-client-key"] as string | undefined) ?? "";
   if ((cert === "") !== (key === "")) {
@@ -75,7 +103,46 @@ export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
     options.clientCert = await readPem(cert, "--registry-client-cert");
     options.clientKey = await readPem(key, "--registry-client-key");
   }
-  return createRegistry(options);
+  try {
+    return createRegistry(options);
+  } catch (e) {
+    // Deno parses the PEM when the client is made (a bad certificate or key throws here).
+    const which = cert !== ""
+      ? `client certs from cert ${cert}, key ${key}`
+      : `CA certs from ${ca}`;
+    throw new IoError("INPUT_UNREADABLE", `unable to read ${which}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** `--registry-referrers-mode` (options/registry.go RegistryExperimentalOptions). */
+export const referrersModeFlag: Flag = {
+  name: "registry-referrers-mode",
+  type: "string",
+  metavar: "registryReferrersMode",
+  help: "mode for fetching references from the registry. allowed: legacy, oci-1-1",
+};
+
+/**
+ * `--registry-referrers-mode`, checked as cosign's `RegistryReferrersMode.Set` does: `legacy` or
+ * `oci-1-1`, the latter only with `COSIGN_EXPERIMENTAL=1`.
+ *
+ * @returns the mode ("legacy" when not given)
+ * @throws {UsageError} with cosign's messages
+ */
+export function referrersMode(ctx: Context): "legacy" | "oci-1-1" {
+  const mode = (ctx.flags["registry-referrers-mode"] as string | undefined) ?? "";
+  if (mode === "" || mode === "legacy") return "legacy";
+  const bad = (why: string) =>
+    new UsageError(`invalid argument "${mode}" for "--registry-referrers-mode" flag: ${why}`);
+  if (mode !== "oci-1-1") throw bad(`must be one of "legacy", "oci-1-1"`);
+  if (
+    !["1", "t", "T", "true", "TRUE", "True"].includes(ctx.io.getEnv("COSIGN_EXPERIMENTAL") ?? "")
+  ) {
+    throw bad(`in order to use  mode "oci-1-1", you must set COSIGN_EXPERIMENTAL=1`);
+  }
+  return "oci-1-1";
 }
 
 /** Parses an image reference argument; a malformed one is a usage error naming it. */

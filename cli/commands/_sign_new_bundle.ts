@@ -39,6 +39,7 @@ export async function signNewBundle(
     // cosign's TLogUploadDSSEEnvelope: always a dsse entry.
     upload = envelopeUploader(f["rekor-url"] as string, signer.publicKey, "dsse", {
       signal: ctx.signal,
+      logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
     });
   }
   await withRegistry(ctx, async (registry) => {

@@ -42,8 +42,7 @@ export const TRUST_ENV = [
  *
  * @param conflicting the flags cosign refuses on this path
  * @returns the trusted root and the bundle
- * @throws {UsageError} for cosign's flag-combination errors (cosign exits 1 for them, we 2 as
- *   for every usage error)
+ * @throws {UsageError} for cosign's flag-combination errors (exit 1, as in cosign)
  */
 export async function newBundleInputs(
   ctx: CommandContext,

@@ -1,4 +1,4 @@
-/** `cosign attach signature`. @module */
+/** `cosign attach signature|attestation|sbom`. @module */
 import type { Command, Context } from "../command.ts";
 import { IoError } from "../../lib/errors.ts";
 import { describeFsError } from "../../lib/atomic_file.ts";
@@ -8,6 +8,8 @@ import {
   dockerMediaTypes,
   maxAttachmentSize,
   parseImageRef,
+  referrersMode,
+  referrersModeFlag,
   targetRepository,
   withRegistry,
 } from "./_registry.ts";
@@ -40,8 +42,8 @@ async function readInput(flagPath: string, what: string): Promise<Uint8Array> {
   }
 }
 
-async function readStdin(ctx: Context): Promise<Uint8Array> {
-  return await readAllBounded(ctx.io.stdin, MAX_INPUT, "signature from standard input");
+async function readStdin(ctx: Context, what = "signature"): Promise<Uint8Array> {
+  return await readAllBounded(ctx.io.stdin, MAX_INPUT, `${what} from standard input`);
 }
 
 const attachSignatureCommand: Command = {
@@ -123,7 +125,7 @@ const attachSignatureCommand: Command = {
   },
 };
 
-/** `cosign attach` (only `signature` so far). */
+/** `cosign attach attestation`. */
 const attachAttestationCommand: Command = {
   name: "attestation",
   short: "Attach attestation to the supplied container image",
@@ -147,7 +149,6 @@ const attachAttestationCommand: Command = {
     if (files.length === 0) throw new UsageError(`required flag "attestation" not set`);
     const ref = await parseImageRef(ctx.args[0]);
     const { attachAttestation } = await import("../../lib/oci/cosign_attestations.ts");
-    const { readAllBounded } = await import("../../lib/stream.ts");
     const { openBlob } = await import("../../lib/blob_input.ts");
     const max = maxAttachmentSize(ctx);
     await withRegistry(ctx, async (registry) => {
@@ -171,8 +172,80 @@ const attachAttestationCommand: Command = {
   },
 };
 
+/** cosign options/deprecate.go `SBOMAttachmentDeprecation`, printed by attach/download sbom. */
+export const SBOM_DEPRECATION =
+  "WARNING: SBOM attachments are deprecated and support will be removed in a Cosign release soon after 2024-02-22 (see https://github.com/sigstore/cosign/issues/2755). Instead, please use SBOM attestations.";
+
+const attachSbomCommand: Command = {
+  name: "sbom",
+  short: "DEPRECATED: Attach sbom to the supplied container image",
+  long: "Attach sbom to the supplied container image\n\n" + SBOM_DEPRECATION,
+  example: `  cosign attach sbom <image uri>
+
+  # attach an SPDX JSON SBOM (the media type follows --type and the .json ending)
+  cosign attach sbom --sbom sbom.spdx.json registry.example/app@sha256:<digest>
+
+  # attach a CycloneDX XML SBOM read from standard input
+  cosign attach sbom --type cyclonedx --input-format xml --sbom - registry.example/app:v1 < bom.xml
+
+  # the signed alternative cosign recommends: an SBOM attestation
+  cosign attest --type spdxjson --predicate sbom.spdx.json --key cosign.key registry.example/app:v1`,
+  argsUsage: "<image uri>",
+  minArgs: 1,
+  maxArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...registryFlags,
+    referrersModeFlag,
+    { name: "sbom", type: "string", help: "path to the sbom, or {-} for stdin" },
+    {
+      name: "type",
+      type: "string",
+      default: "spdx",
+      help: "type of sbom (spdx|cyclonedx|syft)",
+    },
+    {
+      name: "input-format",
+      type: "string",
+      help: "type of sbom input format (json|xml|text)",
+    },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    // cosign checks the flag while parsing, before anything is printed.
+    if (referrersMode(ctx) === "oci-1-1") {
+      throw new UsageError(
+        "cannot use --registry-referrers-mode=oci-1-1 with attach sbom: OCI 1.1 referrers are not supported yet, only the legacy tag layout",
+      );
+    }
+    await ctx.info(SBOM_DEPRECATION);
+    const path = f.sbom as string;
+    const { sbomMediaType, attachSbom } = await import("../../lib/oci/sbom.ts");
+    const mediaType = sbomMediaType(f.type as string, f["input-format"] as string, path);
+    await ctx.warn(
+      `Attaching SBOMs this way does not sign them. To sign them, use 'cosign attest --predicate ${path} --key <key path>'.`,
+    );
+    const ref = await parseImageRef(ctx.args[0]);
+    // attach/sbom.go sbomBytes: "-" is standard input, anything else a file ("" opens ".").
+    const sbom = path === "-" ? await readStdin(ctx, "SBOM") : await readInput(path, "SBOM");
+    await withRegistry(ctx, async (registry) => {
+      await attachSbom({
+        registry,
+        ref,
+        sbom,
+        mediaType,
+        targetRepository: await targetRepository(ctx, ref),
+        tagPrefix: f["attachment-tag-prefix"] as string,
+        // cosign's ui.Infof of a message ending in "\n": an empty line follows.
+        onUpload: (image, dst, mt) =>
+          ctx.info(`Uploading SBOM file for [${image}] to [${dst}] with mediaType [${mt}].\n`),
+      });
+    });
+  },
+};
+
 export const attachCommand: Command = {
   name: "attach",
   short: "Provides utilities for attaching artifacts to other artifacts in a registry",
-  subcommands: [attachSignatureCommand, attachAttestationCommand],
+  subcommands: [attachSignatureCommand, attachAttestationCommand, attachSbomCommand],
 };

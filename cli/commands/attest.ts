@@ -192,7 +192,10 @@ export const attestCommand: Command = {
           f["rekor-url"] as string,
           (await getSigner()).publicKey,
           f["rekor-entry-type"] as "dsse" | "intoto",
-          { signal: ctx.signal },
+          {
+            signal: ctx.signal,
+            logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
+          },
         )(envelope);
         await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
         return { bundle: marshalRekorBundle(entry) };

@@ -222,7 +222,10 @@ export const attestBlobCommand: Command = {
         f["rekor-url"] as string,
         signer.publicKey,
         f["rekor-entry-type"] as "dsse" | "intoto",
-        { signal: ctx.signal },
+        {
+          signal: ctx.signal,
+          logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
+        },
       )(result.envelope);
       await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
     }

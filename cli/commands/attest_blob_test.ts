@@ -299,13 +299,13 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
       join(dir, "never.bundle"),
       BLOB,
     ],
-    2,
+    1,
     "error: cannot use a signing config yet: --use-signing-config and --signing-config are not supported (--new-bundle-format --bundle writes a Sigstore bundle with --rekor-url)",
   ],
   [
     "neither --predicate nor --statement",
     ["attest-blob", "--key", KEY, "--tlog-upload=false", BLOB],
-    2,
+    1,
     "error: at least one of the flags in the group [predicate statement] is required",
   ],
   [
@@ -321,13 +321,13 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
       "--tlog-upload=false",
       BLOB,
     ],
-    2,
+    1,
     "error: one of --predicate or --statement must be set",
   ],
   [
     "no blob argument",
     ["attest-blob", "--key", KEY, "--predicate", "a", "--tlog-upload=false"],
-    2,
+    1,
     "error: accepts 1 arg(s), received 0",
   ],
   [
@@ -495,7 +495,7 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
       join(F, "go-link.intoto.json"),
       "--insecure-ignore-tlog",
     ],
-    2,
+    1,
     "error: must provide path to blob or digest and digestAlg; run `cosign verify-blob-attestation -h` for more help",
   ],
   [

@@ -1,4 +1,9 @@
-/** `cosign completion bash|zsh|fish`: static scripts generated from the command tree. @module */
+/**
+ * `cosign completion bash|zsh|fish|powershell`: static scripts generated from the command tree
+ * (cosign's are cobra's, which call back into the program; ours list the words up front).
+ *
+ * @module
+ */
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import type { Flag } from "../flags/parse.ts";
@@ -93,6 +98,45 @@ export function fishCompletion(root: Command, persistent: Flag[]): string {
   return out.join("\n") + "\n";
 }
 
+/** A PowerShell single-quoted string literal ('' escapes a quote). */
+function psQuote(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/**
+ * A PowerShell completion script: a native argument completer that finds the command path among
+ * the words before the cursor and offers its subcommands and flags; other words fall back to
+ * PowerShell's file completion.
+ */
+export function powershellCompletion(root: Command, persistent: Flag[]): string {
+  const n = root.name;
+  const rows = walk(root).map(({ path, cmd }) => {
+    const subs = (cmd.subcommands ?? []).filter((c) => !c.hidden).map((c) => c.name);
+    const words = [...subs, ...flagWords([...(cmd.flags ?? []), ...persistent]), "--help"];
+    return `    ${psQuote(path.join(" "))} = @(${words.map(psQuote).join(", ")})`;
+  });
+  return `# powershell completion for ${n}; load with: ${n} completion powershell | Out-String | Invoke-Expression
+Register-ArgumentCompleter -Native -CommandName ${psQuote(n)} -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+  $words = @{
+${rows.join("\n")}
+  }
+  $path = ''
+  foreach ($element in ($commandAst.CommandElements | Select-Object -Skip 1)) {
+    if ($element.Extent.EndOffset -ge $cursorPosition) { break }
+    $text = $element.ToString()
+    if ($text.StartsWith('-')) { continue }
+    $next = if ($path) { "$path $text" } else { $text }
+    if ($words.ContainsKey($next)) { $path = $next }
+  }
+  $words[$path] | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
+    $kind = if ($_.StartsWith('-')) { 'ParameterName' } else { 'Command' }
+    [System.Management.Automation.CompletionResult]::new($_, $_, $kind, $_)
+  }
+}
+`;
+}
+
 /**
  * The completion command for a program.
  *
@@ -102,7 +146,7 @@ export function completionCommand(getRoot: () => Command, persistent: Flag[]): C
   return {
     name: "completion",
     short: "Generate completion script",
-    long: "Generate the completion script for bash, zsh or fish.",
+    long: "Generate the completion script for bash, zsh, fish or PowerShell.",
     example: `  # bash, for the current shell
   source <(cosign completion bash)
 
@@ -110,8 +154,11 @@ export function completionCommand(getRoot: () => Command, persistent: Flag[]): C
   cosign completion zsh > "\${fpath[1]}/_cosign"
 
   # fish
-  cosign completion fish | source`,
-    argsUsage: "[bash|zsh|fish]",
+  cosign completion fish | source
+
+  # PowerShell, for the current session (for every session, save it and source it in $PROFILE)
+  cosign completion powershell | Out-String | Invoke-Expression`,
+    argsUsage: "[bash|zsh|fish|powershell]",
     minArgs: 1,
     maxArgs: 1,
     async run(ctx) {
@@ -123,10 +170,12 @@ export function completionCommand(getRoot: () => Command, persistent: Flag[]): C
         ? zshCompletion(root, persistent)
         : shell === "fish"
         ? fishCompletion(root, persistent)
+        : shell === "powershell"
+        ? powershellCompletion(root, persistent)
         : undefined;
       if (script === undefined) {
         throw new UsageError(
-          `invalid argument "${shell}" for "cosign completion": use bash, zsh or fish`,
+          `invalid argument "${shell}" for "cosign completion": use bash, zsh, fish or powershell`,
         );
       }
       await writeAll(ctx.io.stdout, script);

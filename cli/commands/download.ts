@@ -1,7 +1,8 @@
-/** `cosign download signature`. @module */
+/** `cosign download signature|attestation|sbom`. @module */
 import type { Command } from "../command.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
+import { SBOM_DEPRECATION } from "./attach.ts";
 import { maxAttachmentSize, parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 
 const downloadSignatureCommand: Command = {
@@ -73,9 +74,51 @@ const downloadAttestationCommand: Command = {
   },
 };
 
-/** `cosign download` (`signature`, `attestation`). */
+const downloadSbomCommand: Command = {
+  name: "sbom",
+  short: "DEPRECATED: Download SBOMs from the supplied container image",
+  long: "Download SBOMs from the supplied container image\n\n" + SBOM_DEPRECATION,
+  example: `  cosign download sbom <image uri>
+
+  # the SBOM of one image of a multi-platform index
+  cosign download sbom --platform linux/arm64 registry.example/app:v1 > sbom.spdx.json`,
+  argsUsage: "<image uri>",
+  minArgs: 1,
+  maxArgs: 1,
+  bindEnv: true,
+  flags: [
+    ...registryFlags,
+    { name: "platform", type: "string", help: "download SBOM for a specific platform image" },
+  ],
+  async run(ctx) {
+    await ctx.info(SBOM_DEPRECATION);
+    await ctx.warn(
+      "Downloading SBOMs this way does not ensure its authenticity. If you want to ensure a tamper-proof SBOM, download it using 'cosign download attestation <image uri>'.",
+    );
+    const ref = await parseImageRef(ctx.args[0]);
+    const max = maxAttachmentSize(ctx);
+    const { downloadSbom } = await import("../../lib/oci/sbom.ts");
+    await withRegistry(ctx, async (registry) => {
+      const sbom = await downloadSbom(registry, ref, {
+        maxSize: max,
+        platform: (ctx.flags.platform as string) || undefined,
+        targetRepository: await targetRepository(ctx, ref),
+        tagPrefix: ctx.flags["attachment-tag-prefix"] as string,
+        onIndexWithoutSbom: (platforms) =>
+          ctx.info(
+            "\nThis multiarch image does not have an SBOM attached at the index level.\n" +
+              `Try using --platform with one of the following architectures:\n${platforms}\n`,
+          ),
+      });
+      await ctx.info(`Found SBOM of media type: ${sbom.mediaType}`);
+      await writeAll(ctx.io.stdout, sbom.payload);
+    });
+  },
+};
+
+/** `cosign download` (`signature`, `attestation`, `sbom`). */
 export const downloadCommand: Command = {
   name: "download",
   short: "Provides utilities for downloading artifacts and attached artifacts in a registry",
-  subcommands: [downloadSignatureCommand, downloadAttestationCommand],
+  subcommands: [downloadSignatureCommand, downloadAttestationCommand, downloadSbomCommand],
 };

@@ -15,7 +15,8 @@ export const generateKeyPairCommand: Command = {
   cosign generate-key-pair --output-key-prefix my-name
 
   # non-interactively, with the password from the environment, replacing existing files
-  COSIGN_PASSWORD=s3cret cosign generate-key-pair --yes
+  # (as in cosign there is no --yes here, and COSIGN_YES does not apply: answer the prompt)
+  echo y | COSIGN_PASSWORD=s3cret cosign generate-key-pair
 
 CAVEATS:
   This command interactively prompts for a password. You can use
@@ -31,12 +32,6 @@ CAVEATS:
       default: "cosign",
       help: "name used for generated .pub and .key files",
     },
-    {
-      name: "yes",
-      short: "y",
-      type: "bool",
-      help: "skip confirmation prompts for overwriting existing key",
-    },
   ],
   async run(ctx) {
     if (ctx.flags.kms !== "" || ctx.args.length > 0) {
@@ -46,8 +41,12 @@ CAVEATS:
     }
     const prefix = ctx.flags["output-key-prefix"] as string;
     if (prefix === "") throw new UsageError("--output-key-prefix must not be empty");
-    // Ask about overwriting before the password, so nobody types a password for nothing.
-    const overwrite = await confirmOverwrite(ctx, prefix);
+    // Ask about overwriting before the password, so nobody types a password for nothing. cosign
+    // has no --yes here (so COSIGN_YES cannot replace a key): only an explicit "y" on standard
+    // input does, and not when standard input is the password.
+    const overwrite = await confirmOverwrite(ctx, prefix, {
+      stdinIsPassword: ctx.io.getEnv("COSIGN_PASSWORD") === undefined && !ctx.io.isTerminal.stdin,
+    });
     const password = await readPassword(ctx.io, true);
     const { generateKeyPair } = await import("../../lib/keys/generate_key_pair.ts");
     const { writeKeyPair } = await import("../../lib/keys/write_key_pair.ts");

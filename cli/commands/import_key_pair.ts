@@ -71,7 +71,11 @@ CAVEATS:
       password.fill(0);
       pem.fill(0);
     }
-    const overwrite = await confirmOverwrite(ctx, prefix);
+    // cosign's import-key-pair does have --yes (and so COSIGN_YES, through viper).
+    const overwrite = await confirmOverwrite(ctx, prefix, {
+      yes: ctx.flags.yes === true,
+      hint: "(pass --yes to overwrite)",
+    });
     const { privatePath, publicPath } = await writeKeyPair(prefix, pair, overwrite);
     await ctx.info(`Private key written to ${privatePath}`);
     await ctx.info(`Public key written to ${publicPath}`);

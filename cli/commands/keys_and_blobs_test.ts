@@ -170,7 +170,7 @@ Deno.test("generate-key-pair asks before overwriting and keeps the old key when 
     assert.equal(
       declined.io.err(),
       `WARNING: File ${prefix}.key already exists. Overwrite?\nAre you sure you would like to continue? [y/N] \n` +
-        `error: cannot write ${prefix}.key: file exists and overwriting was declined (pass --yes to overwrite)\n`,
+        `error: cannot write ${prefix}.key: file exists and overwriting was declined\n`,
     );
     assert.equal(await Deno.readTextFile(`${prefix}.key`), before);
 
@@ -181,10 +181,60 @@ Deno.test("generate-key-pair asks before overwriting and keeps the old key when 
     assert.equal(accepted.code, 0, accepted.io.err());
     assert.notEqual(await Deno.readTextFile(`${prefix}.key`), before);
 
-    const yes = await cosign(["generate-key-pair", "--output-key-prefix", prefix, "--yes"], {
-      env: PW,
-    });
-    assert.equal(yes.code, 0, yes.io.err());
+    assert.deepEqual(await listDir(dir), ["cosign.key", "cosign.pub"], "no temporary files left");
+  });
+});
+
+Deno.test("generate-key-pair never overwrites a key because of COSIGN_YES or --yes", async () => {
+  await withDir(async (dir) => {
+    const prefix = join(dir, "cosign");
+    assert.equal(
+      (await cosign(["generate-key-pair", "--output-key-prefix", prefix], { env: PW })).code,
+      0,
+    );
+    const key = await Deno.readTextFile(`${prefix}.key`);
+    const pub = await Deno.readTextFile(`${prefix}.pub`);
+    const cases: {
+      name: string;
+      argv: string[];
+      env: Record<string, string>;
+      stdin?: string;
+      err: string;
+    }[] = [
+      {
+        name: "COSIGN_YES=true, no terminal, nothing on stdin",
+        argv: [],
+        env: { ...PW, COSIGN_YES: "true" },
+        err: `WARNING: File ${prefix}.key already exists. Overwrite?\n` +
+          `Are you sure you would like to continue? [y/N] \n` +
+          `error: cannot write ${prefix}.key: file exists and overwriting was declined\n`,
+      },
+      {
+        name: "COSIGN_YES=true, password piped on stdin (stdin cannot also answer)",
+        argv: [],
+        env: { COSIGN_YES: "true" },
+        stdin: "y\n",
+        err: `WARNING: File ${prefix}.key already exists. Overwrite?\n` +
+          `Are you sure you would like to continue? [y/N] \n` +
+          `error: cannot write ${prefix}.key: file exists and overwriting was declined\n`,
+      },
+      {
+        name: "--yes (cosign has no such flag here)",
+        argv: ["--yes"],
+        env: PW,
+        err: "error: unknown flag: --yes\n",
+      },
+    ];
+    for (const c of cases) {
+      const r = await cosign(["generate-key-pair", "--output-key-prefix", prefix, ...c.argv], {
+        env: c.env,
+        stdin: c.stdin,
+      });
+      assert.equal(r.code, 1, c.name);
+      assert.equal(r.io.err(), c.err, c.name);
+      assert.equal(await Deno.readTextFile(`${prefix}.key`), key, c.name);
+      assert.equal(await Deno.readTextFile(`${prefix}.pub`), pub, c.name);
+    }
     assert.deepEqual(await listDir(dir), ["cosign.key", "cosign.pub"], "no temporary files left");
   });
 });

@@ -30,7 +30,7 @@ Deno.test("login writes credentials into the docker config, keeping what was the
   }
 });
 
-Deno.test("login rejects bad input with one error line and exit code 2", async () => {
+Deno.test("login rejects bad input with one error line and exit code 1", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const cases: [string[], string][] = [
@@ -40,7 +40,7 @@ Deno.test("login rejects bad input with one error line and exit code 2", async (
     ];
     for (const [argv, err] of cases) {
       const r = await cosign(argv, { env: { DOCKER_CONFIG: dir } });
-      assert.equal(r.code, 2, argv.join(" "));
+      assert.equal(r.code, 1, argv.join(" "));
       if (err) assert.equal(r.io.err(), err);
       else assert.match(r.io.err(), /^error: invalid registry "Not A Registry!": .+\n$/);
     }

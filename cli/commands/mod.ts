@@ -3,6 +3,7 @@ import type { Command } from "../command.ts";
 import { attachCommand } from "./attach.ts";
 import { cleanCommand } from "./clean.ts";
 import { copyCommand } from "./copy.ts";
+import { debugCommand } from "./debug.ts";
 import { downloadCommand } from "./download.ts";
 import { generateCommand } from "./generate.ts";
 import { treeCommand } from "./tree.ts";
@@ -45,6 +46,7 @@ export const cosignCommand: Command = {
     attachCommand,
     cleanCommand,
     copyCommand,
+    debugCommand,
     downloadCommand,
     generateCommand,
     treeCommand,

@@ -28,19 +28,19 @@ Deno.test("verify-blob on a Sigstore bundle: cosign's messages for what is missi
     [
       [f("a.txt")],
       {},
-      2,
+      1,
       "error: trusted root is required when using new bundle format (fetching it with TUF is not supported yet: pass --trusted-root)\n",
     ],
     [
       [f("a.txt")],
       { SIGSTORE_REKOR_PUBLIC_KEY: f("rekor.pub") },
-      2,
+      1,
       "error: trusted root is required when using new bundle format\n",
     ],
     [
       ["--trusted-root", f("trusted_root.json"), "--signature", "AAAA", f("a.txt")],
       {},
-      2,
+      1,
       "error: when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root\n",
     ],
     [["--trusted-root", f("rekor.pub"), f("a.txt")], {}, 1, ""],
@@ -139,13 +139,13 @@ Deno.test("verify-blob-attestation on a Sigstore bundle: cosign's messages, clai
     [
       [att("a.txt")],
       {},
-      2,
+      1,
       "error: trusted root is required when using new bundle format (fetching it with TUF is not supported yet: pass --trusted-root)\n",
     ],
     [
       ["--trusted-root", att("trusted_root.json"), "--certificate", "c.pem", att("a.txt")],
       {},
-      2,
+      1,
       "error: when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root\n",
     ],
     [
@@ -189,7 +189,7 @@ Deno.test("verify-blob-attestation: --trusted-root with cosign's old bundle is r
       att("trusted_root.json"),
       att("a.txt"),
     ]);
-    assert.equal(code, 2);
+    assert.equal(code, 1);
     assert.equal(io.err(), "error: --trusted-root only supported with --new-bundle-format\n");
   } finally {
     await Deno.remove(dir, { recursive: true });

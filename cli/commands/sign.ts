@@ -222,7 +222,10 @@ race conditions or (worse) malicious tampering.`,
             ? (await import("../../lib/sign/rekor_witness.ts")).rekorWitness(
               f["rekor-url"] as string,
               signer.publicKey,
-              { signal: ctx.signal },
+              {
+                signal: ctx.signal,
+                logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
+              },
             )
             : undefined,
         });

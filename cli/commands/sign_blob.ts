@@ -134,6 +134,10 @@ export const signBlobCommand: Command = {
           signer,
           input: inputs[i].reader,
           rekorUrl: upload ? f["rekor-url"] as string : undefined,
+          // The log's answer is checked with --trusted-root or SIGSTORE_REKOR_PUBLIC_KEY, if given.
+          logKey: upload
+            ? await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx)
+            : undefined,
           signal: ctx.signal,
         });
         if (signed.entry) await ctx.info(`tlog entry created with index: ${signed.entry.logIndex}`);

@@ -1,9 +1,14 @@
 /** `cosign tree`. @module */
 import type { Command } from "../command.ts";
-import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
+import {
+  parseImageRef,
+  referrersMode,
+  referrersModeFlag,
+  targetRepository,
+  withRegistry,
+} from "./_registry.ts";
 
 export const treeCommand: Command = {
   name: "tree",
@@ -19,12 +24,7 @@ export const treeCommand: Command = {
   bindEnv: true,
   flags: [
     ...registryFlags,
-    {
-      name: "registry-referrers-mode",
-      type: "string",
-      metavar: "registryReferrersMode",
-      help: "mode for fetching references from the registry. allowed: legacy, oci-1-1",
-    },
+    referrersModeFlag,
     {
       name: "experimental-oci11",
       type: "bool",
@@ -32,12 +32,7 @@ export const treeCommand: Command = {
     },
   ],
   async run(ctx) {
-    const mode = ctx.flags["registry-referrers-mode"] as string;
-    if (!["", "legacy", "oci-1-1"].includes(mode)) {
-      throw new UsageError(
-        `invalid argument "${mode}" for "--registry-referrers-mode" flag: must be one of "legacy", "oci-1-1"`,
-      );
-    }
+    const mode = referrersMode(ctx); // oci-1-1 needs COSIGN_EXPERIMENTAL=1, as in cosign
     const ref = await parseImageRef(ctx.args[0]);
     const refText = ctx.args[0];
     const { imageTree, renderTree } = await import("../../lib/oci/tree.ts");

@@ -4,9 +4,10 @@
  * runs), as named steps reusing lib/rekor, each failing with its own code:
  *
  * 1. the log: the trusted root has a log with the entry's `logId.keyId`, valid at the entry's
- *    integrated time (`TLOG_LOG_KEY_UNKNOWN`, `TLOG_TIME_INVALID`)
+ *    integrated time when a SET signs that time, otherwise valid now: an unsigned integrated
+ *    time is never used (`TLOG_LOG_KEY_UNKNOWN`, `TLOG_TIME_INVALID`)
  * 2. SET (inclusion promise) over canonical JSON, when present (`TLOG_SET_INVALID`)
- * 3. integrated time not in the future (`TLOG_TIME_INVALID`)
+ * 3. a SET-signed integrated time not in the future (`TLOG_TIME_INVALID`)
  * 4. inclusion proof and checkpoint, when present: Rekor v1 checkpoints (origin "host - treeID")
  *    are signed with the v1 key hint; Rekor v2 ones carry the log's host as origin and the C2SP
  *    key hint (`TLOG_INCLUSION_INVALID`, `TLOG_CHECKPOINT_INVALID`)
@@ -104,6 +105,14 @@ function verifyBinding(body: EntryBody, bundle: SigstoreBundle, o: VerifyBundleT
   const env = bundle.dsseEnvelope;
   if (!ms && !env) throw fail("TLOG_ENTRY_MISMATCH", "the bundle has no content");
   const named = ms?.messageDigest;
+  // sigstore-go binds the entry to the envelope's one signature: a bundle with more is refused
+  // (check_bundle_content.ts), here too, so no signature escapes the binding.
+  if (!ms && env!.signatures.length !== 1) {
+    throw fail("TLOG_ENTRY_MISMATCH", "exactly one DSSE signature is required");
+  }
+  if (!ms && body.signatures.length !== 1) {
+    throw fail("TLOG_ENTRY_MISMATCH", `the entry records ${body.signatures.length} signatures`);
+  }
   verifyEntryBodyBinding(body, {
     key: o.keyDer,
     certificate: o.keyDer ? undefined : vm.certificate ?? vm.x509CertificateChain?.[0],
@@ -139,21 +148,30 @@ export async function verifyTlogEntryMaterial(
 ): Promise<void> {
   const key = log.publicKey;
   const t = entry.integratedTime;
-  if (t !== 0) {
-    const ms = t * 1000;
-    if (ms < log.validFor.start || (log.validFor.end !== undefined && ms > log.validFor.end)) {
-      throw fail("TLOG_TIME_INVALID", "rekor log public key not valid at payload integrated time");
-    }
-  }
   if (!entry.signedEntryTimestamp && !entry.inclusionProof) {
     throw fail("TLOG_INCLUSION_INVALID", "entry must contain an inclusion proof and/or promise");
+  }
+  // The integrated time is the log's word only when its SET signs it (protobuf-specs
+  // TransparencyLogEntry; sigstore-js GHSA-xgjw-pm74-86q4): a checkpoint carries no time. Without
+  // a SET the entry's time is not used at all, and the log key must be valid now.
+  const signedTime = entry.signedEntryTimestamp !== undefined && t !== 0;
+  const at = signedTime ? t * 1000 : now ?? Date.now();
+  if (signedTime || entry.signedEntryTimestamp === undefined) {
+    if (at < log.validFor.start || (log.validFor.end !== undefined && at > log.validFor.end)) {
+      throw fail(
+        "TLOG_TIME_INVALID",
+        signedTime
+          ? "rekor log public key not valid at payload integrated time"
+          : "rekor log public key not valid now, and the entry has no signed integrated time",
+      );
+    }
   }
   const proof = entry.inclusionProof;
   const v1 = !proof || hasV1TreeHead(proof.checkpoint);
   // Rekor v2 (rekor-tiles VerifyInclusionProof) proves the entry's own index.
   const rekorEntry = asRekorEntry(entry, v1 ? proof?.logIndex ?? 0 : entry.logIndex);
   if (entry.signedEntryTimestamp) await verifySet(rekorEntry, key);
-  if (t !== 0) verifyIntegratedTime(rekorEntry, now);
+  if (signedTime) verifyIntegratedTime(rekorEntry, now);
   if (proof) {
     if (v1) {
       await verifyInclusionProof(rekorEntry, key);

@@ -82,6 +82,35 @@ Deno.test("verifyBundleTlog() fails each step with its own code", async () => {
   await rejects(bundle, { trustedRoot: late }, "TLOG_TIME_INVALID");
 });
 
+Deno.test("verifyBundleTlog() never trusts an integrated time that no SET signs", async () => {
+  const e = (b: SigstoreBundle) => b.verificationMaterial.tlogEntries[0];
+  const now = Date.parse("2026-12-01T00:00:00Z");
+  const unsigned = (time: number) =>
+    changed((b) => {
+      delete e(b).signedEntryTimestamp;
+      e(b).integratedTime = time;
+    });
+  // The inclusion proof still verifies; the time is not reported, whatever it says.
+  for (const time of [1795326176, 4102444800, 1]) {
+    const [v] = await verifyBundleTlog(unsigned(time), { ...options, now });
+    assert.equal(v.integratedTime, undefined, `time ${time}`);
+  }
+  // A log whose key is no longer valid: a time edited into its validity window does not help,
+  // without a SET the key must be valid now.
+  const retired: TrustedRoot = structuredClone(root);
+  retired.tlogs[0].publicKey = root.tlogs[0].publicKey;
+  retired.tlogs[0].validFor = { start: 0, end: Date.parse("2026-06-01T00:00:00Z") };
+  await rejects(
+    unsigned(Date.parse("2026-01-01T00:00:00Z") / 1000),
+    { trustedRoot: retired, now },
+    "TLOG_TIME_INVALID",
+  );
+  // With its SET the real (signed) time decides: after the end of validity, refused too.
+  await rejects(bundle, { trustedRoot: retired, now }, "TLOG_TIME_INVALID");
+  // A SET-signed time still has to be the signed one.
+  await rejects(changed((b) => (e(b).integratedTime -= 1)), { now }, "TLOG_SET_INVALID");
+});
+
 Deno.test("verifyBundleTlog() checks Rekor v2 checkpoints with the log's host and C2SP key hint", async () => {
   const dir = join(VECTORS, "bundles", "sigstore-python");
   const v2Root = parseTrustedRoot(await Deno.readFile(join(dir, "trusted_root.staging.json")));
@@ -108,4 +137,73 @@ Deno.test("verifyBundleTlog() checks Rekor v2 checkpoints with the log's host an
   const noProof = structuredClone(v2);
   delete e(noProof).inclusionProof;
   await assert.rejects(() => verifyBundleTlog(noProof, o), { code: "TLOG_INCLUSION_INVALID" });
+});
+
+Deno.test("verifyBundleTlog() binds a DSSE bundle's entry to its one signature, kind and version", async () => {
+  const dir = join(FIXTURES, "new_bundle_attest");
+  const dRoot = parseTrustedRoot(await Deno.readFile(join(dir, "trusted_root.json")));
+  const dKey = parsePublicKeyPem(await Deno.readFile(join(dir, "cosign.pub")));
+  const d = parseBundle(await Deno.readFile(join(dir, "a.sigstore.json")));
+  const o = { trustedRoot: dRoot, keyDer: dKey.spki };
+  await verifyBundleTlog(d, o);
+  const variant = (f: (b: SigstoreBundle) => void) => {
+    const b = structuredClone(d);
+    f(b);
+    return b;
+  };
+  const sig = d.dsseEnvelope!.signatures[0];
+  const cases: [string, SigstoreBundle, string][] = [
+    [
+      "valid + garbage",
+      variant((b) => b.dsseEnvelope!.signatures.push({ sig: new Uint8Array(70), keyid: "" })),
+      "TLOG_ENTRY_MISMATCH",
+    ],
+    [
+      "garbage + valid",
+      variant((b) => b.dsseEnvelope!.signatures.unshift({ sig: new Uint8Array(70), keyid: "" })),
+      "TLOG_ENTRY_MISMATCH",
+    ],
+    [
+      "valid twice",
+      variant((b) => b.dsseEnvelope!.signatures.push(structuredClone(sig))),
+      "TLOG_ENTRY_MISMATCH",
+    ],
+    [
+      "another signature",
+      variant((b) => (b.dsseEnvelope!.signatures[0].sig[10] ^= 1)),
+      "TLOG_ENTRY_MISMATCH",
+    ],
+    [
+      "another payload",
+      variant((b) => (b.dsseEnvelope!.payload = new TextEncoder().encode("{}"))),
+      "TLOG_ENTRY_MISMATCH",
+    ],
+    [
+      "kind hashedrekord",
+      variant((b) => (b.verificationMaterial.tlogEntries[0].kind = "hashedrekord")),
+      "TLOG_ENTRY_INVALID",
+    ],
+    [
+      "version 0.0.2",
+      variant((b) => (b.verificationMaterial.tlogEntries[0].version = "0.0.2")),
+      "TLOG_ENTRY_INVALID",
+    ],
+    // The message-signature bundle's entry spliced into this one.
+    [
+      "a hashedrekord entry spliced in",
+      variant((
+        b,
+      ) => (b.verificationMaterial.tlogEntries = structuredClone(
+        bundle.verificationMaterial.tlogEntries,
+      ))),
+      "TLOG_LOG_KEY_UNKNOWN",
+    ],
+  ];
+  for (const [what, b, code] of cases) {
+    await assert.rejects(() => verifyBundleTlog(b, o), (e) => {
+      assert.ok(e instanceof VerificationError, `${what}: ${e}`);
+      assert.equal(e.code, code, `${what}: ${e.message}`);
+      return true;
+    }, what);
+  }
 });

@@ -5,9 +5,10 @@
  * Matches cosign cmd/cosign/cli/copy/copy.go: each manifest reached from the source (the root,
  * then depth first through indexes, cosign's `walk.SignedEntity`) has its `sha256-<hex>.sig`,
  * `.att` and `.sbom` images copied under the same tags (read from `COSIGN_REPOSITORY` when set,
- * with the tag prefix), and itself copied under the tag `[prefix]sha256-<hex>`; a missing source
- * is skipped silently; an existing destination with another digest is refused unless `force`;
- * last, unless only attachments were asked for, the root is copied to the destination reference.
+ * with the tag prefix), and itself copied under the tag `[prefix]sha256-<hex>` — also with `--only`,
+ * so that the image can be pulled from the destination by digest; a missing source is skipped
+ * silently; an existing destination with another digest is refused unless `force`; last, unless
+ * only attachments were asked for, the root is copied to the destination reference (its tag).
  * Blobs are mounted from the source repository when both are on one registry, else streamed.
  * `--platform` picks one image of an index. Copies run one after another (cosign runs them in
  * parallel, so its "Copying …" lines come in any order).
@@ -39,7 +40,10 @@ export interface CopyImageOptions extends CosignTagOptions {
   dst: Reference;
   /** The destination as the user wrote it (printed as cosign prints `dstRef`). */
   dstText: string;
-  /** `--only`: copy just these attachments (and not the image); undefined copies everything. */
+  /**
+   * `--only`: copy just these attachments, plus each manifest itself under its `sha256-<hex>` tag,
+   * but not the destination tag; undefined copies everything.
+   */
   only?: CosignAttachment[];
   /** `--force`: overwrite destinations with other content. */
   force?: boolean;
@@ -162,17 +166,16 @@ export async function copyImage(opts: CopyImageOptions): Promise<void> {
         `${repositoryName(dstRepo)}:${tag}`,
       );
     }
-    if (!opts.only) {
-      const tag = cosignTag(digest, "", prefix);
-      await copier.copy(
-        srcRepo,
-        digest,
-        `${repositoryName(srcRepo)}@${digest}`,
-        dstRepo,
-        tag,
-        `${repositoryName(dstRepo)}:${tag}`,
-      );
-    }
+    // The entity itself, with or without --only (cosign copy.go "Copy the entity itself").
+    const tag = cosignTag(digest, "", prefix);
+    await copier.copy(
+      srcRepo,
+      digest,
+      `${repositoryName(srcRepo)}@${digest}`,
+      dstRepo,
+      tag,
+      `${repositoryName(dstRepo)}:${tag}`,
+    );
   }
   if (opts.only) return;
   await copier.copy(

@@ -44,6 +44,7 @@ import {
 } from "./cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
 import { getSignedEntity } from "./signed_entity.ts";
+import { selectPlatform } from "./select_platform.ts";
 import type { Descriptor, ImageIndex, Reference, Registry, Repository } from "../registry/types.ts";
 
 /** The media type of an attestation layer (cosign pkg/types `DssePayloadType`). */
@@ -456,39 +457,4 @@ export async function readAttestations(
     );
   }
   return out;
-}
-
-/**
- * cosign pkg/oci/platform `SignedEntityForPlatform` over an index: the one manifest whose platform
- * matches `os/arch[/variant][:osversion]` (empty parts match anything).
- */
-function selectPlatform(index: ImageIndex, spec: string): string {
-  const [main, osVersion = ""] = spec.split(":");
-  const [os = "", architecture = "", variant = ""] = main.split("/");
-  const matches = (index.manifests ?? []).filter((m) => {
-    const p = m.platform;
-    if (!p) return false;
-    if (os && os !== p.os) return false;
-    if (architecture && architecture !== p.architecture) return false;
-    if (variant && variant !== (p.variant ?? "")) return false;
-    if (osVersion && osVersion !== (p["os.version"] ?? "")) return false;
-    return true;
-  });
-  const name = (p: { os?: string; architecture?: string; variant?: string }) =>
-    [p.os, p.architecture, p.variant].filter((x) => x).join("/");
-  if (matches.length === 0) {
-    throw new SigstoreError(
-      "UNSUPPORTED",
-      `unable to find an entity for ${name({ os, architecture, variant })}`,
-    );
-  }
-  if (matches.length > 1) {
-    throw new SigstoreError(
-      "UNSUPPORTED",
-      `platform spec matches more than one image architecture: ${
-        matches.map((m) => name(m.platform!)).join(", ")
-      }`,
-    );
-  }
-  return matches[0].digest;
 }

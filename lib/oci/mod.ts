@@ -6,3 +6,4 @@
  */
 export * from "./cosign_tags.ts";
 export * from "./cosign_signatures.ts";
+export * from "./sbom.ts";

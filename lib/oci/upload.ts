@@ -21,21 +21,12 @@
 import { IoError } from "../errors.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
 import { goJsonString, marshalGoJson } from "../payload/go_json.ts";
-import {
-  marshalConfigFile,
-  marshalDescriptor,
-  marshalManifest,
-} from "../registry/marshal_manifest.ts";
-import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../registry/media_types.ts";
+import { marshalDescriptor } from "../registry/marshal_manifest.ts";
+import { OCI_INDEX } from "../registry/media_types.ts";
+import { pushStaticImage } from "./_static_image.ts";
 import { detectContentType, SNIFF_LENGTH } from "./sniff.ts";
 import { repositoryName } from "./signed_entity.ts";
-import type {
-  Descriptor,
-  ImageManifest,
-  Platform,
-  Reference,
-  Registry,
-} from "../registry/types.ts";
+import type { Descriptor, Platform, Reference, Registry } from "../registry/types.ts";
 
 /** cosign pkg/types `WasmLayerMediaType`. */
 export const WASM_LAYER_MEDIA_TYPE = "application/vnd.wasm.content.layer.v1+wasm";
@@ -151,39 +142,19 @@ async function pushFileImage(
     digest: scanned.digest,
     size: scanned.size,
   });
-  const config = new TextEncoder().encode(marshalConfigFile({
-    architecture: "",
-    os: "",
-    rootfs: { type: "layers", diff_ids: [scanned.digest] },
-    history: [{}],
-    config: {},
-  }));
-  const c = await registry.putBlob(repo, config);
-  const manifest: ImageManifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: opts.configMediaType ?? OCI_CONFIG, size: c.size, digest: c.digest },
-    layers: [{ mediaType, size: scanned.size, digest: scanned.digest }],
-  };
-  if (opts.annotations && Object.keys(opts.annotations).length > 0) {
-    manifest.annotations = opts.annotations;
-  }
-  const bytes = new TextEncoder().encode(marshalManifest(manifest));
-  const digest = await registry.putManifest(
+  const descriptor = await pushStaticImage(
+    registry,
     repo,
     ref.digest ?? ref.tag ?? "latest",
-    bytes,
-    OCI_MANIFEST,
+    { digest: scanned.digest, size: scanned.size, mediaType },
+    { configMediaType: opts.configMediaType, annotations: opts.annotations },
   );
   await opts.onEvent?.({
     kind: "available",
     path: file.path,
     blobUrl: `${ref.registry}/v2/${ref.repository}/blobs/${scanned.digest}`,
   });
-  return {
-    descriptor: { mediaType: OCI_MANIFEST, size: bytes.length, digest },
-    layerDigest: scanned.digest,
-  };
+  return { descriptor, layerDigest: scanned.digest };
 }
 
 /**

@@ -23,6 +23,12 @@ export interface VerifyDsseOptions {
  * PAE(payloadType, payload) with the key. `keyid`s are not compared (cosign gives the verifier
  * no key ID). As in go-securesystemslib, a signature that is not base64 fails the whole envelope.
  *
+ * This threshold-1 rule is kept on purpose for cosign's own `.att` layers and DSSE files, as the
+ * Go cosign applies it: other signatures (by other signers, or garbage) do not change that the
+ * payload was signed by this key, and multi-signer envelopes from other tools stay verifiable.
+ * Sigstore bundles are stricter: exactly one signature, bound to the log entry
+ * (lib/bundle/check_bundle_content.ts, as sigstore-go's verifyEnvelope).
+ *
  * @param opts the envelope, key and hash
  * @returns the decoded payload
  * @throws {VerificationError} `SIGNATURE_INVALID`: "Cannot verify attestation: no signature found",

@@ -5,11 +5,12 @@
  * Transport decisions (they follow go-containerregistry, which cosign uses):
  * - Each registry is pinged once (`GET /v2/`) to learn its scheme and auth challenge. HTTPS is
  *   tried first; plain HTTP is tried next only for loopback, `*.local`, RFC 1918 hosts
- *   (ggcr `name.Registry.Scheme()`), or when `allowHttp` / `allowInsecure` is set
- *   (cosign `--allow-http-registry` / `--allow-insecure-registry`).
- * - Deno cannot skip TLS verification per connection, so `allowInsecure` only adds the HTTP
- *   fallback; an untrusted certificate fails with a message naming `--registry-cacert` and
- *   Deno's `--unsafely-ignore-certificate-errors=<host>`.
+ *   (ggcr `name.Registry.Scheme()`), or when `allowHttp` is set (cosign
+ *   `--allow-http-registry`, ggcr `name.Insecure`). `allowInsecure` (cosign
+ *   `--allow-insecure-registry`) does not allow HTTP: in cosign it only skips TLS verification.
+ * - Deno cannot skip TLS verification per connection, so with `allowInsecure` an untrusted
+ *   certificate fails with a message saying so and naming `--registry-cacert` and Deno's
+ *   `--unsafely-ignore-certificate-errors=<host>`.
  * - Redirects are followed by hand; `Authorization` is dropped when a redirect leaves the
  *   registry's origin (blob downloads redirected to storage).
  * - Every fetched manifest is hashed and checked against the digest asked for and the
@@ -88,7 +89,10 @@ export interface RegistryClientOptions {
   keychain?: CredentialResolver;
   /** Allow plain HTTP for any registry (cosign `--allow-http-registry`). */
   allowHttp?: boolean;
-  /** cosign `--allow-insecure-registry`: allows plain HTTP (TLS verification cannot be skipped). */
+  /**
+   * cosign `--allow-insecure-registry`: skip TLS verification. Deno cannot do that per connection,
+   * so it only changes the message of a certificate failure (see the module comment).
+   */
   allowInsecure?: boolean;
   /** Extra trusted CA certificates, PEM (cosign `--registry-cacert`). */
   caCerts?: string[];
@@ -705,7 +709,7 @@ export class RegistryClient implements Registry {
   async #ping(registry: string): Promise<Host> {
     const o = this.#options;
     const schemes = ["https"];
-    if (o.allowHttp || o.allowInsecure || allowsHttpByDefault(registry)) schemes.push("http");
+    if (o.allowHttp || allowsHttpByDefault(registry)) schemes.push("http");
     // A loopback registry is almost always plain HTTP; trying it first skips the TLS client's
     // first-use set-up (root certificates: 50-100 ms in a fresh process) on every command.
     // HTTPS remains the fallback, so a loopback registry that speaks TLS still works.
@@ -757,7 +761,7 @@ export class RegistryClient implements Registry {
     let hint = "";
     if (failures.some(isTlsError)) {
       hint = o.allowInsecure
-        ? "; TLS verification cannot be switched off per registry in Deno: pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=" +
+        ? "; --allow-insecure-registry cannot switch TLS verification off per registry in Deno: pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=" +
           registry.replace(/:\d+$/, "")
         : "; if the registry uses a private CA, pass it with --registry-cacert";
     }

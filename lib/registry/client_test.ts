@@ -75,10 +75,19 @@ Deno.test("createRegistry() explains that TLS verification cannot be skipped", a
   const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 }, allowInsecure: true });
   const err = await reg.listTags(repo("reg.example:8443")).catch((e) => e);
   assert.ok(err instanceof RegistryError);
-  assert.match(
+  assert.equal(
     err.message,
-    /pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=reg\.example$/,
+    "Cannot list tags of reg.example:8443/org/app: Cannot reach registry reg.example:8443: https: invalid peer certificate: UnknownIssuer; --allow-insecure-registry cannot switch TLS verification off per registry in Deno: pass --registry-cacert with the registry's CA, or run deno with --unsafely-ignore-certificate-errors=reg.example",
   );
+});
+
+Deno.test("createRegistry() with allowInsecure never falls back to plain HTTP (cosign does not)", async () => {
+  const { fetchFn, urls } = recordingFetch(() => new TypeError("connection refused"));
+  const reg = createRegistry({ fetch: fetchFn, retry: { attempts: 1 }, allowInsecure: true });
+  const err = await reg.listTags(repo("reg.example")).catch((e) => e);
+  assert.ok(err instanceof RegistryError);
+  // ggcr: only name.Insecure (--allow-http-registry) and local hosts use http.
+  assert.deepEqual(urls, ["https://reg.example/v2/"]);
 });
 
 Deno.test("getManifest() rejects a body that differs from Docker-Content-Digest", async () => {

@@ -21,6 +21,7 @@ import {
   type LogKeySelector,
   type RekorEntry,
   selectLogKey,
+  treeIdOfUuid,
   verifyInclusionProof,
   verifyIntegratedTime,
   verifySet,
@@ -70,7 +71,9 @@ export async function verifyEnvelopeEntry(
   const logKey = selectLogKey(entry, options.logKey);
   await verifySet(entry, logKey);
   verifyIntegratedTime(entry, options.now);
-  if (options.requireInclusionProof) await verifyInclusionProof(entry, logKey);
+  if (options.requireInclusionProof) {
+    await verifyInclusionProof(entry, logKey, { treeId: options.treeId });
+  }
   verifyEnvelopeEntryBinding(entry, options.binding);
 }
 
@@ -133,6 +136,7 @@ export async function findEnvelopeEntry(o: FindEnvelopeEntryOptions): Promise<Re
       verifyEnvelopeEntry(entry, {
         logKey: o.logKey,
         requireInclusionProof: true,
+        treeId: treeIdOfUuid(entry.uuid),
         now: o.now,
         binding: { envelope: o.envelope, keyDer: o.publicKey.spki },
       }),

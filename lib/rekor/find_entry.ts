@@ -14,7 +14,7 @@ import { SigstoreError, VerificationError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { hashedRekordProposal, type RekorClient, type RekorLogEntry } from "./client.ts";
 import { hashLeaf } from "./merkle.ts";
-import { type LogKeySelector, verifyTlogEntry } from "./verify_entry.ts";
+import { type LogKeySelector, treeIdOfUuid, verifyTlogEntry } from "./verify_entry.ts";
 
 /** At most this many returned entries are verified (one log normally returns one). */
 export const MAX_FOUND_ENTRIES = 16;
@@ -148,6 +148,7 @@ export function findTlogEntry(o: FindTlogEntryOptions): Promise<RekorLogEntry> {
       verifyTlogEntry(entry, {
         logKey: o.logKey,
         requireInclusionProof: true,
+        treeId: treeIdOfUuid(entry.uuid),
         binding: {
           signature: o.signature,
           keyDer: o.publicKey.spki,

@@ -13,3 +13,4 @@ export * from "./find_entry.ts";
 export * from "./blob_bundle.ts";
 export * from "./attestation_tlog.ts";
 export * from "./entry_body.ts";
+export * from "./verify_uploaded_entry.ts";

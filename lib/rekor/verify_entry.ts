@@ -70,6 +70,11 @@ export interface VerifyTlogEntryOptions {
   binding?: EntryBinding;
   /** The current time (default `Date.now()`), in milliseconds. */
   now?: number;
+  /**
+   * With `requireInclusionProof`: the tree the entry is in (from its UUID, {@link treeIdOfUuid});
+   * the checkpoint must be that tree's head.
+   */
+  treeId?: bigint;
 }
 
 /**
@@ -279,6 +284,37 @@ export interface InclusionProofOptions {
   keyHint?: Uint8Array;
   /** When given, the checkpoint's origin line must be exactly this (Rekor v2: the log's host). */
   origin?: string;
+  /**
+   * Rekor v1: the tree (shard) the entry is in, from its 80-hex UUID ({@link treeIdOfUuid}). The
+   * checkpoint's origin must then be `<log name> - <treeId>` (Rekor's CreateAndSignCheckpoint),
+   * compared as text: a tree head of another tree, or an origin of any other form, fails.
+   */
+  treeId?: bigint;
+}
+
+/**
+ * The tree (shard) ID an 80-hex Rekor v1 entry UUID starts with (Rekor pkg/sharding: 16 hex
+ * digits of the int64 tree ID, then the 64-hex leaf hash).
+ *
+ * @param uuid an entry UUID
+ * @returns the tree ID, or undefined for a 64-hex UUID (no tree named) or anything else
+ */
+export function treeIdOfUuid(uuid: string): bigint | undefined {
+  if (!/^[0-9a-fA-F]{80}$/.test(uuid)) return undefined;
+  return BigInt(`0x${uuid.slice(0, 16)}`);
+}
+
+/**
+ * Whether a checkpoint origin is Rekor v1's `<log name> - <treeId>` for this tree: the text after
+ * the last " - " must be the tree ID's decimal digits exactly, and the name before it non-empty.
+ * Compared as text, never as a pattern: an origin is data the log signed, not a regular
+ * expression.
+ *
+ * @returns true when it is
+ */
+export function isV1OriginOf(origin: string, treeId: bigint): boolean {
+  const at = origin.lastIndexOf(" - ");
+  return at > 0 && origin.slice(at + 3) === treeId.toString();
 }
 
 /**
@@ -309,6 +345,14 @@ export async function verifyInclusionProof(
     throw err("TLOG_CHECKPOINT_INVALID", "Cannot verify checkpoint: none in the inclusion proof");
   }
   const cp = await verifyCheckpoint(proof.checkpoint, logKey, options.keyHint);
+  if (options.treeId !== undefined && !isV1OriginOf(cp.origin, options.treeId)) {
+    throw err(
+      "TLOG_CHECKPOINT_INVALID",
+      `Cannot verify checkpoint: origin ${
+        JSON.stringify(cp.origin)
+      } is not the tree head of tree ${options.treeId}`,
+    );
+  }
   if (options.origin !== undefined && cp.origin !== options.origin) {
     throw err(
       "TLOG_CHECKPOINT_INVALID",
@@ -405,6 +449,8 @@ export async function verifyTlogEntry(
   const logKey = selectLogKey(entry, options.logKey);
   await verifySet(entry, logKey);
   verifyIntegratedTime(entry, options.now);
-  if (options.requireInclusionProof) await verifyInclusionProof(entry, logKey);
+  if (options.requireInclusionProof) {
+    await verifyInclusionProof(entry, logKey, { treeId: options.treeId });
+  }
   if (options.binding) verifyEntryBinding(entry, options.binding);
 }

@@ -6,12 +6,15 @@
  */
 import { SigstoreError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
+import { decodeDsseBase64, parseEnvelope } from "../payload/dsse.ts";
 import {
   type EnvelopeEntryType,
   envelopeProposal,
   RekorClient,
   type RekorLogEntry,
 } from "../rekor/client.ts";
+import type { LogKeySelector } from "../rekor/verify_entry.ts";
+import { uploadLogKey, verifyUploadedEntry } from "../rekor/verify_uploaded_entry.ts";
 
 /**
  * Logs signed envelopes in one Rekor.
@@ -19,20 +22,37 @@ import {
  * @param rekorUrl the log (`--rekor-url`)
  * @param publicKey the signer's public key, uploaded with the entry
  * @param type `--rekor-entry-type` (cosign's default `dsse`)
- * @returns a function uploading one envelope and returning the log entry
- * @throws (the returned function) {SigstoreError} `TLOG_REQUEST_FAILED`, `TLOG_ENTRY_INVALID`
+ * @param options `logKey`: the log key to check answers with (SIGSTORE_REKOR_PUBLIC_KEY or a
+ *   trusted root's logs); without it, the key the log serves, as cosign does
+ * @returns a function uploading one envelope and returning the log entry, once the answer was
+ *   checked to be that very envelope's entry (lib/rekor verifyUploadedEntry)
+ * @throws (the returned function) {SigstoreError} `TLOG_REQUEST_FAILED`, `TLOG_ENTRY_INVALID`;
+ *   {VerificationError} with the `TLOG_*` code of the check the answer failed
  */
 export function envelopeUploader(
   rekorUrl: string,
   publicKey: PublicKey,
   type: EnvelopeEntryType = "dsse",
-  options: { fetch?: typeof fetch; signal?: AbortSignal } = {},
+  options: {
+    fetch?: typeof fetch;
+    signal?: AbortSignal;
+    logKey?: PublicKey | LogKeySelector;
+    now?: () => number;
+  } = {},
 ): (envelope: Uint8Array) => Promise<RekorLogEntry & { existed: boolean }> {
   const client = new RekorClient(rekorUrl, options);
   const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));
+  const logKey = uploadLogKey(options.logKey, client);
+  const now = options.now ?? Date.now;
   return async (envelope) => {
+    const parsed = parseEnvelope(envelope);
+    if (parsed.signatures.length !== 1) {
+      throw new TypeError(`"envelope" expected one signature, got ${parsed.signatures.length}`);
+    }
+    const sentAt = now();
+    let entry;
     try {
-      return await client.createProposedEntry(envelopeProposal(type, envelope, pem));
+      entry = await client.createProposedEntry(envelopeProposal(type, envelope, pem));
     } catch (e) {
       if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
       throw new SigstoreError(
@@ -41,5 +61,14 @@ export function envelopeUploader(
         { cause: e },
       );
     }
+    await verifyUploadedEntry(entry, {
+      kind: type,
+      envelope,
+      keyDer: publicKey.spki,
+      payloadType: parsed.payloadType,
+      payload: decodeDsseBase64(parsed.payload),
+      signature: decodeDsseBase64(parsed.signatures[0].sig),
+    }, { logKey: await logKey(), sentAt, now: now() });
+    return entry;
   };
 }

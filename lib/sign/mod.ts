@@ -19,3 +19,11 @@ export { signBlob } from "./sign_blob.ts";
 export type { SignBlobOptions, SignedBlob } from "./sign_blob.ts";
 export { rekorWitness } from "./rekor_witness.ts";
 export { envelopeUploader } from "./envelope_uploader.ts";
+export { createKeylessSigner, ephemeralSigner } from "./keyless_signer.ts";
+export type {
+  GivenIdentityToken,
+  KeylessSigner,
+  KeylessSignerOptions,
+  SctVerificationInput,
+  SctVerifier,
+} from "./keyless_signer.ts";

@@ -10,6 +10,8 @@ import { SigstoreError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { marshalRekorBundle } from "../rekor/blob_bundle.ts";
 import { RekorClient } from "../rekor/client.ts";
+import type { LogKeySelector } from "../rekor/verify_entry.ts";
+import { uploadLogKey, verifyUploadedEntry } from "../rekor/verify_uploaded_entry.ts";
 import type { SignatureWitness } from "./sign_image.ts";
 
 /**
@@ -17,22 +19,36 @@ import type { SignatureWitness } from "./sign_image.ts";
  *
  * @param rekorUrl the log (`--rekor-url`)
  * @param publicKey the signer's public key, uploaded with the entry
+ * @param options `logKey`: the log key to check answers with (SIGSTORE_REKOR_PUBLIC_KEY or a
+ *   trusted root's logs); without it, the key the log serves, as cosign does
+ * @returns the witness; it throws {SigstoreError} `TLOG_REQUEST_FAILED` when the log cannot be
+ *   reached or refuses the entry, and {VerificationError} with a `TLOG_*` code when the log's
+ *   answer is not this signature's entry (lib/rekor verifyUploadedEntry): nothing is pushed then
  */
 export function rekorWitness(
   rekorUrl: string,
   publicKey: PublicKey,
-  options: { fetch?: typeof fetch; signal?: AbortSignal } = {},
+  options: {
+    fetch?: typeof fetch;
+    signal?: AbortSignal;
+    logKey?: PublicKey | LogKeySelector;
+    now?: () => number;
+  } = {},
 ): SignatureWitness {
   const client = new RekorClient(rekorUrl, options);
+  const logKey = uploadLogKey(options.logKey, client);
+  const now = options.now ?? Date.now;
   return async ({ payload, signature }) => {
+    const digest = sha256(payload);
+    const sentAt = now();
+    let entry;
     try {
-      const entry = await client.createEntry({
+      entry = await client.createEntry({
         algorithm: "sha256",
-        digest: sha256(payload),
+        digest,
         signature,
         publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(publicKey)),
       });
-      return { bundle: marshalRekorBundle(entry) };
     } catch (e) {
       if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
       throw new SigstoreError(
@@ -41,5 +57,12 @@ export function rekorWitness(
         { cause: e },
       );
     }
+    await verifyUploadedEntry(entry, {
+      kind: "hashedrekord",
+      signature,
+      keyDer: publicKey.spki,
+      digest: { algorithm: "sha256", value: digest },
+    }, { logKey: await logKey(), sentAt, now: now() });
+    return { bundle: marshalRekorBundle(entry) };
   };
 }

@@ -9,8 +9,8 @@ import { SigstoreError } from "../errors.ts";
 import { marshalPublicKeyPem } from "../keys/public_key.ts";
 import { hashingReader, marshalLocalBundle } from "../rekor/blob_bundle.ts";
 import { RekorClient } from "../rekor/client.ts";
-import { verifyTlogEntry } from "../rekor/verify_entry.ts";
-import type { RekorEntry } from "../rekor/verify_entry.ts";
+import type { LogKeySelector, RekorEntry } from "../rekor/verify_entry.ts";
+import { verifyUploadedEntry } from "../rekor/verify_uploaded_entry.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import type { ByteReader } from "../stream.ts";
 import type { Signer } from "../signature/signer.ts";
@@ -21,10 +21,15 @@ export interface SignBlobOptions {
   input: ByteReader;
   /** Upload to this Rekor (cosign `--rekor-url`); omitted means `--tlog-upload=false`. */
   rekorUrl?: string;
-  /** When given, the entry the log returns is verified against this log key before use. */
-  rekorPublicKey?: PublicKey;
+  /**
+   * The log key the log's answer is checked with (SIGSTORE_REKOR_PUBLIC_KEY, or a trusted root's
+   * logs); without it, the key the log serves (`GET /api/v1/log/publicKey`), as cosign does.
+   */
+  logKey?: PublicKey | LogKeySelector;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** The clock in milliseconds (default `Date.now`). */
+  now?: () => number;
 }
 
 /** What {@link signBlob} produced. */
@@ -47,10 +52,12 @@ export interface SignedBlob {
 
 /**
  * Streams the blob through the signer (hashing it for the log entry on the way) and uploads the
- * entry. An entry the log already had (409) is fetched and used, as cosign does.
+ * entry. An entry the log already had (409) is fetched and used, as cosign does. Either way the
+ * log's answer must be this signature's entry, signed by the log (lib/rekor verifyUploadedEntry),
+ * before it is returned: nothing is produced from an answer about anything else.
  *
  * @throws {SigstoreError} `TLOG_REQUEST_FAILED` when the log cannot be reached or refuses the entry
- * @throws {VerificationError} when `rekorPublicKey` is given and the returned entry does not verify
+ * @throws {VerificationError} with the `TLOG_*` code of the check the log's answer failed
  */
 export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
   const { signer } = options;
@@ -63,8 +70,11 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
       fetch: options.fetch,
       signal: options.signal,
     });
+    const now = options.now ?? Date.now;
+    const sentAt = now();
+    let created;
     try {
-      entry = await client.createEntry({
+      created = await client.createEntry({
         algorithm: signer.hash,
         digest,
         signature,
@@ -78,16 +88,13 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
         { cause: e },
       );
     }
-    if (options.rekorPublicKey) {
-      await verifyTlogEntry(entry, {
-        logKey: options.rekorPublicKey,
-        binding: {
-          signature,
-          keyDer: signer.publicKey.spki,
-          digest: { algorithm: signer.hash, value: digest },
-        },
-      });
-    }
+    await verifyUploadedEntry(created, {
+      kind: "hashedrekord",
+      signature,
+      keyDer: signer.publicKey.spki,
+      digest: { algorithm: signer.hash, value: digest },
+    }, { logKey: options.logKey, client, sentAt, now: now() });
+    entry = created;
   }
   return {
     signature,

@@ -10,6 +10,7 @@
  */
 import { VerificationError } from "../errors.ts";
 import { parseBundle, type SigstoreBundle } from "../bundle/bundle.ts";
+import { checkBundleContent, checkBundleStatement } from "../bundle/check_bundle_content.ts";
 import { verifyBundleTlog } from "../bundle/verify_bundle_tlog.ts";
 import { type KeyRefDeps, readKeyRef } from "../keys/key_ref.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
@@ -64,6 +65,7 @@ export async function verifyBlobAttestationBundle(
   o: VerifyBlobAttestationBundleOptions,
 ): Promise<InTotoStatement> {
   const bundle: SigstoreBundle = parseBundle(o.bundle);
+  checkBundleContent(bundle);
   const env = bundle.dsseEnvelope;
   if (!env) throw fail("UNSUPPORTED", "bundle does not contain a DSSE envelope");
   const vm = bundle.verificationMaterial;
@@ -95,6 +97,7 @@ export async function verifyBlobAttestationBundle(
     publicKey,
     hash: o.hash,
   });
+  checkBundleStatement(bundle, { limitSubjects: o.artifactDigest !== undefined });
   const statement = readStatement(env.payload, "unmarshal in-toto statement");
   const digest = o.artifactDigest;
   if (digest) {

@@ -8,6 +8,7 @@
  */
 import { VerificationError } from "../errors.ts";
 import { parseBundle, type SigstoreBundle } from "../bundle/bundle.ts";
+import { checkBundleContent } from "../bundle/check_bundle_content.ts";
 import { verifyBundleTlog } from "../bundle/verify_bundle_tlog.ts";
 import { type KeyRefDeps, readKeyRef } from "../keys/key_ref.ts";
 import { parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
@@ -55,6 +56,7 @@ function unsupported(detail: string): VerificationError {
  */
 export async function verifyBlobBundle(options: VerifyBlobBundleOptions): Promise<SigstoreBundle> {
   const bundle = parseBundle(options.bundle);
+  checkBundleContent(bundle);
   const vm = bundle.verificationMaterial;
   const certificate = vm.certificate ?? vm.x509CertificateChain?.[0];
   const ms = bundle.messageSignature;

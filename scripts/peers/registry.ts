@@ -7,11 +7,14 @@
  * - `token`: the same with `auth.token` — a small token service in this process issues ES256 JWTs
  *   with the `access` claim, and the registry verifies them against `rootcertbundle`
  *   (distribution 2.8 looks the JWT `kid` up as the libtrust key ID of each bundle cert's key);
+ * - `mtls`: the same TLS set-up, anonymous, but every connection must present a client
+ *   certificate issued by a client CA made for the run (distribution's `http.tls.clientcas`,
+ *   `RequireAndVerifyClientCert`): for `--registry-client-cert` / `--registry-client-key`;
  * - `referrers`: go-containerregistry's registry (`pkg/registry` with referrers support), built
  *   by `scripts/peers/install.ts`, for the OCI 1.1 referrers API (distribution implements none,
  *   and zot cannot be fetched through this machine's module proxy).
  *
- *     deno run -A scripts/peers/registry.ts http|basic-tls|token|referrers
+ *     deno run -A scripts/peers/registry.ts http|basic-tls|mtls|token|referrers
  *
  * prints the host (and credentials) and runs until interrupted.
  *
@@ -21,15 +24,20 @@ import { join } from "node:path";
 import { cacheRoot } from "../../tests/peers/cosign.ts";
 
 /** The registry kinds {@link startRegistry} can run. */
-export type RegistryMode = "http" | "basic-tls" | "token" | "referrers";
+export type RegistryMode = "http" | "basic-tls" | "mtls" | "token" | "referrers";
 
 /** A running registry. */
 export interface RunningRegistry {
   mode: RegistryMode;
   /** `127.0.0.1:PORT` */
   host: string;
-  /** PEM of the TLS certificate to trust (`basic-tls`). */
+  /** PEM of the TLS certificate to trust (`basic-tls`, `mtls`). */
   caCert?: string;
+  /** That certificate's file (`basic-tls`, `mtls`). */
+  caCertPath?: string;
+  /** The client certificate and its key, PEM files (`mtls`). */
+  clientCertPath?: string;
+  clientKeyPath?: string;
   username?: string;
   password?: string;
   /** The token service (`token` mode): its URL and the requests it saw. */
@@ -82,8 +90,11 @@ async function waitReady(
   child: Deno.ChildProcess,
   caCert: string | undefined,
   logPath: string,
+  clientPair?: { cert: string; key: string },
 ): Promise<void> {
-  const client = caCert ? Deno.createHttpClient({ caCerts: [caCert] }) : undefined;
+  const client = caCert
+    ? Deno.createHttpClient({ caCerts: [caCert], ...clientPair } as Deno.CreateHttpClientOptions)
+    : undefined;
   let exited = false;
   child.status.then(() => exited = true);
   try {
@@ -105,6 +116,75 @@ async function waitReady(
 }
 
 /**
+ * Makes a client CA (`CA:TRUE`) and a client certificate it signs (`CA:FALSE`, clientAuth) with
+ * openssl, for the `mtls` mode.
+ *
+ * @param dir where the files go: client-ca.crt, client.crt, client.key
+ * @returns their paths
+ */
+async function makeClientCertificate(
+  dir: string,
+): Promise<{ caPath: string; certPath: string; keyPath: string }> {
+  const caPath = join(dir, "client-ca.crt");
+  const caKey = join(dir, "client-ca.key");
+  const certPath = join(dir, "client.crt");
+  const keyPath = join(dir, "client.key");
+  const csr = join(dir, "client.csr");
+  const ext = join(dir, "client.ext");
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  await run("openssl", [
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    caKey,
+    "-out",
+    caPath,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=cosign-test client CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  ]);
+  await run("openssl", [
+    "req",
+    "-new",
+    ...ec,
+    "-keyout",
+    keyPath,
+    "-out",
+    csr,
+    "-subj",
+    "/CN=client",
+  ]);
+  await Deno.writeTextFile(
+    ext,
+    "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
+  );
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    caPath,
+    "-CAkey",
+    caKey,
+    "-CAcreateserial",
+    "-out",
+    certPath,
+    "-days",
+    "2",
+    "-extfile",
+    ext,
+  ]);
+  return { caPath, certPath, keyPath };
+}
+
+/**
  * Starts a registry.
  *
  * @param mode which registry and auth
@@ -121,6 +201,8 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
     let cmd: string;
     let args: string[];
     let caCert: string | undefined;
+    let caCertPath: string | undefined;
+    let clientPair: { cert: string; key: string } | undefined;
     let username: string | undefined;
     let password: string | undefined;
     if (mode === "referrers") {
@@ -153,9 +235,7 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
         `  addr: ${host}`,
         `  secret: ${crypto.randomUUID()}`,
       ];
-      if (mode === "basic-tls") {
-        username = "cosign";
-        password = `pw-${crypto.randomUUID()}`;
+      if (mode === "basic-tls" || mode === "mtls") {
         const crt = join(dir, "tls.crt");
         const key = join(dir, "tls.key");
         await run("openssl", [
@@ -180,17 +260,27 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
           "subjectAltName=DNS:localhost,IP:127.0.0.1",
         ]);
         caCert = await Deno.readTextFile(crt);
-        const htpasswd = join(dir, "htpasswd");
-        await run("htpasswd", ["-Bbc", htpasswd, username, password]);
-        lines.push(
-          "  tls:",
-          `    certificate: ${crt}`,
-          `    key: ${key}`,
-          "auth:",
-          "  htpasswd:",
-          "    realm: cosign-test",
-          `    path: ${htpasswd}`,
-        );
+        caCertPath = crt;
+        lines.push("  tls:", `    certificate: ${crt}`, `    key: ${key}`);
+        if (mode === "basic-tls") {
+          username = "cosign";
+          password = `pw-${crypto.randomUUID()}`;
+          const htpasswd = join(dir, "htpasswd");
+          await run("htpasswd", ["-Bbc", htpasswd, username, password]);
+          lines.push(
+            "auth:",
+            "  htpasswd:",
+            "    realm: cosign-test",
+            `    path: ${htpasswd}`,
+          );
+        } else {
+          const client = await makeClientCertificate(dir);
+          clientPair = {
+            cert: await Deno.readTextFile(client.certPath),
+            key: await Deno.readTextFile(client.keyPath),
+          };
+          lines.push("    clientcas:", `      - ${client.caPath}`);
+        }
       } else if (mode === "token") {
         username = "cosign";
         password = `pw-${crypto.randomUUID()}`;
@@ -234,9 +324,9 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
       child.stdout.pipeTo(log.writable).catch(() => {}),
       child.stderr.pipeTo(errLog.writable).catch(() => {}),
     ]);
-    const scheme = mode === "basic-tls" ? "https" : "http";
+    const scheme = mode === "basic-tls" || mode === "mtls" ? "https" : "http";
     try {
-      await waitReady(`${scheme}://${host}/v2/`, child, caCert, logPath);
+      await waitReady(`${scheme}://${host}/v2/`, child, caCert, logPath, clientPair);
     } catch (e) {
       try {
         child.kill("SIGKILL");
@@ -249,6 +339,9 @@ export async function startRegistry(mode: RegistryMode): Promise<RunningRegistry
       mode,
       host,
       caCert,
+      caCertPath,
+      clientCertPath: clientPair ? join(dir, "client.crt") : undefined,
+      clientKeyPath: clientPair ? join(dir, "client.key") : undefined,
       username,
       password,
       tokenService,
@@ -455,8 +548,8 @@ export async function startTokenService(
 
 if (import.meta.main) {
   const mode = (Deno.args[0] ?? "http") as RegistryMode;
-  if (!["http", "basic-tls", "token", "referrers"].includes(mode)) {
-    console.error("usage: registry.ts http|basic-tls|token|referrers");
+  if (!["http", "basic-tls", "mtls", "token", "referrers"].includes(mode)) {
+    console.error("usage: registry.ts http|basic-tls|mtls|token|referrers");
     Deno.exit(2);
   }
   const reg = await startRegistry(mode);

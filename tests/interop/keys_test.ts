@@ -171,3 +171,56 @@ Deno.test("interop: generate-key-pair asks before overwriting cosign.key, like G
     });
   });
 });
+
+Deno.test("interop: COSIGN_YES=true never overwrites cosign.key without a terminal, like Go", async () => {
+  await withTempDir(async (root) => {
+    // cosign's own test scripts export COSIGN_YES=true; Go's generate-key-pair has no --yes, so
+    // only an answer on standard input may replace a key.
+    const cases: { name: string; args: string[]; password?: string; stdin?: string }[] = [
+      { name: "COSIGN_YES=true, nothing on stdin", args: [], password: "" },
+      { name: "COSIGN_YES=true, password piped", args: [], stdin: "pw\n" },
+      { name: "COSIGN_YES=true, y piped as the password", args: [], stdin: "y\n" },
+      { name: "--yes", args: ["--yes"], password: "" },
+    ];
+    await checkAll(cases, (c) => c.name, async (c) => {
+      const results = await Promise.all(TOOLS.map(async (tool) => {
+        const dir = join(root, `${tool}-${c.name.replace(/\W/g, "")}`);
+        await Deno.mkdir(dir);
+        expectSuccess(
+          await run(tool, ["generate-key-pair"], { cwd: dir, home: root, password: "" }),
+          `${tool} first generate-key-pair`,
+        );
+        const before = [
+          await readText(join(dir, "cosign.key")),
+          await readText(join(dir, "cosign.pub")),
+        ];
+        const again = await run(tool, ["generate-key-pair", ...c.args], {
+          cwd: dir,
+          home: root,
+          password: c.password,
+          stdin: c.stdin === undefined ? undefined : new TextEncoder().encode(c.stdin),
+          env: { COSIGN_YES: "true" },
+        });
+        const after = [
+          await readText(join(dir, "cosign.key")),
+          await readText(join(dir, "cosign.pub")),
+        ];
+        return { again, kept: before[0] === after[0] && before[1] === after[1] };
+      }));
+      const [go, ours] = results;
+      expectSameFailure([go.again, ours.again], c.name);
+      assert.equal(go.kept, true, describe(go.again));
+      assert.equal(ours.kept, true, describe(ours.again));
+      if (c.args.length === 0) {
+        assert.match(go.again.stderr, /WARNING: File cosign\.key already exists\. Overwrite\?\n/);
+        assert.match(ours.again.stderr, /WARNING: File cosign\.key already exists\. Overwrite\?\n/);
+        assert.match(
+          ours.again.stderr,
+          /\nerror: cannot write cosign\.key: file exists and overwriting was declined\n$/,
+        );
+      } else {
+        assert.match(ours.again.stderr, /^error: unknown flag: --yes\n$/);
+      }
+    });
+  });
+});

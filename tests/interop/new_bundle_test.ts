@@ -256,8 +256,8 @@ Deno.test("cosign's errors for the new bundle format", async () => {
     ], { ...opts, env: { ...opts.env, ...env } });
     assert.equal(go.code, 1);
     assert.ok(go.stderr.includes(`Error: ${message}\n`), describe(go));
-    // A usage error: ours exits 2, as for every bad flag combination.
-    assert.equal(ours.code, 2, describe(ours));
+    // A usage error: ours exits 1, as cosign does for every bad flag combination.
+    assert.equal(ours.code, 1, describe(ours));
     assert.equal(ours.stderr, `error: ${message}\n`);
   }
   // The old bundle format with --trusted-root.

@@ -21,7 +21,10 @@ export type FaultAction =
   | { kind: "redirect"; to: string; status?: number } // redirect to `to` + path + query
   // forward (the upstream acts on it), then answer `status` with the upstream's headers and no
   // body: a response lost on the way back
-  | { kind: "lose"; status: number };
+  | { kind: "lose"; status: number }
+  // forward (the upstream acts on it), then answer with its headers, the body rewritten and,
+  // when given, another status (a lying server)
+  | { kind: "rewrite"; status?: number; fn: (body: string) => string };
 
 /** A fault rule: the first rule that matches (and still has `times` left) applies. */
 export interface FaultRule {
@@ -142,6 +145,13 @@ export function startFaultProxy(
         const headers = new Headers(res.headers);
         headers.delete("content-length");
         return new Response(null, { status: action.status, headers });
+      }
+      case "rewrite": {
+        const res = await forward(req);
+        const body = action.fn(await res.text());
+        const headers = new Headers(res.headers);
+        headers.delete("content-length");
+        return new Response(body, { status: action.status ?? res.status, headers });
       }
       case "garbage": {
         const res = await forward(req);

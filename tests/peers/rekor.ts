@@ -38,6 +38,11 @@ export interface RekorPeer {
   publicKeyPem: string;
   /** Path of a file holding {@link publicKeyPem} (for `SIGSTORE_REKOR_PUBLIC_KEY`). */
   publicKeyPath: string;
+  /**
+   * Path of the log's private signing key (PKCS#8 PEM), for tests of a lying log: answers
+   * re-signed with the real key (SETs, checkpoints) that clients must still refuse.
+   */
+  privateKeyPath: string;
   treeId: string;
   /**
    * Trillian's gRPC endpoint (`127.0.0.1:<port>`), shared with other Trillian personalities such as
@@ -280,7 +285,15 @@ async function startRekorOnce(): Promise<RekorPeer> {
     const publicKeyPem = await (await fetch(`${url}/api/v1/log/publicKey`)).text();
     const publicKeyPath = join(dir, "rekor.pub");
     await Deno.writeTextFile(publicKeyPath, publicKeyPem);
-    return { url, publicKeyPem, publicKeyPath, treeId, trillianAddress: `127.0.0.1:${rpc}`, stop };
+    return {
+      url,
+      publicKeyPem,
+      publicKeyPath,
+      privateKeyPath: keyPath,
+      treeId,
+      trillianAddress: `127.0.0.1:${rpc}`,
+      stop,
+    };
   } catch (e) {
     await stop();
     throw e;

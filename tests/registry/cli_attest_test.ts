@@ -155,7 +155,7 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
   {
     name: "no --predicate nor --statement",
     argv: async () => ["attest", "--key", KEY, "--tlog-upload=false", (await image()).ref],
-    code: 2,
+    code: 1,
     err: "error: at least one of the flags in the group [predicate statement] is required",
   },
   {
@@ -169,7 +169,7 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
       join(A, "go-link.statement.json"),
       (await image()).ref,
     ],
-    code: 2,
+    code: 1,
     err:
       "error: predicate cannot be empty: cosign attest does not use --statement; pass --predicate",
   },
@@ -186,7 +186,7 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
       join(A, "link.json"),
       (await image()).ref,
     ],
-    code: 2,
+    code: 1,
     err: "error: invalid predicate type: not a uri",
   },
   {
@@ -231,7 +231,7 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
   {
     name: "keyless verify",
     argv: async () => ["verify-attestation", "--insecure-ignore-tlog", (await image()).ref],
-    code: 2,
+    code: 1,
     err:
       "error: cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
   },

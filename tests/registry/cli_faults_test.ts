@@ -45,9 +45,9 @@ function lastLine(text: string): string {
   return lines[lines.length - 1];
 }
 
-Deno.test("a malformed image reference is a usage error (exit 2)", async () => {
+Deno.test("a malformed image reference is a usage error (exit 1, as cosign)", async () => {
   const { code, io } = await verify("Not A Reference!!");
-  assert.equal(code, 2);
+  assert.equal(code, 1);
   assert.match(lastLine(io.err()), /^error: could not parse reference: Not A Reference!!/);
 });
 

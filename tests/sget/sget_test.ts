@@ -317,10 +317,10 @@ Deno.test("sget shows a progress line on stderr only when stderr is a terminal",
 
 Deno.test("sget usage: one reference, a malformed one is a usage error", async () => {
   const none = await sget([]);
-  assert.equal(none.code, 2);
+  assert.equal(none.code, 1);
   assert.equal(none.io.err(), "error: accepts 1 arg(s), received 0\n");
   const bad = await sget(["Not/Valid@sha256:zz"]);
-  assert.equal(bad.code, 2);
+  assert.equal(bad.code, 1);
   assert.equal(bad.io.out(), "");
   const version = await sget(["version"]);
   assert.equal(version.code, 0);

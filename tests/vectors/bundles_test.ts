@@ -75,6 +75,10 @@ const OVERRIDES: Record<string, { expect: Expectation; why: string }> = {
     expect: "TLOG_ENTRY_MISMATCH",
     why: "the envelope's signature was altered, so it is not the logged one",
   },
+  "dsse-2sigs.sigstore.json": {
+    expect: "TLOG_ENTRY_MISMATCH",
+    why: "a Sigstore bundle's log entry binds exactly one DSSE signature; two are refused",
+  },
   "bundle.v1.no.inclusion.sigstore": {
     expect: "pass",
     why: "v0.1 allows a SET alone (sigstore-go); sigstore-java insists on a proof",
@@ -83,7 +87,6 @@ const OVERRIDES: Record<string, { expect: Expectation; why: string }> = {
 
 /** Failing cases whose failure lies outside the tlog material (their tlog must verify). */
 const NOT_TLOG: Record<string, string> = {
-  "dsse-2sigs.sigstore.json": "DSSE signature count",
   "bundle-with-expired-cert.sigstore": "certificate validity",
   "bundle_v3_no_signed_time.txt.sigstore.json": "no SET or RFC 3161 time (keyless policy)",
 };

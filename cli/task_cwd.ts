@@ -1,0 +1,91 @@
+/**
+ * Where relative paths resolve: the directory the user ran the command from.
+ *
+ * `deno task` runs a task in the folder of its deno.json, not in the caller's, and records the
+ * caller's folder in `INIT_CWD` (npm's convention; like npm, it keeps a value already set by an
+ * outer `npm run` or `deno task`, so that `INIT_CWD` always names the folder where the outermost
+ * task was typed). So that `deno task cosign generate-key-pair` writes `cosign.key` where the user
+ * is, the entry points (cli/cosign.ts, cli/sget.ts) change into `INIT_CWD` before anything else,
+ * but only when all of these hold:
+ *
+ * - `COSIGN_DENO_TASK` is `1`: deno.json's `cosign` and `sget` tasks set it. Without it `INIT_CWD`
+ *   may be inherited from someone else's task (an npm script running `deno run …/cli/cosign.ts` in
+ *   another folder), and the process's own working directory is what the user meant: this covers
+ *   `deno run <file or url>` and `deno compile`d binaries;
+ * - the process runs in the project folder (where deno.json is), as a task does: otherwise
+ *   something already chose the directory on purpose;
+ * - `INIT_CWD` is an absolute path.
+ *
+ * @module
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The variable deno.json's `cosign` and `sget` tasks set to say "started by our task". */
+export const TASK_MARKER = "COSIGN_DENO_TASK";
+
+/** What {@link callerDirectory} decides from. */
+export interface CallerDirectoryInput {
+  /** Reads one environment variable. */
+  getEnv(name: string): string | undefined;
+  /** The process's working directory. */
+  cwd: string;
+  /** `import.meta.url` of the entry point (`<project>/cli/cosign.ts`). */
+  entryUrl: string;
+}
+
+/**
+ * The directory to change into before running, if any.
+ *
+ * @param input the environment, working directory and entry point
+ * @returns `INIT_CWD` when we were started by our own `deno task` (see the module comment),
+ *   otherwise `undefined` (stay where we are)
+ */
+export function callerDirectory(input: CallerDirectoryInput): string | undefined {
+  if (input.getEnv(TASK_MARKER) !== "1") return undefined;
+  const init = input.getEnv("INIT_CWD");
+  if (init === undefined || init === "" || !isAbsolute(init)) return undefined;
+  if (!input.entryUrl.startsWith("file:")) return undefined;
+  const project = resolve(dirname(fileURLToPath(input.entryUrl)), "..");
+  if (resolve(input.cwd) !== project) return undefined;
+  return init;
+}
+
+/** Reads a variable only when the environment permission is already granted (never prompts). */
+function envIfGranted(name: string): string | undefined {
+  try {
+    if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+      return undefined;
+    }
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Changes the process into the directory the user ran `deno task cosign` from (see the module
+ * comment). Only the entry points call this.
+ *
+ * @param entryUrl `import.meta.url` of the entry point
+ * @returns an error line to print (and exit 1) when the directory cannot be entered, else
+ *   `undefined`
+ */
+export function enterCallerDirectory(entryUrl: string): string | undefined {
+  let cwd: string;
+  try {
+    cwd = Deno.cwd();
+  } catch {
+    return undefined;
+  }
+  const dir = callerDirectory({ getEnv: envIfGranted, cwd, entryUrl });
+  if (dir === undefined) return undefined;
+  try {
+    Deno.chdir(dir);
+  } catch (e) {
+    return `error: cannot change into the directory deno task was run from (INIT_CWD=${dir}): ${
+      (e as Error).message
+    }\n`;
+  }
+  return undefined;
+}
