@@ -63,10 +63,6 @@ function describeKey(uri: Pkcs11Uri): string {
   return `label '${decoder.decode(uri.keyLabel)}'`;
 }
 
-function tokenName(uri: Pkcs11Uri): string {
-  return uri.slotId !== undefined ? `in slot ${uri.slotId}` : `'${uri.tokenLabel}'`;
-}
-
 /** Reads a `pin-source` (RFC 7512 §2.3): a `file:` URI or an absolute path. */
 async function readPinSource(
   source: string,
