@@ -6,17 +6,33 @@
  */
 import type { Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { confirmContinue } from "../io.ts";
+import { confirmContinue, readSecret } from "../io.ts";
 import { PromptDeclinedError } from "../../lib/errors.ts";
 import type { KeyRefDeps } from "../../lib/keys/key_ref.ts";
 import { keyPairExists, keyPairPaths } from "../../lib/keys/write_key_pair.ts";
 
-/** The process-side dependencies for reading key references. */
+/**
+ * The process-side dependencies for reading key references: environment, network, cosign's
+ * `COSIGN_PKCS11_*` settings, a PIN prompt when stdin is a terminal, and the resolver that gives
+ * verification paths the public key of a token or KMS key (its code loaded only when used).
+ */
 export function keyRefDeps(ctx: Context): KeyRefDeps {
-  return {
-    getEnv: ctx.io.getEnv,
+  const env = ctx.io.getEnv;
+  const deps: KeyRefDeps = {
+    getEnv: env,
     fetch: (input, init) => fetch(input, { ...init, signal: ctx.signal }),
+    pkcs11: {
+      modulePath: env("COSIGN_PKCS11_MODULE_PATH") || undefined,
+      pin: env("COSIGN_PKCS11_PIN") || undefined,
+      ignoreCertificate: env("COSIGN_PKCS11_IGNORE_CERTIFICATE") === "1",
+      promptPin: ctx.io.isTerminal.stdin ? (prompt) => readSecret(ctx.io, prompt) : undefined,
+    },
   };
+  deps.resolveProviderKey = async (ref) => {
+    const { providerPublicKeyPem } = await import("../../lib/verify/load_public_key.ts");
+    return await providerPublicKeyPem(ref, deps);
+  };
+  return deps;
 }
 
 /**
