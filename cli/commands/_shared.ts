@@ -68,6 +68,17 @@ export function requireFlag(ctx: Context, name: string, why?: string): string {
 }
 
 /**
+ * The key reference of a signing command: `--key`, or for `--sk` the PIV slot `--slot` names,
+ * as `piv:<slot>` (lib/sign/load_signer.ts opens it through `libykcs11`).
+ *
+ * @returns the reference to hand to `loadSigner`
+ */
+export function signingKeyRef(ctx: Context): string {
+  if (ctx.flags.sk === true) return `piv:${(ctx.flags.slot as string | undefined) ?? ""}`;
+  return ctx.flags.key as string;
+}
+
+/**
  * The signing commands' check that `--key` and `--sk` are not both given (cosign's
  * "exactly one of" error).
  *

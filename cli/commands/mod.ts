@@ -18,6 +18,7 @@ import { importKeyPairCommand } from "./import_key_pair.ts";
 import { initializeCommand } from "./initialize.ts";
 import { loadCommand } from "./load.ts";
 import { loginCommand } from "./login.ts";
+import { pivToolCommand } from "./piv_tool.ts";
 import { pkcs11ToolCommand } from "./pkcs11_tool.ts";
 import { publicKeyCommand } from "./public_key.ts";
 import { saveCommand } from "./save.ts";
@@ -55,6 +56,7 @@ export const cosignCommand: Command = {
     initializeCommand,
     loadCommand,
     loginCommand,
+    pivToolCommand,
     pkcs11ToolCommand,
     publicKeyCommand,
     saveCommand,

@@ -24,6 +24,8 @@ export interface Pkcs11Settings {
   ignoreCertificate?: boolean;
   /** Asks for a PIN (no echo); absent when there is no terminal to ask on. */
   promptPin?: (prompt: string) => Promise<string>;
+  /** The PKCS#11 module of `piv:` keys (`--sk`); defaults to Yubico's `libykcs11`. */
+  pivModulePath?: string;
 }
 
 /** What {@link readKeyRef} needs from its environment. */
@@ -44,8 +46,11 @@ export interface KeyRefDeps {
   resolveProviderKey?: (ref: string) => Promise<Uint8Array>;
 }
 
-/** Where a key held outside a file lives. */
-export type KeyProvider = "pkcs11" | "kms" | "k8s" | "gitlab";
+/**
+ * Where a key held outside a file lives. `piv` is ours: `piv:<slot>` names the key in a PIV slot
+ * of the one YubiKey present, what cosign's `--sk --slot <slot>` uses.
+ */
+export type KeyProvider = "pkcs11" | "piv" | "kms" | "k8s" | "gitlab";
 
 /** The KMS schemes of sigstore's `kms.Get` (cosign v2: sigstore v1.10). */
 export const KMS_SCHEMES: readonly string[] = [
@@ -57,13 +62,14 @@ export const KMS_SCHEMES: readonly string[] = [
 
 /**
  * Tells which provider holds the key a reference names, by cosign's prefixes
- * (pkg/signature/keys.go): `pkcs11:`, `k8s://`, `gitlab://` and the KMS schemes.
+ * (pkg/signature/keys.go): `pkcs11:`, `k8s://`, `gitlab://` and the KMS schemes; and `piv:`.
  *
  * @param ref a key reference
  * @returns the provider, or undefined for files, URLs and `env://`
  */
 export function keyProvider(ref: string): KeyProvider | undefined {
   if (ref.startsWith("pkcs11:")) return "pkcs11";
+  if (ref.startsWith("piv:")) return "piv";
   if (ref.startsWith("k8s://")) return "k8s";
   if (ref.startsWith("gitlab://")) return "gitlab";
   if (KMS_SCHEMES.some((s) => ref.startsWith(s))) return "kms";

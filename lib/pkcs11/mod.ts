@@ -15,3 +15,17 @@ export { pkcs11Error, Pkcs11Module, Pkcs11Session } from "./pkcs11_module.ts";
 export type { Attribute, TokenInfo, UserType } from "./pkcs11_module.ts";
 export { formatPkcs11Uri, parsePkcs11Uri, PKCS11_SCHEME } from "./pkcs11_uri.ts";
 export type { Pkcs11Uri } from "./pkcs11_uri.ts";
+export { verifyPivAttestation } from "./piv_attestation.ts";
+export type { PivAttestation } from "./piv_attestation.ts";
+export {
+  DEFAULT_PIN_POLICY,
+  DEFAULT_TOUCH_POLICY,
+  PIV_DEFAULTS,
+  PIV_KEY_ID,
+  PIV_PIN_POLICY,
+  PIV_TOUCH_POLICY,
+  pivSlot,
+  PivToken,
+  YKCS11_MODULE,
+} from "./piv_token.ts";
+export type { PivAttestationCertificates, PivPinOptions, PivSlot } from "./piv_token.ts";

@@ -40,6 +40,8 @@ export interface Pkcs11KeyOptions {
    * prompt ("Enter PIN for key 'k1' in PKCS11 token 'test': ").
    */
   promptPin?: (prompt: string) => Promise<string>;
+  /** The prompt's text instead of cosign's PKCS#11 one (PIV: "Enter PIN for security key: "). */
+  pinPrompt?: string;
   /** Do not look for a certificate (`COSIGN_PKCS11_IGNORE_CERTIFICATE=1`). */
   ignoreCertificate?: boolean;
   /** Reads a `pin-source` file; defaults to `Deno.readFile`. */
@@ -272,9 +274,10 @@ export async function openPkcs11Signer(
     const { slot, info } = findSlot(module, uri);
     if (pin === undefined && info.loginRequired && options.promptPin) {
       pin = await options.promptPin(
-        `Enter PIN for key '${decoder.decode(uri.keyLabel ?? new Uint8Array())}' in PKCS11 token '${
-          uri.tokenLabel ?? ""
-        }': `,
+        options.pinPrompt ??
+          `Enter PIN for key '${
+            decoder.decode(uri.keyLabel ?? new Uint8Array())
+          }' in PKCS11 token '${uri.tokenLabel ?? ""}': `,
       );
     }
     if (pin === undefined && info.loginRequired) {

@@ -31,8 +31,9 @@ export interface LoadSignerOptions {
  * prompt; the token's certificate, if any, is the signer's `certificate`); the PKCS#11 code is
  * loaded only then (`--allow-ffi`). Such signers hash with SHA-256 whatever the key, as cosign.
  *
- * @param ref a file path, `env://VAR` or an `http(s)://` URL holding an encrypted cosign key, or a
- *   `pkcs11:` URI
+ * @param ref a file path, `env://VAR` or an `http(s)://` URL holding an encrypted cosign key, a
+ *   `pkcs11:` URI, or `piv:<slot>` (cosign's `--sk --slot <slot>`: the one YubiKey through
+ *   `libykcs11`, PIN asked with `deps.pkcs11.promptPin`)
  * @returns a signer whose hash matches the key (cosign's default algorithm for it)
  * @throws {KeyError} `KEY_NOT_FOUND`, `KEY_INVALID`, `KEY_UNSUPPORTED`, `KEY_DECRYPT_FAILED`; for
  *   tokens `TOKEN_MODULE_UNAVAILABLE`, `TOKEN_NOT_PRESENT`, `TOKEN_LOGIN_FAILED`, `TOKEN_FAILED`
@@ -53,6 +54,13 @@ export async function loadSigner(
       ignoreCertificate: settings.ignoreCertificate,
       readFile: deps.readFile,
     });
+  }
+  if (provider === "piv") {
+    const { pivSlot, PivToken } = await import("../pkcs11/mod.ts");
+    const settings = deps.pkcs11 ?? {};
+    const slot = pivSlot(ref.slice("piv:".length));
+    using token = await PivToken.open(settings.pivModulePath);
+    return await token.signer(slot, { promptPin: settings.promptPin });
   }
   if (provider) {
     throw new KeyError(

@@ -13,7 +13,7 @@ import { marshalPublicKeyPem, parsePublicKeyPem, type PublicKey } from "../keys/
  * Reads the public key of a key held by a token or a service. The provider's code is loaded
  * only when such a reference is used (PKCS#11 needs `--allow-ffi`).
  *
- * @param ref `pkcs11:…` (RFC 7512, as cosign parses it) or a KMS URI
+ * @param ref `pkcs11:…` (RFC 7512, as cosign parses it), `piv:<slot>` or a KMS URI
  * @param deps environment, network, files and the PKCS#11 settings
  * @returns the public key
  * @throws {TypeError} for a malformed URI
@@ -29,6 +29,12 @@ export async function loadProviderPublicKey(ref: string, deps: KeyRefDeps): Prom
         parsePkcs11Uri(ref, { modulePath: deps.pkcs11?.modulePath }),
         { readFile: deps.readFile },
       );
+    }
+    case "piv": {
+      const { pivSlot, PivToken } = await import("../pkcs11/mod.ts");
+      const slot = pivSlot(ref.slice("piv:".length));
+      using token = await PivToken.open(deps.pkcs11?.pivModulePath);
+      return await token.publicKey(slot);
     }
     default:
       throw new KeyError(
