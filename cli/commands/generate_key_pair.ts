@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword } from "../io.ts";
-import { confirmOverwrite } from "./_shared.ts";
+import { confirmOverwrite, keyRefDeps } from "./_shared.ts";
 
 export const generateKeyPairCommand: Command = {
   name: "generate-key-pair",
@@ -16,6 +16,12 @@ export const generateKeyPairCommand: Command = {
 
   # non-interactively, with the password from the environment, replacing existing files
   COSIGN_PASSWORD=s3cret cosign generate-key-pair --yes
+
+  # generate a key-pair in AWS KMS (local-kms or another endpoint: AWS_ENDPOINT_URL)
+  cosign generate-key-pair --kms awskms:///alias/cosign
+
+  # generate a key-pair in Hashicorp Vault (VAULT_ADDR, VAULT_TOKEN)
+  cosign generate-key-pair --kms hashivault://cosign
 
 CAVEATS:
   This command interactively prompts for a password. You can use
@@ -39,13 +45,26 @@ CAVEATS:
     },
   ],
   async run(ctx) {
-    if (ctx.flags.kms !== "" || ctx.args.length > 0) {
-      throw new UsageError(
-        "cannot generate a key in a KMS or secret store yet: only local key files are supported",
-      );
-    }
     const prefix = ctx.flags["output-key-prefix"] as string;
     if (prefix === "") throw new UsageError("--output-key-prefix must not be empty");
+    const kms = ctx.flags.kms as string;
+    if (kms !== "") {
+      // cosign: create the key (or keep an existing one) with the service's default algorithm and
+      // write only its public key, <prefix>.pub, mode 0600, without asking.
+      const { openKmsKey } = await import("../../lib/kms/kms_key.ts");
+      const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");
+      const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+      const publicKey = await (await openKmsKey(kms, keyRefDeps(ctx))).createKey();
+      const publicPath = `${prefix}.pub`;
+      await writeFileAtomic(publicPath, marshalPublicKeyPem(publicKey), { mode: 0o600 });
+      await ctx.info(`Public key written to ${publicPath}`);
+      return;
+    }
+    if (ctx.args.length > 0) {
+      throw new UsageError(
+        "cannot generate a key in a secret store yet: k8s://, github:// and gitlab:// are not supported",
+      );
+    }
     // Ask about overwriting before the password, so nobody types a password for nothing.
     const overwrite = await confirmOverwrite(ctx, prefix);
     const password = await readPassword(ctx.io, true);

@@ -33,7 +33,8 @@ export interface LoadSignerOptions {
  *
  * @param ref a file path, `env://VAR` or an `http(s)://` URL holding an encrypted cosign key, a
  *   `pkcs11:` URI, or `piv:<slot>` (cosign's `--sk --slot <slot>`: the one YubiKey through
- *   `libykcs11`, PIN asked with `deps.pkcs11.promptPin`)
+ *   `libykcs11`, PIN asked with `deps.pkcs11.promptPin`), or a KMS URI (`awskms://`, `gcpkms://`,
+ *   `azurekms://`, `hashivault://`; credentials from the environment, as the providers' SDKs)
  * @returns a signer whose hash matches the key (cosign's default algorithm for it)
  * @throws {KeyError} `KEY_NOT_FOUND`, `KEY_INVALID`, `KEY_UNSUPPORTED`, `KEY_DECRYPT_FAILED`; for
  *   tokens `TOKEN_MODULE_UNAVAILABLE`, `TOKEN_NOT_PRESENT`, `TOKEN_LOGIN_FAILED`, `TOKEN_FAILED`
@@ -61,6 +62,10 @@ export async function loadSigner(
     const slot = pivSlot(ref.slice("piv:".length));
     using token = await PivToken.open(settings.pivModulePath);
     return await token.signer(slot, { promptPin: settings.promptPin });
+  }
+  if (provider === "kms") {
+    const { openKmsSigner } = await import("../kms/kms_signer.ts");
+    return await openKmsSigner(ref, deps);
   }
   if (provider) {
     throw new KeyError(

@@ -36,6 +36,10 @@ export async function loadProviderPublicKey(ref: string, deps: KeyRefDeps): Prom
       using token = await PivToken.open(deps.pkcs11?.pivModulePath);
       return await token.publicKey(slot);
     }
+    case "kms": {
+      const { openKmsKey } = await import("../kms/kms_key.ts");
+      return await (await openKmsKey(ref, deps)).publicKey();
+    }
     default:
       throw new KeyError(
         "KEY_UNSUPPORTED",

@@ -6,7 +6,7 @@
  * registry with the referrers API (built from a 20-line `main` over `pkg/registry`, pinned to
  * {@link GGCR_VERSION}; zot, the first choice, cannot be fetched through this machine's module
  * proxy, which answers 403 for `zotregistry.dev`), and the RFC 3161 timestamp authority
- * (scripts/peers/tsa.ts).
+ * (scripts/peers/tsa.ts), and the AWS KMS emulator local-kms (scripts/peers/local_kms.ts).
  *
  *     deno task peers        # or: deno run -A scripts/peers/install.ts
  *
@@ -23,6 +23,7 @@ import { dirname, join } from "node:path";
 import { DOCKER_REGISTRY, GGCR_VERSION, ggcrRegistryPath } from "./registry.ts";
 import { ensureRekor } from "./rekor.ts";
 import { ensureTsa } from "./tsa.ts";
+import { ensureLocalKms } from "./local_kms.ts";
 import {
   COSIGN_MODULE,
   COSIGN_VERSION,
@@ -252,6 +253,7 @@ if (import.meta.main) {
     await ensureGgcrRegistry();
     await ensureRekor();
     await ensureTsa();
+    await ensureLocalKms();
   } catch (err) {
     console.error(`peers: error: ${err instanceof Error ? err.message : String(err)}`);
     Deno.exit(1);

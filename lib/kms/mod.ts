@@ -1,0 +1,11 @@
+/**
+ * Keys held by key management services (AWS KMS, Google Cloud KMS, Azure Key Vault, HashiCorp
+ * Vault transit), named by sigstore's KMS URIs.
+ *
+ * @module
+ */
+export { awsKms, parseAwsKmsUri } from "./aws_kms.ts";
+export type { AwsKmsUri } from "./aws_kms.ts";
+export { openKmsKey } from "./kms_key.ts";
+export type { KmsDeps, KmsKey } from "./kms_key.ts";
+export { openKmsSigner } from "./kms_signer.ts";
