@@ -36,7 +36,7 @@ export interface LocalKms {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "0.0.0.0", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -57,7 +57,7 @@ export async function startLocalKms(): Promise<LocalKms> {
     throw new Error(`local-kms not installed: ${binary} is missing (run: deno task peers)`);
   }
   const dir = await Deno.makeTempDir({ prefix: "local-kms-" });
-  const port = await freePort();
+  const port = freePort();
   const child = new Deno.Command(binary, {
     env: {
       PORT: String(port),
