@@ -6,6 +6,11 @@
  */
 export { awsKms, parseAwsKmsUri } from "./aws_kms.ts";
 export type { AwsKmsUri } from "./aws_kms.ts";
+export { azureKms, parseAzureKmsUri } from "./azure_kms.ts";
+export type { AzureKmsUri } from "./azure_kms.ts";
+export { crc32c, gcpKms, parseGcpKmsUri } from "./gcp_kms.ts";
+export type { GcpKmsUri } from "./gcp_kms.ts";
+export { hashivaultKms, parseHashivaultUri } from "./hashivault_kms.ts";
 export { openKmsKey } from "./kms_key.ts";
 export type { KmsDeps, KmsKey } from "./kms_key.ts";
 export { openKmsSigner } from "./kms_signer.ts";
