@@ -25,6 +25,8 @@ export * from "./lib/bundle/mod.ts";
 export * from "./lib/trust/mod.ts";
 export * from "./lib/tuf/mod.ts";
 export * from "./lib/timestamp/mod.ts";
+export * from "./lib/pkcs11/mod.ts";
+export * from "./lib/kms/mod.ts";
 export { bytesReader, forEachChunk, readAllBounded } from "./lib/stream.ts";
 export type { ByteReader } from "./lib/stream.ts";
 export { AtomicFile, writeFileAtomic } from "./lib/atomic_file.ts";
