@@ -61,9 +61,50 @@ CAVEATS:
       return;
     }
     if (ctx.args.length > 0) {
-      throw new UsageError(
-        "cannot generate a key in a secret store yet: k8s://, github:// and gitlab:// are not supported",
-      );
+      const ref = ctx.args[0];
+      if (!ref.includes("://")) {
+        throw new UsageError("could not parse scheme, use <scheme>://<ref> format");
+      }
+      if (!ref.startsWith("gitlab://")) {
+        const scheme = ref.slice(0, ref.indexOf("://"));
+        if (scheme === "k8s" || scheme === "github") {
+          throw new UsageError(`cannot store a key pair in ${scheme}:// yet: not supported`);
+        }
+        throw new UsageError(`undefined provider: ${scheme}`);
+      }
+      // cosign's GitLab provider: three project variables, then cosign.pub.
+      const { gitlabProject } = await import("../../lib/kms/gitlab_project.ts");
+      const project = gitlabProject(ref, keyRefDeps(ctx));
+      const password = await readPassword(ctx.io, true);
+      const { generateKeyPair } = await import("../../lib/keys/generate_key_pair.ts");
+      let pair;
+      const passwordText = new TextDecoder().decode(password);
+      try {
+        pair = await generateKeyPair(password);
+      } finally {
+        password.fill(0);
+      }
+      try {
+        await project.createVariable({
+          key: "COSIGN_PASSWORD",
+          value: passwordText,
+          environmentScope: "*",
+        });
+      } catch (e) {
+        await ctx.warn(
+          'If you are using a self-hosted gitlab please set the "GITLAB_HOST" your server name.',
+        );
+        throw e;
+      }
+      await ctx.info('Password written to "COSIGN_PASSWORD" variable');
+      await project.createVariable({ key: "COSIGN_PRIVATE_KEY", value: pair.privatePem });
+      await ctx.info('Private key written to "COSIGN_PRIVATE_KEY" variable');
+      await project.createVariable({ key: "COSIGN_PUBLIC_KEY", value: pair.publicPem });
+      await ctx.info('Public key written to "COSIGN_PUBLIC_KEY" variable');
+      const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+      await writeFileAtomic("cosign.pub", pair.publicPem, { mode: 0o600 });
+      await ctx.info("Public key also written to cosign.pub");
+      return;
     }
     // Ask about overwriting before the password, so nobody types a password for nothing.
     const overwrite = await confirmOverwrite(ctx, prefix);

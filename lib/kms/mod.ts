@@ -14,3 +14,5 @@ export { hashivaultKms, parseHashivaultUri } from "./hashivault_kms.ts";
 export { openKmsKey } from "./kms_key.ts";
 export type { KmsDeps, KmsKey } from "./kms_key.ts";
 export { openKmsSigner } from "./kms_signer.ts";
+export { gitlabProject, gitlabProjectRef } from "./gitlab_project.ts";
+export type { GitlabProject, GitlabVariable } from "./gitlab_project.ts";

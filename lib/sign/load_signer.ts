@@ -34,7 +34,8 @@ export interface LoadSignerOptions {
  * @param ref a file path, `env://VAR` or an `http(s)://` URL holding an encrypted cosign key, a
  *   `pkcs11:` URI, or `piv:<slot>` (cosign's `--sk --slot <slot>`: the one YubiKey through
  *   `libykcs11`, PIN asked with `deps.pkcs11.promptPin`), or a KMS URI (`awskms://`, `gcpkms://`,
- *   `azurekms://`, `hashivault://`; credentials from the environment, as the providers' SDKs)
+ *   `azurekms://`, `hashivault://`; credentials from the environment, as the providers' SDKs), or
+ *   `gitlab://<project>` (the project's `COSIGN_PRIVATE_KEY` and `COSIGN_PASSWORD` variables)
  * @returns a signer whose hash matches the key (cosign's default algorithm for it)
  * @throws {KeyError} `KEY_NOT_FOUND`, `KEY_INVALID`, `KEY_UNSUPPORTED`, `KEY_DECRYPT_FAILED`; for
  *   tokens `TOKEN_MODULE_UNAVAILABLE`, `TOKEN_NOT_PRESENT`, `TOKEN_LOGIN_FAILED`, `TOKEN_FAILED`
@@ -66,6 +67,20 @@ export async function loadSigner(
   if (provider === "kms") {
     const { openKmsSigner } = await import("../kms/kms_signer.ts");
     return await openKmsSigner(ref, deps);
+  }
+  if (provider === "gitlab") {
+    // cosign: the key and its password from the project's COSIGN_PRIVATE_KEY and COSIGN_PASSWORD.
+    const { gitlabProject } = await import("../kms/gitlab_project.ts");
+    const project = gitlabProject(ref, deps);
+    const pem = new TextEncoder().encode(await project.getVariable("COSIGN_PRIVATE_KEY"));
+    const password = new TextEncoder().encode(await project.getVariable("COSIGN_PASSWORD"));
+    try {
+      return keySigner(await loadPrivateKey(pem, password), {
+        ed25519ph: options.ed25519ph ?? false,
+      });
+    } finally {
+      password.fill(0);
+    }
   }
   if (provider) {
     throw new KeyError(

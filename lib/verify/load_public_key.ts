@@ -13,7 +13,8 @@ import { marshalPublicKeyPem, parsePublicKeyPem, type PublicKey } from "../keys/
  * Reads the public key of a key held by a token or a service. The provider's code is loaded
  * only when such a reference is used (PKCS#11 needs `--allow-ffi`).
  *
- * @param ref `pkcs11:…` (RFC 7512, as cosign parses it), `piv:<slot>` or a KMS URI
+ * @param ref `pkcs11:…` (RFC 7512, as cosign parses it), `piv:<slot>`, a KMS URI, or
+ *   `gitlab://<project>` (its `COSIGN_PUBLIC_KEY` variable)
  * @param deps environment, network, files and the PKCS#11 settings
  * @returns the public key
  * @throws {TypeError} for a malformed URI
@@ -39,6 +40,10 @@ export async function loadProviderPublicKey(ref: string, deps: KeyRefDeps): Prom
     case "kms": {
       const { openKmsKey } = await import("../kms/kms_key.ts");
       return await (await openKmsKey(ref, deps)).publicKey();
+    }
+    case "gitlab": {
+      const { gitlabProject } = await import("../kms/gitlab_project.ts");
+      return parsePublicKeyPem(await gitlabProject(ref, deps).getVariable("COSIGN_PUBLIC_KEY"));
     }
     default:
       throw new KeyError(
