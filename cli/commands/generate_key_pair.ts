@@ -1,8 +1,33 @@
 /** `cosign generate-key-pair`. @module */
-import type { Command } from "../command.ts";
+import type { Command, Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword } from "../io.ts";
 import { confirmOverwrite, keyRefDeps } from "./_shared.ts";
+
+/** cosign's GitHub provider: three Actions secrets (sealed boxes), then cosign.pub. */
+async function generateIntoGithub(ctx: Context, ref: string): Promise<void> {
+  const { githubSecrets } = await import("../../lib/kms/github_secrets.ts");
+  // cosign checks the token before asking for the password.
+  const secrets = githubSecrets(ref, keyRefDeps(ctx));
+  const password = await readPassword(ctx.io, true);
+  const { generateKeyPair } = await import("../../lib/keys/generate_key_pair.ts");
+  let pair;
+  try {
+    pair = await generateKeyPair(password);
+    await secrets.putSecret("COSIGN_PASSWORD", password);
+    await ctx.info("Password written to COSIGN_PASSWORD github actions secret");
+  } finally {
+    password.fill(0);
+  }
+  const enc = new TextEncoder();
+  await secrets.putSecret("COSIGN_PRIVATE_KEY", enc.encode(pair.privatePem));
+  await ctx.info("Private key written to COSIGN_PRIVATE_KEY github actions secret");
+  await secrets.putSecret("COSIGN_PUBLIC_KEY", enc.encode(pair.publicPem));
+  await ctx.info("Public key written to COSIGN_PUBLIC_KEY github actions secret");
+  const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+  await writeFileAtomic("cosign.pub", pair.publicPem, { mode: 0o600 });
+  await ctx.info("Public key also written to cosign.pub");
+}
 
 export const generateKeyPairCommand: Command = {
   name: "generate-key-pair",
@@ -65,13 +90,12 @@ CAVEATS:
       if (!ref.includes("://")) {
         throw new UsageError("could not parse scheme, use <scheme>://<ref> format");
       }
-      if (!ref.startsWith("gitlab://")) {
-        const scheme = ref.slice(0, ref.indexOf("://"));
-        if (scheme === "k8s" || scheme === "github") {
-          throw new UsageError(`cannot store a key pair in ${scheme}:// yet: not supported`);
-        }
-        throw new UsageError(`undefined provider: ${scheme}`);
+      const scheme = ref.slice(0, ref.indexOf("://"));
+      if (scheme === "github") return await generateIntoGithub(ctx, ref);
+      if (scheme === "k8s") {
+        throw new UsageError("cannot store a key pair in k8s:// yet: not supported");
       }
+      if (scheme !== "gitlab") throw new UsageError(`undefined provider: ${scheme}`);
       // cosign's GitLab provider: three project variables, then cosign.pub.
       const { gitlabProject } = await import("../../lib/kms/gitlab_project.ts");
       const project = gitlabProject(ref, keyRefDeps(ctx));

@@ -16,3 +16,6 @@ export type { KmsDeps, KmsKey } from "./kms_key.ts";
 export { openKmsSigner } from "./kms_signer.ts";
 export { gitlabProject, gitlabProjectRef } from "./gitlab_project.ts";
 export type { GitlabProject, GitlabVariable } from "./gitlab_project.ts";
+export { githubSecrets } from "./github_secrets.ts";
+export type { GithubSecrets } from "./github_secrets.ts";
+export { sealedBox } from "./sealed_box.ts";
