@@ -29,3 +29,4 @@ export type { VerifyBlobAttestationBundleOptions } from "./verify_blob_attestati
 export { bundleVerifier } from "./bundle_verifier.ts";
 export type { BundleVerifierOptions } from "./bundle_verifier.ts";
 export { attestationBundleVerifier } from "./attestation_bundle_verifier.ts";
+export { loadProviderPublicKey, loadPublicKey, providerPublicKeyPem } from "./load_public_key.ts";
