@@ -7,7 +7,7 @@
 
 import { IoError, KeyError } from "../errors.ts";
 import { describeFsError } from "../atomic_file.ts";
-import { readAllBounded } from "../stream.ts";
+import { readAllBounded, readStreamBounded } from "../stream.ts";
 
 /** The most bytes read from a key file or URL. */
 export const MAX_KEY_BYTES = 1024 * 1024;
@@ -113,20 +113,10 @@ async function fetchKey(url: string, fetchFn: typeof fetch): Promise<Uint8Array>
     await res.body?.cancel();
     throw new IoError("NETWORK", `Cannot load key: GET ${url} returned HTTP ${res.status}`);
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of res.body ?? []) {
-    total += chunk.length;
-    if (total > MAX_KEY_BYTES) {
-      throw new RangeError(`Cannot load key: ${url} is larger than ${MAX_KEY_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  if (!res.body) return new Uint8Array(0);
+  return await readStreamBounded(
+    res.body,
+    MAX_KEY_BYTES,
+    () => new RangeError(`Cannot load key: ${url} is larger than ${MAX_KEY_BYTES} bytes`),
+  );
 }
