@@ -6,12 +6,11 @@
 
 import type { KeyObject } from "node:crypto";
 import { KeyError } from "../errors.ts";
-import { encryptKeyBytes } from "./encrypted.ts";
 import type { KeyPairPem } from "./generate_key_pair.ts";
-import { decodePem, encodePem } from "./pem.ts";
-import { marshalPublicKeyPem } from "./public_key.ts";
+import { decodePem } from "./pem.ts";
 import { goodKeyProblem } from "./validate_key.ts";
-import { completePrivateKey, parsePkcs1, parsePkcs8, parseSec1 } from "./_private_der.ts";
+import { encryptKeyPair } from "./_encrypt_key_pair.ts";
+import { parsePkcs1, parsePkcs8, parseSec1 } from "./_private_der.ts";
 
 const PREFIX = "Cannot import key pair";
 
@@ -82,14 +81,5 @@ export async function importKeyPair(
     default:
       throw fail("KEY_UNSUPPORTED", "unsupported private key");
   }
-  const key = completePrivateKey(keyObject, PREFIX);
-  try {
-    const envelope = await encryptKeyBytes(key.pkcs8, password);
-    return {
-      privatePem: encodePem("ENCRYPTED SIGSTORE PRIVATE KEY", envelope),
-      publicPem: marshalPublicKeyPem(key.publicKey),
-    };
-  } finally {
-    key.pkcs8.fill(0);
-  }
+  return await encryptKeyPair(keyObject, password, PREFIX);
 }
