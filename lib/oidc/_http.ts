@@ -81,6 +81,48 @@ export async function oidcRequest(
   };
 }
 
+/**
+ * POSTs an `application/x-www-form-urlencoded` form (RFC 6749 §4.1.3, RFC 8628 §3.1) with
+ * {@link oidcRequest}.
+ *
+ * @param what the failing step for messages
+ * @param url the endpoint
+ * @param form the fields ({@link formEncode}: sorted, undefined ones left out)
+ * @param http fetch, signal, user agent
+ * @param headers more headers (e.g. `authorization`)
+ * @returns the response, read whole
+ * @throws {IdentityError} `OIDC_PROVIDER_FAILED` as {@link oidcRequest}
+ */
+export function postForm(
+  what: string,
+  url: string,
+  form: Record<string, string | undefined>,
+  http: OidcHttpOptions,
+  headers: Record<string, string> = {},
+): Promise<ReadResponse> {
+  return oidcRequest(what, url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: formEncode(form),
+  }, http);
+}
+
+/**
+ * The JSON object of a 200 answer.
+ *
+ * @throws {IdentityError} `OIDC_PROVIDER_FAILED` "Cannot <what>: <status> <status text>: <body
+ *   excerpt>" for another status; as {@link jsonObject} for a body that is not a JSON object
+ */
+export function okJsonObject(what: string, res: ReadResponse): Record<string, unknown> {
+  if (res.status !== 200) {
+    throw new IdentityError(
+      "OIDC_PROVIDER_FAILED",
+      `Cannot ${what}: ${res.status} ${res.statusText}: ${excerpt(res.text())}`,
+    );
+  }
+  return jsonObject(what, res);
+}
+
 /** A short, printable excerpt of an error body (providers put the reason there). */
 export function excerpt(text: string): string {
   const t = text.trim().replace(/\s+/g, " ");
