@@ -5,7 +5,7 @@
  * @module
  */
 import { IdentityError } from "../errors.ts";
-import { describeUrl, httpRequest, readBodyBounded } from "../http.ts";
+import { describeUrl, type HttpOptions, httpRequest, readBodyBounded } from "../http.ts";
 
 /** How lib/oidc talks HTTP: an injectable `fetch`, an abort signal, a user agent. */
 export interface OidcHttpOptions {
@@ -15,6 +15,24 @@ export interface OidcHttpOptions {
   userAgent?: string;
   /** Idle timeout of each request (default 30 s). */
   timeoutMs?: number;
+}
+
+/**
+ * The {@link HttpOptions} of lib/oidc's requests: an idle timeout of 30 s unless given, no
+ * retries unless `attempts` says so.
+ *
+ * @param http the caller's options
+ * @param attempts total attempts (1: no retry)
+ * @returns the options for {@link httpRequest}
+ */
+export function oidcHttpOptions(http: OidcHttpOptions, attempts = 1): HttpOptions {
+  return {
+    fetch: http.fetch,
+    signal: http.signal,
+    userAgent: http.userAgent,
+    timeoutMs: http.timeoutMs ?? 30_000,
+    retry: { attempts },
+  };
 }
 
 /** The most bytes read from an identity provider's answer (discovery, keys, tokens). */
@@ -50,13 +68,7 @@ export async function oidcRequest(
         body: init.body,
         retry: init.retry,
       },
-      {
-        fetch: http.fetch,
-        signal: http.signal,
-        userAgent: http.userAgent,
-        timeoutMs: http.timeoutMs ?? 30_000,
-        retry: { attempts: init.retry ? 3 : 1 },
-      },
+      oidcHttpOptions(http, init.retry ? 3 : 1),
     );
   } catch (e) {
     if (http.signal?.aborted) throw e;

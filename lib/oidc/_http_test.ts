@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { okJsonObject, postForm } from "./_http.ts";
+import { oidcHttpOptions, okJsonObject, postForm } from "./_http.ts";
 
 Deno.test("postForm() posts the sorted form with its content type and the extra headers", async () => {
   const seen: Request[] = [];
@@ -50,4 +50,17 @@ Deno.test("okJsonObject() takes only a 200 answer with a JSON object", async () 
       message,
     }, message);
   }
+});
+
+Deno.test("oidcHttpOptions() defaults to a 30 s idle timeout and no retries", () => {
+  const signal = new AbortController().signal;
+  assert.deepEqual(oidcHttpOptions({ signal, userAgent: "ua" }), {
+    fetch: undefined,
+    signal,
+    userAgent: "ua",
+    timeoutMs: 30_000,
+    retry: { attempts: 1 },
+  });
+  assert.equal(oidcHttpOptions({ timeoutMs: 5 }, 3).timeoutMs, 5);
+  assert.deepEqual(oidcHttpOptions({}, 3).retry, { attempts: 3 });
 });
