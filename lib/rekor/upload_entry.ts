@@ -11,6 +11,19 @@ import type { RekorClient, RekorLogEntry } from "./client.ts";
 import type { LogKeySelector } from "./verify_entry.ts";
 import { type UploadedEntry, verifyUploadedEntry } from "./verify_uploaded_entry.ts";
 
+/** How an uploader (lib/sign rekorWitness, envelopeUploader) reaches the log and checks it. */
+export interface RekorUploaderOptions {
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  /**
+   * The log key to check answers with (SIGSTORE_REKOR_PUBLIC_KEY or a trusted root's logs);
+   * without it, the key the log serves, as cosign does.
+   */
+  logKey?: PublicKey | LogKeySelector;
+  /** The clock, in milliseconds (default `Date.now`). */
+  now?: () => number;
+}
+
 /** How {@link uploadEntry} reports and checks. */
 export interface UploadEntryOptions {
   /** The log key to check the answer with, e.g. from {@link uploadLogKey}. */

@@ -12,8 +12,7 @@ import {
   RekorClient,
   type RekorLogEntry,
 } from "../rekor/client.ts";
-import type { LogKeySelector } from "../rekor/verify_entry.ts";
-import { uploadEntry } from "../rekor/upload_entry.ts";
+import { type RekorUploaderOptions, uploadEntry } from "../rekor/upload_entry.ts";
 import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
 
 /**
@@ -33,12 +32,7 @@ export function envelopeUploader(
   rekorUrl: string,
   publicKey: PublicKey,
   type: EnvelopeEntryType = "dsse",
-  options: {
-    fetch?: typeof fetch;
-    signal?: AbortSignal;
-    logKey?: PublicKey | LogKeySelector;
-    now?: () => number;
-  } = {},
+  options: RekorUploaderOptions = {},
 ): (envelope: Uint8Array) => Promise<RekorLogEntry & { existed: boolean }> {
   const client = new RekorClient(rekorUrl, options);
   const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));

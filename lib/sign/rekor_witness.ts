@@ -9,8 +9,7 @@ import { sha256 } from "../digest.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { marshalRekorBundle } from "../rekor/blob_bundle.ts";
 import { hashedRekordProposal, RekorClient } from "../rekor/client.ts";
-import type { LogKeySelector } from "../rekor/verify_entry.ts";
-import { uploadEntry } from "../rekor/upload_entry.ts";
+import { type RekorUploaderOptions, uploadEntry } from "../rekor/upload_entry.ts";
 import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
 import type { SignatureWitness } from "./sign_image.ts";
 
@@ -28,12 +27,7 @@ import type { SignatureWitness } from "./sign_image.ts";
 export function rekorWitness(
   rekorUrl: string,
   publicKey: PublicKey,
-  options: {
-    fetch?: typeof fetch;
-    signal?: AbortSignal;
-    logKey?: PublicKey | LogKeySelector;
-    now?: () => number;
-  } = {},
+  options: RekorUploaderOptions = {},
 ): SignatureWitness {
   const client = new RekorClient(rekorUrl, options);
   const logKey = uploadLogKey(options.logKey, client);
