@@ -6,7 +6,7 @@
  */
 
 import { IoError, KeyError } from "../errors.ts";
-import { describeFsError } from "../atomic_file.ts";
+import { readError } from "../atomic_file.ts";
 import { readAllBounded, readStreamBounded } from "../stream.ts";
 
 /** The most bytes read from a key file or URL. */
@@ -90,9 +90,7 @@ export async function readKeyRef(ref: string, deps: KeyRefDeps): Promise<Uint8Ar
         cause: e,
       });
     }
-    throw new IoError("INPUT_UNREADABLE", `Cannot read key file ${ref}: ${describeFsError(e)}`, {
-      cause: e,
-    });
+    throw readError(e, `key file ${ref}`);
   }
   if (bytes.length > MAX_KEY_BYTES) {
     throw new RangeError(`Cannot read key file ${ref}: larger than ${MAX_KEY_BYTES} bytes`);

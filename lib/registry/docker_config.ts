@@ -15,7 +15,7 @@
  * @module
  */
 import { IoError, RegistryError } from "../errors.ts";
-import { describeFsError, writeFileAtomic } from "../atomic_file.ts";
+import { readError, writeFileAtomic } from "../atomic_file.ts";
 import { readAllBounded, readStreamBounded } from "../stream.ts";
 import type { CredentialResolver, Credentials } from "./auth.ts";
 import { DEFAULT_REGISTRY } from "./reference.ts";
@@ -83,9 +83,7 @@ export async function readDockerConfig(path: string): Promise<DockerConfig | und
     file = await Deno.open(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new IoError("INPUT_UNREADABLE", `Cannot read ${path}: ${describeFsError(e)}`, {
-      cause: e,
-    });
+    throw readError(e, path);
   }
   try {
     const bytes = await readAllBounded(file, CONFIG_LIMIT, path);
