@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FIXTURES } from "../../tests/interop/_run.ts";
+import { hashedRekord as makeHashedRekord } from "../../tests/helpers/hashed_rekord.ts";
 import { startRekor } from "../../tests/peers/rekor.ts";
-import { sha256 } from "../digest.ts";
+import { parsePublicKeyPem } from "../keys/public_key.ts";
+import { RekorClient } from "./client.ts";
 import { loadPrivateKey } from "../keys/private_key.ts";
-import { marshalPublicKeyPem, parsePublicKeyPem } from "../keys/public_key.ts";
 import { keySigner } from "../signature/signer.ts";
-import { bytesReader } from "../stream.ts";
-import { hashedRekordProposal, RekorClient } from "./client.ts";
 import { uploadEntry } from "./upload_entry.ts";
-import type { UploadedEntry } from "./verify_uploaded_entry.ts";
 
 const signer = keySigner(
   await loadPrivateKey(
@@ -17,27 +15,7 @@ const signer = keySigner(
     new Uint8Array(),
   ),
 );
-const pem = new TextEncoder().encode(marshalPublicKeyPem(signer.publicKey));
-
-/** A hashedrekord of a fresh blob: the proposal and what it carries. */
-async function hashedRekord(text: string) {
-  const blob = new TextEncoder().encode(`${text} ${crypto.randomUUID()}`);
-  const signature = await signer.sign(bytesReader(blob));
-  const digest = sha256(blob);
-  const proposal = hashedRekordProposal({
-    algorithm: "sha256",
-    digest,
-    signature,
-    publicKeyPem: pem,
-  });
-  const uploaded: UploadedEntry = {
-    kind: "hashedrekord",
-    signature,
-    keyDer: signer.publicKey.spki,
-    digest: { algorithm: "sha256", value: digest },
-  };
-  return { proposal, uploaded };
-}
+const hashedRekord = (text: string) => makeHashedRekord(signer, text);
 
 Deno.test({
   name: "uploadEntry() returns the checked entry, and refuses an answer about another upload",
