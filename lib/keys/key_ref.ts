@@ -8,8 +8,8 @@
  */
 
 import { IoError, KeyError } from "../errors.ts";
-import { describeFsError } from "../atomic_file.ts";
-import { readAllBounded } from "../stream.ts";
+import { readError } from "../atomic_file.ts";
+import { readAllBounded, readStreamBounded } from "../stream.ts";
 
 /** The most bytes read from a key file or URL. */
 export const MAX_KEY_BYTES = 1024 * 1024;
@@ -155,9 +155,7 @@ export async function readKeyRef(ref: string, deps: KeyRefDeps): Promise<Uint8Ar
         cause: e,
       });
     }
-    throw new IoError("INPUT_UNREADABLE", `Cannot read key file ${ref}: ${describeFsError(e)}`, {
-      cause: e,
-    });
+    throw readError(e, `key file ${ref}`);
   }
   if (bytes.length > MAX_KEY_BYTES) {
     throw new RangeError(`Cannot read key file ${ref}: larger than ${MAX_KEY_BYTES} bytes`);
@@ -178,20 +176,10 @@ async function fetchKey(url: string, fetchFn: typeof fetch): Promise<Uint8Array>
     await res.body?.cancel();
     throw new IoError("NETWORK", `Cannot load key: GET ${url} returned HTTP ${res.status}`);
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of res.body ?? []) {
-    total += chunk.length;
-    if (total > MAX_KEY_BYTES) {
-      throw new RangeError(`Cannot load key: ${url} is larger than ${MAX_KEY_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  if (!res.body) return new Uint8Array(0);
+  return await readStreamBounded(
+    res.body,
+    MAX_KEY_BYTES,
+    () => new RangeError(`Cannot load key: ${url} is larger than ${MAX_KEY_BYTES} bytes`),
+  );
 }

@@ -15,6 +15,7 @@ export type { PemBlock } from "./pem.ts";
 export { ENCRYPTED_PEM_TYPES, loadPrivateKey } from "./private_key.ts";
 export type { PrivateKey } from "./private_key.ts";
 export {
+  ed25519PublicKeyFromRaw,
   marshalPublicKeyPem,
   parsePublicKeyDer,
   parsePublicKeyPem,
