@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeStdBase64 } from "./base64.ts";
+import { decodeProtojsonBytes, decodeStdBase64 } from "./base64.ts";
 
 Deno.test("decodeStdBase64() decodes padded standard base64", () => {
   assert.deepEqual(decodeStdBase64("aGk+Pw=="), new TextEncoder().encode("hi>?"));
@@ -20,5 +20,29 @@ Deno.test("decodeStdBase64() rejects missing padding, spaces and URL-safe charac
       name: "SyntaxError",
       message: "Cannot decode base64: invalid standard base64 text",
     });
+  }
+});
+
+Deno.test("decodeProtojsonBytes() takes standard or URL-safe base64, padded or not", () => {
+  const cases: [string, number[]][] = [
+    ["", []],
+    ["aGk+Pw==", [0x68, 0x69, 0x3e, 0x3f]],
+    ["aGk+Pw", [0x68, 0x69, 0x3e, 0x3f]],
+    ["aGk-Pw==", [0x68, 0x69, 0x3e, 0x3f]],
+    ["aGk-Pw", [0x68, 0x69, 0x3e, 0x3f]],
+    ["_w", [0xff]],
+    ["QR==", [0x41]],
+  ];
+  for (const [text, want] of cases) {
+    assert.deepEqual(decodeProtojsonBytes(text), Uint8Array.from(want), text);
+  }
+});
+
+Deno.test("decodeProtojsonBytes() refuses other characters, mixed alphabets and a lone character", () => {
+  for (const bad of ["a b=", "aGk+Pw\n", "+_==", "Q", "QQ===", "QQ=Q"]) {
+    assert.throws(() => decodeProtojsonBytes(bad), {
+      name: "SyntaxError",
+      message: "Cannot decode base64: invalid protobuf JSON bytes",
+    }, bad);
   }
 });

@@ -9,7 +9,7 @@ import type { Context } from "../command.ts";
 import type { Reference } from "../../lib/registry/types.ts";
 import type { RekorEntry } from "../../lib/rekor/verify_entry.ts";
 import { readPassword } from "../io.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { keyRefDeps, signingKeyRef } from "./_shared.ts";
 import { parseImageRef, withRegistry } from "./_registry.ts";
 
 /**
@@ -29,7 +29,7 @@ export async function signNewBundle(
   for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
   const { loadSigner } = await import("../../lib/sign/load_signer.ts");
   const { signImageBundle } = await import("../../lib/sign/sign_image_bundle.ts");
-  const signer = await loadSigner(f.key as string, {
+  const signer = await loadSigner(signingKeyRef(ctx), {
     ...keyRefDeps(ctx),
     getPassword: () => readPassword(ctx.io, false),
   });

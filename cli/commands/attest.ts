@@ -16,7 +16,7 @@ import {
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps, rejectKeyAndSk, rekorEntryType } from "./_shared.ts";
+import { keyRefDeps, rejectKeyAndSk, rekorEntryType, signingKeyRef } from "./_shared.ts";
 import {
   dockerMediaTypes,
   maxAttachmentSize,
@@ -113,7 +113,7 @@ export const attestCommand: Command = {
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
+    const key = signingKeyRef(ctx);
     const predicatePath = f.predicate as string;
     if (predicatePath === "" && f.statement === "") {
       throw new UsageError(
@@ -139,7 +139,6 @@ export const attestCommand: Command = {
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
-    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
     if (key === "" || f["issue-certificate"] === true) {
       throw new UsageError(
         "cannot attest without --key yet: keyless signing with Fulcio is not supported; pass --key",

@@ -14,7 +14,7 @@ import {
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps, rejectKeyAndSk, rekorEntryType } from "./_shared.ts";
+import { keyRefDeps, rejectKeyAndSk, rekorEntryType, signingKeyRef } from "./_shared.ts";
 import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
 
 /**
@@ -127,7 +127,7 @@ export const attestBlobCommand: Command = {
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
+    const key = signingKeyRef(ctx);
     const predicatePath = f.predicate as string;
     const statementPath = f.statement as string;
     if (predicatePath === "" && statementPath === "") {
@@ -143,7 +143,6 @@ export const attestBlobCommand: Command = {
       throw new UsageError("one of --predicate or --statement must be set");
     }
     rekorEntryType(ctx);
-    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
     if (key === "" || f["issue-certificate"] === true) {
       throw new UsageError(
         "cannot attest without --key yet: keyless signing with Fulcio is not supported; pass --key",

@@ -19,6 +19,8 @@ import { importKeyPairCommand } from "./import_key_pair.ts";
 import { initializeCommand } from "./initialize.ts";
 import { loadCommand } from "./load.ts";
 import { loginCommand } from "./login.ts";
+import { pivToolCommand } from "./piv_tool.ts";
+import { pkcs11ToolCommand } from "./pkcs11_tool.ts";
 import { publicKeyCommand } from "./public_key.ts";
 import { saveCommand } from "./save.ts";
 import { signCommand } from "./sign.ts";
@@ -61,6 +63,8 @@ export const cosignCommand: Command = {
     initializeCommand,
     loadCommand,
     loginCommand,
+    pivToolCommand,
+    pkcs11ToolCommand,
     publicKeyCommand,
     saveCommand,
     signCommand,

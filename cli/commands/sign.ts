@@ -15,7 +15,7 @@ import {
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps, rejectKeyAndSk } from "./_shared.ts";
+import { keyRefDeps, rejectKeyAndSk, signingKeyRef } from "./_shared.ts";
 import { dockerMediaTypes, parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
 import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
 
@@ -152,9 +152,9 @@ race conditions or (worse) malicious tampering.`,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
+    const key = signingKeyRef(ctx);
     rejectKeyAndSk(ctx);
-    if (key === "" || f["issue-certificate"] === true || f.sk === true) {
+    if (key === "" || f["issue-certificate"] === true) {
       throw new UsageError(
         "cannot sign without --key yet: keyless signing with Fulcio and hardware tokens are not supported; pass --key",
       );

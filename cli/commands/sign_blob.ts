@@ -11,7 +11,7 @@ import {
   tlogUploadFlag,
   yesFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps, rejectKeyAndSk } from "./_shared.ts";
+import { keyRefDeps, rejectKeyAndSk, signingKeyRef } from "./_shared.ts";
 import { SigstoreError } from "../../lib/errors.ts";
 
 /** The error for a transparency-log upload we cannot do yet: it never silently skips. */
@@ -90,9 +90,8 @@ export const signBlobCommand: Command = {
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
+    const key = signingKeyRef(ctx);
     rejectKeyAndSk(ctx);
-    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
     if (key === "" || f["issue-certificate"] === true) {
       throw new UsageError(
         "cannot sign without --key yet: keyless signing with Fulcio is not supported; pass --key",

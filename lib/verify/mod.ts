@@ -29,6 +29,7 @@ export type { VerifyBlobAttestationBundleOptions } from "./verify_blob_attestati
 export { bundleVerifier } from "./bundle_verifier.ts";
 export type { BundleVerifierOptions } from "./bundle_verifier.ts";
 export { attestationBundleVerifier } from "./attestation_bundle_verifier.ts";
+export { loadProviderPublicKey, loadPublicKey, providerPublicKeyPem } from "./load_public_key.ts";
 // The images of Dockerfiles (cosign dockerfile verify). Kubernetes manifests: import
 // lib/verify/manifest_images.ts directly (it loads the YAML parser, kept out of this module).
 export { dockerfileImages, goExpand } from "./dockerfile_images.ts";
