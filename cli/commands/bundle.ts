@@ -168,10 +168,10 @@ export const bundleCreateCommand: Command = {
     }
     let publicKey;
     if (f.key !== "") {
-      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-      const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+      // A file, URL, env:// or a provider's key (KMS, PKCS#11), as cosign's PublicKeyFromKeyRef.
+      const { loadPublicKey } = await import("../../lib/verify/load_public_key.ts");
       try {
-        publicKey = parsePublicKeyPem(await readKeyRef(f.key as string, keyRefDeps(ctx)));
+        publicKey = await loadPublicKey(f.key as string, keyRefDeps(ctx));
       } catch (e) {
         throw new TypeError(`loading public key: ${(e as Error).message}`, { cause: e });
       }
