@@ -129,8 +129,8 @@ unless every check passed.`,
           const result = await verifyImage({
             registry,
             ref: pinned,
-            publicKey: publicKey!,
-            checkClaims: true,
+            // sget checks claims and ignores the transparency log (warned above).
+            policy: { signer: { key: [publicKey!] }, tlog: { ignore: true } },
             maxAttachmentSize: maxAttachmentSize(ctx),
             targetRepository: await targetRepository(ctx, pinned),
             tagPrefix: f["attachment-tag-prefix"] as string,

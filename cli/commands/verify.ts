@@ -1,5 +1,5 @@
 /** `cosign verify`. @module */
-import type { Command } from "../command.ts";
+import type { Command, Context } from "../command.ts";
 import { ExitCode, exitCodeFor, UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import {
@@ -11,26 +11,15 @@ import {
   securityKeyFlags,
   signatureDigestFlags,
 } from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { checkNewBundleFlags, verifyPolicy } from "../options/verify_options.ts";
 import {
   maxAttachmentSize,
   parseImageRef,
   registryFromFlags,
   targetRepository,
 } from "./_registry.ts";
-import { parseAnnotations } from "./sign.ts";
 import { SigstoreError, VerificationError } from "../../lib/errors.ts";
-
-/** The refusal without a trusted log key (cosign would read it from TUF; we never skip silently). */
-export function tlogVerifyNotAvailable(): SigstoreError {
-  return new SigstoreError(
-    "TLOG_UNAVAILABLE",
-    "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key " +
-      "or pass --trusted-root (bundles are checked offline, other signatures are looked up at " +
-      "--rekor-url), or pass " +
-      "--insecure-ignore-tlog=true to verify the signatures alone",
-  );
-}
+import type { VerificationPolicy } from "../../lib/verify/verification_policy.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
@@ -102,9 +91,7 @@ against the transparency log.`,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
-    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
-    if (key === "") {
+    if (f.key === "") {
       throw new UsageError(
         "cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
       );
@@ -122,52 +109,27 @@ against the transparency log.`,
     if (f.signature !== "" || f.payload !== "") {
       throw new UsageError("cannot verify a detached --signature/--payload yet");
     }
-    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
-    if (!["sha224", "sha256", "sha384", "sha512"].includes(hash)) {
-      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
-    }
     if (f["new-bundle-format"] === true && f["local-image"] !== true) {
-      const { verifyImageBundle } = await import("./_verify_image_bundle.ts");
-      return await verifyImageBundle(ctx, hash);
+      checkNewBundleFlags(ctx, IMAGE_NEW_BUNDLE_CONFLICTS);
+      const policy = await verifyPolicy(ctx, {
+        noun: "signature",
+        newBundle: true,
+        annotations: true,
+      });
+      return await verifyBundles(ctx, policy);
     }
-    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; each
-    // signature's bundle annotation is then verified offline.
-    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-    if (!ignoreTlog && !rekorKeyPath && f["trusted-root"] === "") throw tlogVerifyNotAvailable();
-    const annotations = parseAnnotations(ctx);
-    if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
-      await ctx.warn(
-        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
-      );
-    }
-    const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-    const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
-    const { verifyImage, renderVerificationHeader, renderVerificationOutput } = await import(
-      "../../lib/verify/verify_image.ts"
-    );
-    const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
-    // A signature without a bundle annotation is looked up at --rekor-url (cosign's online
-    // verification), unless --offline.
-    const offline = f.offline === true;
-    const { RekorClient } = await import("../../lib/rekor/client.ts");
-    const verifyTlog = ignoreTlog
-      ? undefined
-      : (await import("../../lib/verify/bundle_verifier.ts"))
-        .bundleVerifier(
-          // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
-          (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
-          publicKey,
-          {
-            offline,
-            rekor: offline
-              ? undefined
-              : new RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
-          },
-        );
+    const policy = await verifyPolicy(ctx, {
+      noun: "signature",
+      trustedRootForOldBundles: true,
+      annotations: true,
+    });
     // --local-image: the argument is a folder written by `cosign save`; its signatures are read
     // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.
     const local = f["local-image"] === true;
     const registry = local ? undefined : await registryFromFlags(ctx);
+    const { verifyImage, renderVerificationHeader, renderVerificationOutput } = await import(
+      "../../lib/verify/verify_image.ts"
+    );
     try {
       for (const arg of ctx.args) {
         let target;
@@ -176,26 +138,17 @@ against the transparency log.`,
             "../../lib/oci/cosign_layout.ts"
           );
           const view = localImageView(await readCosignLayout(arg));
-          target = { registry: view.registry, ref: view.ref, name: arg, repo: undefined };
+          target = { registry: view.registry, ref: view.ref, repo: undefined };
         } else {
           const ref = await parseImageRef(arg);
-          target = {
-            registry: registry!,
-            ref,
-            name: arg,
-            repo: await targetRepository(ctx, ref),
-          };
+          target = { registry: registry!, ref, repo: await targetRepository(ctx, ref) };
         }
         const result = await verifyImage({
           registry: target.registry,
           ref: target.ref,
-          publicKey,
-          hash: hash as "sha256",
-          checkClaims: f["check-claims"] === true,
-          annotations,
+          policy,
           maxAttachmentSize: maxAttachmentSize(ctx),
           targetRepository: target.repo,
-          verifyTlog,
           tagPrefix: local ? "" : f["attachment-tag-prefix"] as string,
         }).catch((e) => {
           // cosign returns --local-image failures unwrapped (verify.go: only the registry path
@@ -208,9 +161,9 @@ against the transparency log.`,
         await writeAll(
           ctx.io.stderr,
           renderVerificationHeader({
-            ref: target.name,
-            checkClaims: f["check-claims"] === true,
-            annotations: annotations !== undefined,
+            ref: arg,
+            checkClaims: policy.claims?.check !== false,
+            annotations: policy.claims?.annotations !== undefined,
             bundleVerified: result.bundleVerified,
             publicKey: true,
           }),
@@ -225,3 +178,65 @@ against the transparency log.`,
     }
   },
 };
+
+/** cosign's refusals of detached material with `--new-bundle-format` on images (verify.go). */
+const IMAGE_NEW_BUNDLE_CONFLICTS = [
+  {
+    flags: ["certificate-chain"],
+    message:
+      "unsupported: certificate chain may not be provided using --certificate-chain when using --new-bundle-format (cert must be in bundle)",
+  },
+  {
+    flags: ["ca-roots", "ca-intermediates"],
+    message:
+      "unsupported: CA roots/intermediates must be provided using --trusted-root when using --new-bundle-format",
+  },
+  {
+    flags: ["timestamp-certificate-chain"],
+    message:
+      "unsupported: TSA certificate chain path may only be provided using --trusted-root when using --new-bundle-format",
+  },
+];
+
+/**
+ * `--new-bundle-format` (verify.go, the `co.NewBundleFormat` branch): the Sigstore bundles
+ * attached as referrers (lib/verify/verify_image_bundles.ts), printed with cosign's header and
+ * its transformed payloads.
+ */
+async function verifyBundles(ctx: Context, policy: VerificationPolicy): Promise<void> {
+  const { verifyImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
+  const { renderVerificationHeader, renderVerificationOutput } = await import(
+    "../../lib/verify/verify_image.ts"
+  );
+  const registry = await registryFromFlags(ctx);
+  try {
+    for (const arg of ctx.args) {
+      const ref = await parseImageRef(arg);
+      const result = await verifyImageBundles({ registry, ref, name: arg, policy });
+      await writeAll(
+        ctx.io.stderr,
+        renderVerificationHeader({
+          ref: arg,
+          checkClaims: policy.claims?.check !== false,
+          // cosign prints the annotations line for -a, though bundles carry none to check.
+          annotations: policy.claims?.annotations !== undefined,
+          bundleVerified: true,
+          publicKey: true,
+        }),
+      );
+      await writeAll(
+        ctx.io.stdout,
+        renderVerificationOutput(
+          result.verified.map((v) => ({
+            descriptor: { mediaType: "", digest: v.manifestDigest, size: 0 },
+            payload: v.payload,
+            base64Signature: "",
+          })),
+          ctx.flags.output as string,
+        ),
+      );
+    }
+  } finally {
+    registry.close();
+  }
+}

@@ -1,5 +1,6 @@
 /**
- * Signature verification steps.
+ * Verification: one verifier ({@link verifyEntity}) fed by a {@link VerificationPolicy}, and
+ * the seven entry points that normalise what they fetched into a {@link SignedEntity}.
  *
  * @module
  */
@@ -26,6 +27,38 @@ export { verifyBlobBundle } from "./verify_blob_bundle.ts";
 export type { VerifyBlobBundleOptions } from "./verify_blob_bundle.ts";
 export { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
 export type { VerifyBlobAttestationBundleOptions } from "./verify_blob_attestation_bundle.ts";
-export { bundleVerifier } from "./bundle_verifier.ts";
-export type { BundleVerifierOptions } from "./bundle_verifier.ts";
-export { attestationBundleVerifier } from "./attestation_bundle_verifier.ts";
+export { verifyEntity } from "./verify_entity.ts";
+export type {
+  BlobContent,
+  EnvelopeContent,
+  PayloadContent,
+  SignedContent,
+  SignedEntity,
+  TlogEvidence,
+  VerificationMaterial,
+  VerifiedFacts,
+} from "./signed_entity.ts";
+export { keyPolicy, policyKeys } from "./verification_policy.ts";
+export type {
+  CertificateIdentity,
+  CertificatePolicy,
+  CertificateSignerPolicy,
+  CertificateVerifier,
+  ClaimsPolicy,
+  KeySignerPolicy,
+  SignerPolicy,
+  TimestampPolicy,
+  TimestampVerifier,
+  TlogCheck,
+  TlogPolicy,
+  VerificationPolicy,
+  VerifiedTime,
+} from "./verification_policy.ts";
+export { verifyImageAttestations } from "./verify_image_attestation.ts";
+export type {
+  VerifiedAttestation,
+  VerifyImageAttestationsOptions,
+  VerifyImageAttestationsResult,
+} from "./verify_image_attestation.ts";
+export { verifyImageBundles } from "./verify_image_bundles.ts";
+export type { VerifiedImageBundle, VerifyImageBundlesOptions } from "./verify_image_bundles.ts";
