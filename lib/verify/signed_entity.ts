@@ -9,7 +9,6 @@ import type { SigstoreBundle } from "../bundle/bundle.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import type { DsseEnvelope } from "../payload/dsse.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
-import type { ClaimsPolicy } from "./verification_policy.ts";
 import type { ByteReader } from "../stream.ts";
 
 /** A signed entity: what was signed, with what, and the evidence that came with it. */
@@ -30,7 +29,7 @@ export interface SignedEntity {
   /**
    * The format's claims (the policy step): a simple-signing payload's image digest and
    * annotations, an in-toto statement's subjects and predicate type. Built by the entry point
-   * from the policy's {@link ClaimsPolicy}; runs last, after every proof verified.
+   * from the policy's claims (ClaimsPolicy); runs last, after every proof verified.
    */
   checkClaims?: (facts: VerifiedFacts) => void | Promise<void>;
 }
