@@ -2,24 +2,16 @@
 import type { Command, Context } from "../command.ts";
 import { ExitCode, exitCodeFor, UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
+import { annotationFlags, imageVerifyFlags } from "../flags/groups.ts";
 import {
-  annotationFlags,
-  certVerifyFlags,
-  commonVerifyFlags,
-  registryFlags,
-  rekorFlags,
-  securityKeyFlags,
-  signatureDigestFlags,
-} from "../flags/groups.ts";
-import { checkNewBundleFlags, verifyPolicy } from "../options/verify_options.ts";
-import {
-  maxAttachmentSize,
-  parseImageRef,
-  registryFromFlags,
-  targetRepository,
-} from "./_registry.ts";
+  checkNewBundleFlags,
+  printVerificationHeader,
+  verifyPolicy,
+} from "../options/verify_options.ts";
+import { forEachImage, type ImageTarget, maxAttachmentSize } from "./_registry.ts";
 import { SigstoreError, VerificationError } from "../../lib/errors.ts";
 import type { VerificationPolicy } from "../../lib/verify/verification_policy.ts";
+import type { Registry } from "../../lib/registry/types.ts";
 
 export const verifyCommand: Command = {
   name: "verify",
@@ -51,43 +43,15 @@ against the transparency log.`,
   minArgs: 1,
   bindEnv: true,
   flags: [
-    ...securityKeyFlags,
-    ...rekorFlags,
-    ...certVerifyFlags,
-    ...registryFlags,
-    ...signatureDigestFlags,
+    ...imageVerifyFlags,
     ...annotationFlags,
-    ...commonVerifyFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the public key file, KMS URI or Kubernetes Secret",
-    },
-    {
-      name: "check-claims",
-      type: "bool",
-      default: true,
-      help: "whether to check the claims found",
-    },
     {
       name: "attachment",
       type: "string",
       help: "DEPRECATED, related image attachment to verify (sbom), default none",
     },
-    {
-      name: "output",
-      short: "o",
-      type: "string",
-      default: "json",
-      help: "output format for the signing image information (json|text)",
-    },
     { name: "signature", type: "string", help: "signature content or path or remote URL" },
     { name: "payload", type: "string", help: "payload path or remote URL" },
-    {
-      name: "local-image",
-      type: "bool",
-      help: "whether the specified image is a path to an image saved locally via 'cosign save'",
-    },
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -118,66 +82,43 @@ against the transparency log.`,
       });
       return await verifyBundles(ctx, policy);
     }
-    const policy = await verifyPolicy(ctx, {
-      noun: "signature",
-      trustedRootForOldBundles: true,
-      annotations: true,
-    });
-    // --local-image: the argument is a folder written by `cosign save`; its signatures are read
-    // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.
-    const local = f["local-image"] === true;
-    const registry = local ? undefined : await registryFromFlags(ctx);
-    const { verifyImage, renderVerificationHeader, renderVerificationOutput } = await import(
+    const policy = await verifyPolicy(ctx, OLD_FORMAT);
+    const { verifyImage, renderVerificationOutput } = await import(
       "../../lib/verify/verify_image.ts"
     );
-    try {
-      for (const arg of ctx.args) {
-        let target;
-        if (local) {
-          const { localImageView, readCosignLayout } = await import(
-            "../../lib/oci/cosign_layout.ts"
-          );
-          const view = localImageView(await readCosignLayout(arg));
-          target = { registry: view.registry, ref: view.ref, repo: undefined };
-        } else {
-          const ref = await parseImageRef(arg);
-          target = { registry: registry!, ref, repo: await targetRepository(ctx, ref) };
+    const verifyOne = async (registry: Registry, image: LocalOrRemote) => {
+      const result = await verifyImage({ registry, policy, ...image });
+      await printVerificationHeader(ctx, image.arg, policy, result.bundleVerified);
+      await writeAll(
+        ctx.io.stdout,
+        renderVerificationOutput(result.signatures, f.output as string),
+      );
+    };
+    if (f["local-image"] !== true) return await forEachImage(ctx, verifyOne);
+    // --local-image: the argument is a folder written by `cosign save`; its signatures are read
+    // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.
+    const { localImageView, readCosignLayout } = await import("../../lib/oci/cosign_layout.ts");
+    for (const arg of ctx.args) {
+      const view = localImageView(await readCosignLayout(arg));
+      await verifyOne(view.registry, {
+        arg,
+        ref: view.ref,
+        tagPrefix: "",
+        maxAttachmentSize: maxAttachmentSize(ctx),
+      }).catch((e) => {
+        // cosign returns --local-image failures unwrapped (verify.go: only the registry path
+        // calls cosignError.WrapError), so they exit 1, not 10/11/12.
+        if (e instanceof SigstoreError && exitCodeFor(e) !== ExitCode.failure) {
+          throw new VerificationError("SIGNATURE_INVALID", e.message, { cause: e });
         }
-        const result = await verifyImage({
-          registry: target.registry,
-          ref: target.ref,
-          policy,
-          maxAttachmentSize: maxAttachmentSize(ctx),
-          targetRepository: target.repo,
-          tagPrefix: local ? "" : f["attachment-tag-prefix"] as string,
-        }).catch((e) => {
-          // cosign returns --local-image failures unwrapped (verify.go: only the registry path
-          // calls cosignError.WrapError), so they exit 1, not 10/11/12.
-          if (local && e instanceof SigstoreError && exitCodeFor(e) !== ExitCode.failure) {
-            throw new VerificationError("SIGNATURE_INVALID", e.message, { cause: e });
-          }
-          throw e;
-        });
-        await writeAll(
-          ctx.io.stderr,
-          renderVerificationHeader({
-            ref: arg,
-            checkClaims: policy.claims?.check !== false,
-            annotations: policy.claims?.annotations !== undefined,
-            bundleVerified: result.bundleVerified,
-            publicKey: true,
-          }),
-        );
-        await writeAll(
-          ctx.io.stdout,
-          renderVerificationOutput(result.signatures, f.output as string),
-        );
-      }
-    } finally {
-      registry?.close();
+        throw e;
+      });
     }
   },
 };
+
+/** `verify` checks annotations; old bundles' log key may come from `--trusted-root`. */
+const OLD_FORMAT = { noun: "signature", trustedRootForOldBundles: true, annotations: true };
 
 /** cosign's refusals of detached material with `--new-bundle-format` on images (verify.go). */
 const IMAGE_NEW_BUNDLE_CONFLICTS = [
@@ -205,38 +146,21 @@ const IMAGE_NEW_BUNDLE_CONFLICTS = [
  */
 async function verifyBundles(ctx: Context, policy: VerificationPolicy): Promise<void> {
   const { verifyImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
-  const { renderVerificationHeader, renderVerificationOutput } = await import(
-    "../../lib/verify/verify_image.ts"
-  );
-  const registry = await registryFromFlags(ctx);
-  try {
-    for (const arg of ctx.args) {
-      const ref = await parseImageRef(arg);
-      const result = await verifyImageBundles({ registry, ref, name: arg, policy });
-      await writeAll(
-        ctx.io.stderr,
-        renderVerificationHeader({
-          ref: arg,
-          checkClaims: policy.claims?.check !== false,
-          // cosign prints the annotations line for -a, though bundles carry none to check.
-          annotations: policy.claims?.annotations !== undefined,
-          bundleVerified: true,
-          publicKey: true,
-        }),
-      );
-      await writeAll(
-        ctx.io.stdout,
-        renderVerificationOutput(
-          result.verified.map((v) => ({
-            descriptor: { mediaType: "", digest: v.manifestDigest, size: 0 },
-            payload: v.payload,
-            base64Signature: "",
-          })),
-          ctx.flags.output as string,
-        ),
-      );
-    }
-  } finally {
-    registry.close();
-  }
+  const { renderVerificationOutput } = await import("../../lib/verify/verify_image.ts");
+  await forEachImage(ctx, async (registry, { arg, ref }) => {
+    const result = await verifyImageBundles({ registry, ref, name: arg, policy });
+    // cosign prints the annotations line for -a, though bundles carry none to check.
+    await printVerificationHeader(ctx, arg, policy, true);
+    const payloads = result.verified.map((v) => ({
+      descriptor: { mediaType: "", digest: v.manifestDigest, size: 0 },
+      payload: v.payload,
+      base64Signature: "",
+    }));
+    await writeAll(ctx.io.stdout, renderVerificationOutput(payloads, ctx.flags.output as string));
+  });
 }
+
+/** An image from a registry, or from a `cosign save` layout (`--local-image`). */
+type LocalOrRemote = Pick<ImageTarget, "arg" | "ref" | "tagPrefix" | "maxAttachmentSize"> & {
+  targetRepository?: ImageTarget["targetRepository"];
+};

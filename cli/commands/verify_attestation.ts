@@ -2,21 +2,9 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
-import {
-  certVerifyFlags,
-  commonVerifyFlags,
-  registryFlags,
-  rekorFlags,
-  securityKeyFlags,
-  signatureDigestFlags,
-} from "../flags/groups.ts";
-import { verifyPolicy } from "../options/verify_options.ts";
-import {
-  maxAttachmentSize,
-  parseImageRef,
-  registryFromFlags,
-  targetRepository,
-} from "./_registry.ts";
+import { imageVerifyFlags, predicateTypeFlag } from "../flags/groups.ts";
+import { printVerificationHeader, verifyPolicy } from "../options/verify_options.ts";
+import { forEachImage } from "./_registry.ts";
 
 export const verifyAttestationCommand: Command = {
   name: "verify-attestation",
@@ -48,46 +36,12 @@ against the transparency log.`,
   minArgs: 1,
   bindEnv: true,
   flags: [
-    ...securityKeyFlags,
-    ...rekorFlags,
-    ...certVerifyFlags,
-    ...registryFlags,
-    {
-      name: "type",
-      type: "string",
-      default: "custom",
-      help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
-        "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
-    },
-    ...commonVerifyFlags,
-    ...signatureDigestFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the public key file, KMS URI or Kubernetes Secret",
-    },
-    {
-      name: "check-claims",
-      type: "bool",
-      default: true,
-      help: "whether to check the claims found",
-    },
+    ...imageVerifyFlags,
+    predicateTypeFlag,
     {
       name: "policy",
       type: "strings",
       help: "specify CUE or Rego files with policies to be used for validation",
-    },
-    {
-      name: "output",
-      short: "o",
-      type: "string",
-      default: "json",
-      help: "output format for the signing image information (json|text)",
-    },
-    {
-      name: "local-image",
-      type: "bool",
-      help: "whether the specified image is a path to an image saved locally via 'cosign save'",
     },
   ],
   async run(ctx) {
@@ -126,34 +80,11 @@ against the transparency log.`,
     const { verifyImageAttestations, renderAttestationOutput } = await import(
       "../../lib/verify/verify_image_attestation.ts"
     );
-    const { renderVerificationHeader } = await import("../../lib/verify/verify_image.ts");
-    const registry = await registryFromFlags(ctx);
-    try {
-      for (const arg of ctx.args) {
-        const ref = await parseImageRef(arg);
-        const result = await verifyImageAttestations({
-          registry,
-          ref,
-          policy,
-          maxAttachmentSize: maxAttachmentSize(ctx),
-          targetRepository: await targetRepository(ctx, ref),
-          tagPrefix: f["attachment-tag-prefix"] as string,
-        });
-        await writeAll(
-          ctx.io.stderr,
-          renderVerificationHeader({
-            ref: arg,
-            checkClaims: policy.claims?.check !== false,
-            annotations: false,
-            bundleVerified: result.bundleVerified,
-            publicKey: true,
-          }),
-        );
-        // cosign prints attestations in its "text" mode whatever -o says: each envelope as stored.
-        await writeAll(ctx.io.stdout, renderAttestationOutput(result.attestations));
-      }
-    } finally {
-      registry.close();
-    }
+    await forEachImage(ctx, async (registry, image) => {
+      const result = await verifyImageAttestations({ registry, policy, ...image });
+      await printVerificationHeader(ctx, image.arg, policy, result.bundleVerified);
+      // cosign prints attestations in its "text" mode whatever -o says: each envelope as stored.
+      await writeAll(ctx.io.stdout, renderAttestationOutput(result.attestations));
+    });
   },
 };

@@ -1,22 +1,9 @@
 /** `cosign verify-blob`. @module */
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import {
-  certVerifyFlags,
-  commonVerifyFlags,
-  rekorFlags,
-  securityKeyFlags,
-  signatureDigestFlags,
-} from "../flags/groups.ts";
+import { blobVerifyFileFlags, verifyFamilyFlags } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
-import {
-  BLOB_NEW_BUNDLE_CONFLICT,
-  checkNewBundleFlags,
-  isNewBundle,
-  readBundleFlag,
-  requireBundle,
-  verifyPolicy,
-} from "../options/verify_options.ts";
+import { newBundlePolicy, readBundleFlag, verifyPolicy } from "../options/verify_options.ts";
 
 export const verifyBlobCommand: Command = {
   name: "verify-blob",
@@ -49,50 +36,37 @@ The blob may be specified as a path to a file or - for stdin.`,
   maxArgs: 1,
   bindEnv: true,
   flags: [
-    ...securityKeyFlags,
-    ...rekorFlags,
-    ...certVerifyFlags,
-    ...commonVerifyFlags,
-    ...signatureDigestFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the public key file, KMS URI or Kubernetes Secret",
-    },
+    ...verifyFamilyFlags,
     { name: "signature", type: "string", help: "signature content or path or remote URL" },
-    { name: "bundle", type: "string", help: "path to bundle FILE" },
-    { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
+    ...blobVerifyFileFlags,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
-    const cert = f.certificate as string;
-    const bundlePath = f.bundle as string;
-    const given = [key !== "", cert !== "", f.sk === true, bundlePath !== ""].filter(Boolean);
-    if (given.length === 0) {
+    // cosign's options.NOf: how many of the verification inputs were given.
+    const count = (...given: boolean[]) => given.filter(Boolean).length;
+    if (count(f.key !== "", f.certificate !== "", f.sk === true, f.bundle !== "") === 0) {
       throw new UsageError(
         "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle",
       );
     }
-    if ([key !== "", f.sk === true, cert !== ""].filter(Boolean).length > 1) {
+    if (count(f.key !== "", f.sk === true, f.certificate !== "") > 1) {
       throw new UsageError(
         "exactly one of: key reference (--key), certificate (--cert) or hardware token (--sk) must be provided",
       );
     }
     const bundle = await readBundleFlag(ctx);
     const { openBlob } = await import("../../lib/blob_input.ts");
-    if (await isNewBundle(ctx, bundle)) {
-      // Sigstore bundles: the key, or the bundle's certificate (refused until keyless lands).
-      checkNewBundleFlags(ctx, [{
-        flags: NEW_BUNDLE_CONFLICTS,
-        message: BLOB_NEW_BUNDLE_CONFLICT,
-      }]);
-      const policy = await verifyPolicy(ctx, { noun: "blob", newBundle: true, keyless: true });
-      const bytes = requireBundle(bundle);
+    // Sigstore bundles: the key, or the bundle's certificate (refused until keyless lands).
+    const sigstore = await newBundlePolicy(ctx, bundle, {
+      noun: "blob",
+      keyless: true,
+      detachedSignature: true,
+    });
+    if (sigstore) {
       const { verifyBlobBundle } = await import("../../lib/verify/verify_blob_bundle.ts");
       const input = await openBlob(ctx.args[0], ctx.io.stdin, ctx.io.isTerminal.stdin);
       try {
-        await verifyBlobBundle({ bundle: bytes, policy, input: input.reader });
+        await verifyBlobBundle({ ...sigstore, input: input.reader });
       } finally {
         input.close();
       }
@@ -102,12 +76,12 @@ The blob may be specified as a path to a file or - for stdin.`,
     if (f["trusted-root"] !== "") {
       throw new UsageError("--trusted-root only supported with --new-bundle-format");
     }
-    if (key === "") {
+    if (f.key === "") {
       throw new UsageError(
         "cannot verify without --key yet: certificates and hardware tokens are not supported",
       );
     }
-    if (f.signature === "" && bundlePath === "") throw new UsageError("missing flag '--signature'");
+    if (f.signature === "" && f.bundle === "") throw new UsageError("missing flag '--signature'");
     // cosign's bundle file's entry is verified offline; a signature without one is looked up in
     // the log at --rekor-url (unless --offline).
     const policy = await verifyPolicy(ctx, { noun: "blob" });
@@ -127,15 +101,3 @@ The blob may be specified as a path to a file or - for stdin.`,
     await ctx.info("Verified OK");
   },
 };
-
-/** The flags cosign refuses with Sigstore bundles (verify_blob.go). */
-const NEW_BUNDLE_CONFLICTS = [
-  "rfc3161-timestamp",
-  "timestamp-certificate-chain",
-  "certificate-chain",
-  "ca-roots",
-  "ca-intermediates",
-  "certificate",
-  "signature",
-  "sct",
-];

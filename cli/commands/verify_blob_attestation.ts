@@ -2,20 +2,12 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import {
-  certVerifyFlags,
-  commonVerifyFlags,
-  rekorFlags,
-  securityKeyFlags,
-  signatureDigestFlags,
+  blobVerifyFileFlags,
+  predicateTypeFlag,
+  subjectDigestFlags,
+  verifyFamilyFlags,
 } from "../flags/groups.ts";
-import {
-  BLOB_NEW_BUNDLE_CONFLICT,
-  checkNewBundleFlags,
-  isNewBundle,
-  readBundleFlag,
-  requireBundle,
-  verifyPolicy,
-} from "../options/verify_options.ts";
+import { newBundlePolicy, readBundleFlag, verifyPolicy } from "../options/verify_options.ts";
 
 export const verifyBlobAttestationCommand: Command = {
   name: "verify-blob-attestation",
@@ -53,29 +45,14 @@ The blob may be specified as a path to a file.`,
   maxArgs: 1,
   bindEnv: true,
   flags: [
-    {
-      name: "type",
-      type: "string",
-      default: "custom",
-      help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
-        "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
-    },
-    ...securityKeyFlags,
-    ...rekorFlags,
-    ...certVerifyFlags,
-    ...commonVerifyFlags,
-    ...signatureDigestFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the public key file, KMS URI or Kubernetes Secret",
-    },
+    predicateTypeFlag,
+    ...verifyFamilyFlags,
     {
       name: "signature",
       type: "string",
       help: "path to base64-encoded signature over attestation in DSSE format",
     },
-    { name: "bundle", type: "string", help: "path to bundle FILE" },
+    ...blobVerifyFileFlags,
     {
       name: "check-claims",
       type: "bool",
@@ -84,17 +61,7 @@ The blob may be specified as a path to a file.`,
         "provided digest and digest algorithm or the provided blob's sha256 digest). If false, " +
         "only the DSSE envelope is verified.",
     },
-    { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
-    {
-      name: "digest",
-      type: "string",
-      help: "Digest to use for verifying in-toto subject (instead of providing a blob)",
-    },
-    {
-      name: "digestAlg",
-      type: "string",
-      help: "Digest algorithm to use for verifying in-toto subject (instead of providing a blob)",
-    },
+    ...subjectDigestFlags,
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -142,17 +109,11 @@ The blob may be specified as a path to a file.`,
     // Sigstore bundles (--new-bundle-format, or a --bundle that loads as one, cosign's
     // checkNewBundle): their own path. A bundle that cannot be read is left to the old path.
     const bundle = await readBundleFlag(ctx).catch(() => undefined);
-    if (await isNewBundle(ctx, bundle)) {
-      checkNewBundleFlags(ctx, [{
-        flags: NEW_BUNDLE_CONFLICTS,
-        message: BLOB_NEW_BUNDLE_CONFLICT,
-      }]);
-      const policy = await verifyPolicy(ctx, {
-        noun: "blob attestation",
-        newBundle: true,
-        type: true,
-      });
-      const bytes = requireBundle(bundle);
+    const sigstore = await newBundlePolicy(ctx, bundle, {
+      noun: "blob attestation",
+      type: true,
+    });
+    if (sigstore) {
       const { claimsDigest } = await import("../../lib/verify/verify_blob_attestation.ts");
       const { verifyBlobAttestationBundle } = await import(
         "../../lib/verify/verify_blob_attestation_bundle.ts"
@@ -169,7 +130,7 @@ The blob may be specified as a path to a file.`,
           value: Uint8Array.fromHex(named.slice(i + 1).toLowerCase()),
         };
       }
-      await verifyBlobAttestationBundle({ bundle: bytes, policy, artifactDigest });
+      await verifyBlobAttestationBundle({ ...sigstore, artifactDigest });
       await ctx.info("Verified OK");
       return;
     }
@@ -192,14 +153,3 @@ The blob may be specified as a path to a file.`,
     await ctx.info("Verified OK");
   },
 };
-
-/** The flags cosign refuses with Sigstore bundles (verify_blob_attestation.go). */
-const NEW_BUNDLE_CONFLICTS = [
-  "rfc3161-timestamp",
-  "timestamp-certificate-chain",
-  "certificate-chain",
-  "ca-roots",
-  "ca-intermediates",
-  "certificate",
-  "sct",
-];

@@ -11,7 +11,10 @@
  */
 import type { Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
+import { writeAll } from "../io.ts";
 import { keyRefDeps } from "../commands/_shared.ts";
+import { flagGiven, type NotYet, refuseNotYet } from "./not_yet.ts";
+import { parseAnnotations } from "./parse_annotations.ts";
 import { IoError, SigstoreError } from "../../lib/errors.ts";
 import type { PublicKey } from "../../lib/keys/public_key.ts";
 import type { TrustedRoot } from "../../lib/trust/trusted_root.ts";
@@ -55,12 +58,6 @@ export function signatureHash(ctx: Context): VerifyHash {
   return hash as VerifyHash;
 }
 
-/** A flag cosign has and we do not implement yet, with the reason it is refused. */
-interface NotYet {
-  flag: string;
-  why: string;
-}
-
 const TIMESTAMPS = "RFC 3161 timestamp verification is not supported yet";
 const KEYLESS = "certificate (keyless) verification is not supported yet";
 
@@ -69,40 +66,19 @@ const KEYLESS = "certificate (keyless) verification is not supported yet";
  * is never claimed without being made (cosign would make it, or fail on a missing file).
  */
 export const VERIFY_FLAGS_NOT_YET: readonly NotYet[] = [
-  { flag: "rfc3161-timestamp", why: TIMESTAMPS },
-  { flag: "timestamp-certificate-chain", why: TIMESTAMPS },
-  { flag: "use-signed-timestamps", why: TIMESTAMPS },
-  { flag: "certificate-chain", why: KEYLESS },
-  { flag: "ca-roots", why: KEYLESS },
-  { flag: "ca-intermediates", why: KEYLESS },
-  { flag: "sct", why: KEYLESS },
-  { flag: "insecure-ignore-sct", why: KEYLESS },
+  ...["rfc3161-timestamp", "timestamp-certificate-chain", "use-signed-timestamps"].map((flag) => ({
+    flag,
+    why: TIMESTAMPS,
+  })),
+  ...["certificate-chain", "ca-roots", "ca-intermediates", "sct", "insecure-ignore-sct"].map((
+    flag,
+  ) => ({ flag, why: KEYLESS })),
   { flag: "slot", why: "hardware security keys (--sk) are not supported" },
   {
     flag: "experimental-oci11",
     why: "signatures attached as OCI 1.1 referrers are not looked up",
   },
 ];
-
-/** Whether a flag was given a value that asks for something (a non-empty string, true). */
-function given(ctx: Context, name: string): boolean {
-  const v = ctx.flags[name];
-  return (typeof v === "string" && v !== "") || v === true ||
-    (Array.isArray(v) && v.length > 0);
-}
-
-/**
- * Refuses the first flag of `table` the command declares and was given.
- *
- * @throws {UsageError} "cannot use --FLAG yet: WHY"
- */
-export function refuseNotYet(ctx: Context, table: readonly NotYet[]): void {
-  for (const { flag, why } of table) {
-    if (flag in ctx.flags && given(ctx, flag)) {
-      throw new UsageError(`cannot use --${flag} yet: ${why}`);
-    }
-  }
-}
 
 /** The certificate identity flags (options/certificate.go). */
 const IDENTITY_FLAGS = [
@@ -119,7 +95,7 @@ const IDENTITY_FLAGS = [
  * @throws {UsageError} with cosign 3's message
  */
 export function refuseKeyAndIdentity(ctx: Context): void {
-  if (ctx.flags.key === "" || !IDENTITY_FLAGS.some((f) => given(ctx, f))) return;
+  if (ctx.flags.key === "" || !IDENTITY_FLAGS.some((f) => flagGiven(ctx, f))) return;
   throw new UsageError(
     "exactly one of: key reference (--key) or certificate identity " +
       "(--certificate-identity or --certificate-identity-regexp), must be provided. " +
@@ -207,7 +183,7 @@ export function checkNewBundleFlags(
   conflicting: readonly { flags: readonly string[]; message: string }[],
 ): void {
   for (const c of conflicting) {
-    if (c.flags.some((f) => given(ctx, f))) throw new UsageError(c.message);
+    if (c.flags.some((f) => flagGiven(ctx, f))) throw new UsageError(c.message);
   }
   if (ctx.flags["trusted-root"] === "") {
     // Without --trusted-root, cosign fetches the public-good root with TUF unless one of these
@@ -220,7 +196,7 @@ export function checkNewBundleFlags(
 }
 
 /** cosign's message for detached material on the blob commands' new-bundle path. */
-export const BLOB_NEW_BUNDLE_CONFLICT =
+const BLOB_NEW_BUNDLE_CONFLICT =
   "when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root";
 
 /** The transparency-log part of the policy. */
@@ -254,35 +230,19 @@ async function tlogPolicy(ctx: Context, spec: VerifySpec): Promise<TlogPolicy> {
 function identities(ctx: Context): CertificateIdentity[] {
   const f = ctx.flags;
   const identity: CertificateIdentity = {};
-  if (given(ctx, "certificate-identity")) identity.subject = f["certificate-identity"] as string;
-  if (given(ctx, "certificate-identity-regexp")) {
+  if (flagGiven(ctx, "certificate-identity")) {
+    identity.subject = f["certificate-identity"] as string;
+  }
+  if (flagGiven(ctx, "certificate-identity-regexp")) {
     identity.subjectRegExp = f["certificate-identity-regexp"] as string;
   }
-  if (given(ctx, "certificate-oidc-issuer")) {
+  if (flagGiven(ctx, "certificate-oidc-issuer")) {
     identity.issuer = f["certificate-oidc-issuer"] as string;
   }
-  if (given(ctx, "certificate-oidc-issuer-regexp")) {
+  if (flagGiven(ctx, "certificate-oidc-issuer-regexp")) {
     identity.issuerRegExp = f["certificate-oidc-issuer-regexp"] as string;
   }
   return Object.keys(identity).length ? [identity] : [];
-}
-
-/**
- * Parses `-a key=value` annotations.
- *
- * @throws {UsageError} for an entry without exactly one "=" (cosign options/annotations.go)
- */
-export function parseAnnotations(ctx: Context): Record<string, string> | undefined {
-  const list = (ctx.flags.annotations as string[] | undefined) ?? [];
-  if (list.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const a of list) {
-    // options/annotations.go splits on every "=": "a=b=c" is refused, "=v" is the key "".
-    const kv = a.split("=");
-    if (kv.length !== 2) throw new UsageError(`unable to parse annotation: ${a}`);
-    out[kv[0]] = kv[1];
-  }
-  return out;
 }
 
 /**
@@ -338,7 +298,7 @@ export async function readBundleFlag(ctx: Context): Promise<Uint8Array | undefin
  *
  * @param bundle the `--bundle` file, when one was given and read
  */
-export async function isNewBundle(ctx: Context, bundle: Uint8Array | undefined): Promise<boolean> {
+async function isNewBundle(ctx: Context, bundle: Uint8Array | undefined): Promise<boolean> {
   if (ctx.flags["new-bundle-format"] === true) return true;
   if (!bundle) return false;
   const { isSigstoreBundle } = await import("../../lib/bundle/bundle.ts");
@@ -350,7 +310,7 @@ export async function isNewBundle(ctx: Context, bundle: Uint8Array | undefined):
  *
  * @throws {IoError} `INPUT_NOT_FOUND` without `--bundle`
  */
-export function requireBundle(bundle: Uint8Array | undefined): Uint8Array {
+function requireBundle(bundle: Uint8Array | undefined): Uint8Array {
   if (!bundle) {
     throw new IoError(
       "INPUT_NOT_FOUND",
@@ -358,4 +318,55 @@ export function requireBundle(bundle: Uint8Array | undefined): Uint8Array {
     );
   }
   return bundle;
+}
+
+/**
+ * Prints cosign's header after a verified image (`PrintVerificationHeader`) on stderr, stating
+ * exactly the checks the policy made.
+ *
+ * @param ref the image as given
+ * @param tlogVerified whether a log entry was verified (cosign's bundleVerified)
+ */
+export async function printVerificationHeader(
+  ctx: Context,
+  ref: string,
+  policy: VerificationPolicy,
+  tlogVerified: boolean,
+): Promise<void> {
+  const { renderVerificationHeader } = await import("../../lib/verify/verify_image.ts");
+  const header = renderVerificationHeader({
+    ref,
+    checkClaims: policy.claims?.check !== false,
+    annotations: policy.claims?.annotations !== undefined,
+    bundleVerified: tlogVerified,
+    publicKey: "key" in policy.signer,
+  });
+  await writeAll(ctx.io.stderr, header);
+}
+
+/**
+ * The blob commands' Sigstore-bundle path (`--new-bundle-format`, or a `--bundle` file that loads
+ * as a Sigstore bundle): cosign's refusals of detached material, a trusted root, the policy.
+ *
+ * @param bundle the `--bundle` file, if read
+ * @param spec what the command accepts; `detachedSignature`: `--signature` conflicts too
+ * @returns the policy and the bundle, or undefined for cosign's old formats
+ * @throws {UsageError} for refused flags; {@link IoError} without `--bundle`
+ */
+export async function newBundlePolicy(
+  ctx: Context,
+  bundle: Uint8Array | undefined,
+  spec: Omit<VerifySpec, "newBundle"> & { detachedSignature?: boolean },
+): Promise<{ policy: VerificationPolicy; bundle: Uint8Array } | undefined> {
+  if (!(await isNewBundle(ctx, bundle))) return undefined;
+  // verify_blob.go and verify_blob_attestation.go: detached material (and for verify-blob a
+  // detached --signature) conflicts with the bundle.
+  const flags = [
+    ...["rfc3161-timestamp", "timestamp-certificate-chain", "certificate-chain", "ca-roots"],
+    ...["ca-intermediates", "certificate", "sct"],
+    ...(spec.detachedSignature ? ["signature"] : []),
+  ];
+  checkNewBundleFlags(ctx, [{ flags, message: BLOB_NEW_BUNDLE_CONFLICT }]);
+  const policy = await verifyPolicy(ctx, { ...spec, newBundle: true });
+  return { policy, bundle: requireBundle(bundle) };
 }
