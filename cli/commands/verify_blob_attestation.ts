@@ -114,23 +114,13 @@ The blob may be specified as a path to a file.`,
       type: true,
     });
     if (sigstore) {
-      const { claimsDigest } = await import("../../lib/verify/verify_blob_attestation.ts");
       const { verifyBlobAttestationBundle } = await import(
         "../../lib/verify/verify_blob_attestation_bundle.ts"
       );
       if (path !== undefined && digest !== "" && digestAlg !== "") {
         await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
       }
-      let artifactDigest;
-      if (checkClaims) {
-        const named = await claimsDigest(blob);
-        const i = named.lastIndexOf(":");
-        artifactDigest = {
-          algorithm: named.slice(0, i),
-          value: Uint8Array.fromHex(named.slice(i + 1).toLowerCase()),
-        };
-      }
-      await verifyBlobAttestationBundle({ ...sigstore, artifactDigest });
+      await verifyBlobAttestationBundle({ ...sigstore, subject: blob });
       await ctx.info("Verified OK");
       return;
     }

@@ -81,17 +81,6 @@ const REFUSED: Record<string, string[]> = {
     "slot",
     "experimental-oci11",
   ],
-  "verify": [
-    "timestamp-certificate-chain",
-    "use-signed-timestamps",
-    "certificate-chain",
-    "ca-roots",
-    "ca-intermediates",
-    "sct",
-    "insecure-ignore-sct",
-    "slot",
-    "experimental-oci11",
-  ],
   "sign-blob": [
     "fulcio-url",
     "identity-token",
@@ -108,6 +97,8 @@ const REFUSED: Record<string, string[]> = {
   ],
 };
 REFUSED["verify-blob-attestation"] = REFUSED["verify-blob"];
+// The image commands have no --rfc3161-timestamp (cosign reads it from the signature).
+REFUSED["verify"] = REFUSED["verify-blob"].filter((f) => f !== "rfc3161-timestamp");
 REFUSED["verify-attestation"] = REFUSED["verify"];
 REFUSED["sign"] = REFUSED["sign-blob"];
 const TIMESTAMP_CLIENT = [

@@ -38,7 +38,7 @@ export type {
   VerificationMaterial,
   VerifiedFacts,
 } from "./signed_entity.ts";
-export { keyPolicy, policyKeys } from "./verification_policy.ts";
+export { keyPolicy } from "./verification_policy.ts";
 export type {
   CertificateIdentity,
   CertificatePolicy,

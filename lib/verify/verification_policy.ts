@@ -155,15 +155,6 @@ export interface ClaimsPolicy {
 }
 
 /**
- * The keys of a key policy.
- *
- * @returns the keys, or undefined for a certificate policy
- */
-export function policyKeys(policy: VerificationPolicy): PublicKey[] | undefined {
-  return "key" in policy.signer ? policy.signer.key : undefined;
-}
-
-/**
  * A key policy with the usual defaults: SHA-256, claims checked.
  *
  * @param key the key(s) a signature must verify with

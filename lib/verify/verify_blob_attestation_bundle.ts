@@ -13,7 +13,12 @@ import { VerificationError } from "../errors.ts";
 import { parseBundle, type SigstoreBundle } from "../bundle/bundle.ts";
 import { INTOTO_PAYLOAD_TYPE } from "../payload/dsse.ts";
 import type { InTotoStatement } from "../payload/intoto.ts";
-import { checkPredicate, readStatement } from "./verify_blob_attestation.ts";
+import {
+  checkPredicate,
+  claimsDigest,
+  readStatement,
+  type VerifyBlobAttestationOptions,
+} from "./verify_blob_attestation.ts";
 import type { VerificationPolicy } from "./verification_policy.ts";
 import { verifyEntity } from "./verify_entity.ts";
 import { bundleMaterial } from "./_bundle_material.ts";
@@ -32,6 +37,11 @@ export interface VerifyBlobAttestationBundleOptions {
    * it the claims are not checked (`--check-claims=false`).
    */
   artifactDigest?: { algorithm: string; value: Uint8Array };
+  /**
+   * Instead of `artifactDigest`: the blob (or `--digest`/`--digestAlg`) whose digest a subject
+   * must have, when the policy checks claims (`verify-blob-attestation`).
+   */
+  subject?: Pick<VerifyBlobAttestationOptions, "openBlob" | "digest" | "maxSize">;
 }
 
 /** sigstore-go's limit on the subjects of a statement it compares. */
@@ -45,7 +55,9 @@ function fail(code: "SIGNATURE_INVALID" | "CLAIMS_MISMATCH" | "UNSUPPORTED", det
  * Verifies a Sigstore bundle of a blob attestation.
  *
  * @returns the verified statement
- * @throws {TypeError | SyntaxError} when the bundle is malformed or of an unsupported version
+ * @throws {TypeError | SyntaxError} when the bundle is malformed or of an unsupported version,
+ *   or `subject.digest` is not hex
+ * @throws {IoError} `TOO_LARGE` for a subject blob larger than `subject.maxSize`
  * @throws {VerificationError} the `TLOG_*` code of the failed log check; `SIGNATURE_INVALID`
  *   when the signature does not verify; `CLAIMS_MISMATCH` when no subject has the artifact's
  *   digest or the predicate type differs; `UNSUPPORTED` for a message signature, a bundle
@@ -54,6 +66,15 @@ function fail(code: "SIGNATURE_INVALID" | "CLAIMS_MISMATCH" | "UNSUPPORTED", det
 export async function verifyBlobAttestationBundle(
   o: VerifyBlobAttestationBundleOptions,
 ): Promise<InTotoStatement> {
+  let artifactDigest = o.artifactDigest;
+  if (!artifactDigest && o.subject && (o.policy.claims?.check ?? true)) {
+    const named = await claimsDigest(o.subject);
+    const i = named.lastIndexOf(":");
+    artifactDigest = {
+      algorithm: named.slice(0, i),
+      value: Uint8Array.fromHex(named.slice(i + 1).toLowerCase()),
+    };
+  }
   const bundle: SigstoreBundle = parseBundle(o.bundle);
   const env = bundle.dsseEnvelope;
   if (!env) throw fail("UNSUPPORTED", "bundle does not contain a DSSE envelope");
@@ -74,8 +95,7 @@ export async function verifyBlobAttestationBundle(
     subject: "attestation",
     checkClaims: () => {
       statement = readStatement(env.payload, "unmarshal in-toto statement");
-      const digest = o.artifactDigest;
-      if (digest) checkSubject(statement, env.payloadType, digest);
+      if (artifactDigest) checkSubject(statement, env.payloadType, artifactDigest);
       if (type !== undefined) checkPredicate(statement, env.payload, type);
     },
   });
