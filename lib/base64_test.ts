@@ -46,3 +46,32 @@ Deno.test("decodeProtojsonBytes() refuses other characters, mixed alphabets and 
     }, bad);
   }
 });
+
+const GO_STD_DECODE: { input: string; ok: boolean; hex?: string; error?: string }[] = JSON.parse(
+  await Deno.readTextFile(new URL("../tests/fixtures/base64/go_std_decode.json", import.meta.url)),
+);
+
+Deno.test("decodeStdBase64() accepts and refuses exactly what Go's base64.StdEncoding.DecodeString does", () => {
+  assert.ok(GO_STD_DECODE.length >= 20);
+  for (const v of GO_STD_DECODE) {
+    if (v.ok) {
+      assert.equal(decodeStdBase64(v.input).toHex(), v.hex ?? "", JSON.stringify(v.input));
+    } else {
+      assert.throws(() => decodeStdBase64(v.input), SyntaxError, JSON.stringify(v.input));
+    }
+  }
+});
+
+Deno.test("strict last-chunk decoding (the copies this replaced) refuses what Go accepts", () => {
+  // cosign reads DSSE payloads with StdEncoding, which is not Strict(): non-zero trailing bits in
+  // the last group are accepted. A strict decoder refused such envelopes that Go verifies.
+  const loose = GO_STD_DECODE.filter((v) => v.ok && ["QR==", "QUJ=", "e31="].includes(v.input));
+  assert.equal(loose.length, 3);
+  for (const v of loose) {
+    assert.throws(
+      () => Uint8Array.fromBase64(v.input, { lastChunkHandling: "strict" }),
+      SyntaxError,
+    );
+    assert.equal(decodeStdBase64(v.input).toHex(), v.hex);
+  }
+});
