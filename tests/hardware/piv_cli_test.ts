@@ -74,7 +74,7 @@ Deno.test("piv-tool and --sk check their flags before looking for a card", async
   ];
   for (const [args, stderr] of cases) {
     const r = await run("ours", args, suiteOptions(dir));
-    assert.equal(r.code, 2, describe(r));
+    assert.equal(r.code, 1, describe(r)); // usage errors exit 1, as in Go
     assert.equal(r.stderr, stderr, describe(r));
   }
 });

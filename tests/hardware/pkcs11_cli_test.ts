@@ -266,7 +266,7 @@ Deno.test("attest-blob --key pkcs11: with COSIGN_PKCS11_MODULE_PATH and COSIGN_P
   }
 });
 
-Deno.test("token failures end in one line and exit 1; missing flags exit 2", async () => {
+Deno.test("token failures end in one line and exit 1; missing flags exit 1 (usage errors, as Go)", async () => {
   const cases: [string[], Record<string, string>, number, string][] = [
     [
       ["sign-blob", "--key", uri("k1", "&pin-value=0000"), "--tlog-upload=false", "blob"],
@@ -342,7 +342,7 @@ Deno.test("token failures end in one line and exit 1; missing flags exit 2", asy
     [
       ["pkcs11-tool", "list-tokens"],
       {},
-      2,
+      1,
       "error: please specify --module-path or set COSIGN_PKCS11_MODULE_PATH\n",
     ],
   ];
