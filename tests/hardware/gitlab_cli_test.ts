@@ -126,7 +126,7 @@ Deno.test("GitLab failures end in one line", async () => {
       'WARNING: If you are using a self-hosted gitlab please set the "GITLAB_HOST" your server name.\n' +
       `error: cannot create variable COSIGN_PASSWORD in GitLab project group/by-ours: POST ${gitlab.host}/api/v4/projects/group%2Fby-ours/variables: 400 {"key":["(COSIGN_PASSWORD) has already been taken"]}\n`,
     ],
-    [["generate-key-pair", "nope://x"], {}, 2, "error: undefined provider: nope\n"],
+    [["generate-key-pair", "nope://x"], {}, 1, "error: undefined provider: nope\n"],
   ];
   for (const [args, env, code, stderr] of cases) {
     const r = await run("ours", args, { ...opts(env), password: "" });
