@@ -28,6 +28,8 @@ export * from "./lib/timestamp/mod.ts";
 export * from "./lib/x509/mod.ts";
 export * from "./lib/oidc/mod.ts";
 export * from "./lib/fulcio/mod.ts";
+export * from "./lib/pkcs11/mod.ts";
+export * from "./lib/kms/mod.ts";
 export { bytesReader, forEachChunk, readAllBounded } from "./lib/stream.ts";
 export type { ByteReader } from "./lib/stream.ts";
 export { AtomicFile, writeFileAtomic } from "./lib/atomic_file.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Io } from "./io.ts";
-import { bytesReader } from "../lib/stream.ts";
+import { bytesReader, concatBytes } from "../lib/stream.ts";
 import { cosignCommand } from "./commands/mod.ts";
 import { run } from "./run.ts";
 
@@ -34,16 +34,6 @@ function sink() {
   };
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
-
 /** Creates a fake Io. */
 export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   const stdout = sink();
@@ -60,9 +50,9 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
     envObject: () => ({ ...env }),
     isTerminal: { stdin: options.stdinIsTerminal ?? false, stdout: false, stderr: false },
     setRaw: options.stdinIsTerminal ? () => {} : undefined,
-    out: () => new TextDecoder().decode(concat(stdout.chunks)),
-    err: () => new TextDecoder().decode(concat(stderr.chunks)),
-    outBytes: () => concat(stdout.chunks),
+    out: () => new TextDecoder().decode(concatBytes(stdout.chunks)),
+    err: () => new TextDecoder().decode(concatBytes(stderr.chunks)),
+    outBytes: () => concatBytes(stdout.chunks),
   };
 }
 

@@ -127,6 +127,22 @@ export async function readPassword(io: Io, confirm: boolean): Promise<Uint8Array
 }
 
 /**
+ * Asks for a secret other than a key password (a token PIN) on the terminal, without echo.
+ *
+ * @param prompt the question, written to stderr as is
+ * @returns what was typed
+ */
+export async function readSecret(io: Io, prompt: string): Promise<string> {
+  await writeAll(io.stderr, prompt);
+  const bytes = await readHidden(io);
+  try {
+    return new TextDecoder().decode(bytes);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/**
  * Asks "Are you sure you would like to continue? [y/N]" on stderr and reads one line of stdin,
  * as cosign's ui.ConfirmContinue does.
  *

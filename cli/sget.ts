@@ -120,32 +120,26 @@ unless every check passed.`,
         signal: ctx.signal,
         onProgress: progress?.update,
         verify: publicKey && (async (pinned: Reference) => {
-          const { verifyImage, renderVerificationHeader, renderVerificationOutput } = await import(
+          const { verifyImage, renderVerificationOutput } = await import(
             "../lib/verify/verify_image.ts"
           );
+          const { printVerificationHeader } = await import("./options/verify_options.ts");
           // Transparency logs come later: this is `cosign verify --insecure-ignore-tlog`.
           await ctx.warn(
             "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.",
           );
+          // sget checks claims and ignores the transparency log (warned above).
+          const policy = { signer: { key: [publicKey!] }, tlog: { ignore: true as const } };
           const result = await verifyImage({
             registry,
             ref: pinned,
-            publicKey: publicKey!,
-            checkClaims: true,
+            policy,
             maxAttachmentSize: maxAttachmentSize(ctx),
             targetRepository: await targetRepository(ctx, pinned),
             tagPrefix: f["attachment-tag-prefix"] as string,
           });
-          await writeAll(
-            ctx.io.stderr,
-            renderVerificationHeader({
-              ref: name,
-              checkClaims: true,
-              annotations: false,
-              bundleVerified: result.bundleVerified,
-              publicKey: true,
-            }) + renderVerificationOutput(result.signatures, "text"),
-          );
+          await printVerificationHeader(ctx, name, policy, result.bundleVerified);
+          await writeAll(ctx.io.stderr, renderVerificationOutput(result.signatures, "text"));
         }),
       });
     } finally {

@@ -144,3 +144,19 @@ export function describeFsError(e: unknown): string {
     (c) => c.toLowerCase(),
   );
 }
+
+/**
+ * The error of an input that cannot be read: `INPUT_NOT_FOUND` when it does not exist, else
+ * `INPUT_UNREADABLE`, with the reason of {@link describeFsError}.
+ *
+ * @param e the file-system error
+ * @param what the input, e.g. "blob /tmp/x" (the message is "Cannot read <what>: <reason>")
+ * @returns the error to throw
+ */
+export function readError(e: unknown, what: string): IoError {
+  return new IoError(
+    e instanceof Deno.errors.NotFound ? "INPUT_NOT_FOUND" : "INPUT_UNREADABLE",
+    `Cannot read ${what}: ${describeFsError(e)}`,
+    { cause: e },
+  );
+}

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { describeFsError } from "./atomic_file.ts";
+import { describeFsError, readError } from "./atomic_file.ts";
 import { IoError } from "./errors.ts";
 import type { ByteReader } from "./stream.ts";
 
@@ -38,8 +38,7 @@ export async function openBlob(
   try {
     file = await Deno.open(path, { read: true });
   } catch (e) {
-    const code = e instanceof Deno.errors.NotFound ? "INPUT_NOT_FOUND" : "INPUT_UNREADABLE";
-    throw new IoError(code, `Cannot read blob ${path}: ${describeFsError(e)}`, { cause: e });
+    throw readError(e, `blob ${path}`);
   }
   const info = await file.stat();
   if (info.isDirectory) {

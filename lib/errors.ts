@@ -113,6 +113,15 @@ export type ErrorCode =
   | "FULCIO_RESPONSE_INVALID"
   | "FULCIO_KEY_MISMATCH"
   | "FULCIO_SCT_INVALID"
+  // hardware tokens and key services (lib/pkcs11, lib/kms): the module cannot be loaded, no token
+  // matches, login refused (wrong or locked PIN), any other PKCS#11 failure; a KMS refused or
+  // failed a request, or no credentials were found for it
+  | "TOKEN_MODULE_UNAVAILABLE"
+  | "TOKEN_NOT_PRESENT"
+  | "TOKEN_LOGIN_FAILED"
+  | "TOKEN_FAILED"
+  | "KMS_REQUEST_FAILED"
+  | "KMS_CREDENTIALS_MISSING"
   // keyless verification (lib/verify's certificate step)
   | "CERT_ROOT_IN_CHAIN"
   | "SIGNING_TIME_MISSING";

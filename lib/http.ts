@@ -17,6 +17,7 @@
  * @module
  */
 import { IoError } from "./errors.ts";
+import { readStreamBounded } from "./stream.ts";
 
 /** How often and how patiently to retry. */
 export interface RetryOptions {
@@ -364,27 +365,11 @@ export async function readBodyBounded(
     throw new RangeError(`Cannot read ${what}: larger than ${limit} bytes`);
   }
   if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw new RangeError(`Cannot read ${what}: larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return await readStreamBounded(
+    res.body,
+    limit,
+    () => new RangeError(`Cannot read ${what}: larger than ${limit} bytes`),
+  );
 }
 
 /** TLS settings for {@link createTlsClient}. */

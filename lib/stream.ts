@@ -80,7 +80,49 @@ export async function readAllBounded(
     }
     chunks.push(buf.slice(0, n));
   }
-  const out = new Uint8Array(total);
+  return concatBytes(chunks);
+}
+
+/**
+ * Reads all of a web stream into memory, cancelling it once more than `limit` bytes arrive.
+ *
+ * @param stream the source
+ * @param limit the most bytes accepted
+ * @param tooLarge makes the error thrown when the stream is larger than `limit` (callers name
+ *   the input and pick the error class: a response body, a key, a helper's output)
+ * @returns the bytes read
+ * @throws what `tooLarge` returns
+ */
+export async function readStreamBounded(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return concatBytes(chunks);
+}
+
+/**
+ * Joins byte arrays into one.
+ *
+ * @param chunks the parts, in order
+ * @returns their concatenation (the only part itself when there is one)
+ */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let off = 0;
   for (const c of chunks) {
     out.set(c, off);

@@ -19,6 +19,8 @@ const targets = [
       "--allow-net",
       "--allow-run",
       "--allow-sys",
+      // PKCS#11 tokens (lib/pkcs11); only used when a module is named, see README.
+      "--allow-ffi",
     ],
   },
   {

@@ -65,8 +65,8 @@ export async function registryFromFlags(ctx: Context): Promise<RegistryClient> {
   if (f["k8s-keychain"] === true) {
     throw new UsageError("cannot use --k8s-keychain: the Kubernetes keychain is not supported");
   }
-  const serverName = (f["registry-server-name"] as string | undefined) ?? "";
-  if (serverName !== "") {
+  if (((f["registry-server-name"] as string | undefined) ?? "") !== "") {
+    // Never ignored: it names the server the TLS connection must be verified against.
     throw new UsageError(
       "cannot use --registry-server-name: Deno's TLS client always verifies the registry's " +
         "certificate against the host name in the image reference; use that name in the reference",
@@ -212,4 +212,59 @@ export async function withRegistry<T>(
   } finally {
     registry.close();
   }
+}
+
+/** An image argument and where and how its cosign attachments are read and written. */
+export interface ImageTarget {
+  /** The argument as given (cosign prints it). */
+  arg: string;
+  ref: Reference;
+  /** `COSIGN_REPOSITORY`, or the image's repository. */
+  targetRepository: Repository;
+  /** `--attachment-tag-prefix`. */
+  tagPrefix: string;
+  /** `COSIGN_DOCKER_MEDIA_TYPES`. */
+  dockerMediaTypes: boolean;
+  /** `COSIGN_MAX_ATTACHMENT_SIZE` (set by {@link forEachImage}, for readers). */
+  maxAttachmentSize?: number;
+}
+
+/**
+ * Parses every image argument and the attachment settings, before any request is made (so a
+ * malformed reference is a usage error before a password prompt or a download).
+ *
+ * @returns one target per argument, in order
+ * @throws {UsageError} for a malformed reference or `COSIGN_REPOSITORY`
+ */
+export async function imageTargets(ctx: Context): Promise<ImageTarget[]> {
+  const out: ImageTarget[] = [];
+  for (const arg of ctx.args) {
+    const ref = await parseImageRef(arg);
+    out.push({
+      arg,
+      ref,
+      targetRepository: await targetRepository(ctx, ref),
+      tagPrefix: (ctx.flags["attachment-tag-prefix"] as string | undefined) ?? "",
+      dockerMediaTypes: dockerMediaTypes(ctx),
+    });
+  }
+  return out;
+}
+
+/**
+ * Reads attachments of every image argument: the arguments are parsed first, then `fn` runs for
+ * each with one registry client, closed afterwards.
+ *
+ * @param fn what to do with each image
+ * @throws {UsageError} for a malformed reference, `COSIGN_REPOSITORY` or `COSIGN_MAX_ATTACHMENT_SIZE`
+ */
+export async function forEachImage(
+  ctx: Context,
+  fn: (registry: RegistryClient, image: ImageTarget) => Promise<void>,
+): Promise<void> {
+  const limit = maxAttachmentSize(ctx);
+  const images = (await imageTargets(ctx)).map((i) => ({ ...i, maxAttachmentSize: limit }));
+  await withRegistry(ctx, async (registry) => {
+    for (const image of images) await fn(registry, image);
+  });
 }

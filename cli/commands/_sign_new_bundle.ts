@@ -6,52 +6,43 @@
  * @module
  */
 import type { Context } from "../command.ts";
-import type { Reference } from "../../lib/registry/types.ts";
 import type { RekorEntry } from "../../lib/rekor/verify_entry.ts";
-import { readPassword } from "../io.ts";
-import { keyRefDeps } from "./_shared.ts";
-import { parseImageRef, withRegistry } from "./_registry.ts";
+import { type ImageTarget, withRegistry } from "./_registry.ts";
+import { type SigningOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 
 /**
- * Signs `ctx.args` into bundles; the privacy statement has already been shown when logging.
+ * Signs the images into bundles; the privacy statement has already been shown when logging.
  *
  * @param ctx the command context (flags of `cosign sign`)
- * @param now the signing clock
- * @param tagWarning the warning for a reference by tag
+ * @param o the signing options
+ * @param images the parsed image arguments
  */
 export async function signNewBundle(
   ctx: Context,
-  now: () => Date,
-  tagWarning: (ref: string) => string,
+  o: SigningOptions,
+  images: ImageTarget[],
 ): Promise<void> {
-  const f = ctx.flags;
-  const refs: { arg: string; ref: Reference }[] = [];
-  for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
-  const { loadSigner } = await import("../../lib/sign/load_signer.ts");
   const { signImageBundle } = await import("../../lib/sign/sign_image_bundle.ts");
-  const signer = await loadSigner(f.key as string, {
-    ...keyRefDeps(ctx),
-    getPassword: () => readPassword(ctx.io, false),
-  });
+  const signer = await o.signer();
   let upload: ((envelope: Uint8Array) => Promise<RekorEntry>) | undefined;
-  if (f["tlog-upload"] === true) {
+  if (o.tlogUpload) {
     const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
     // cosign's TLogUploadDSSEEnvelope: always a dsse entry.
-    upload = envelopeUploader(f["rekor-url"] as string, signer.publicKey, "dsse", {
+    upload = envelopeUploader(o.rekorUrl, signer.publicKey, "dsse", {
       signal: ctx.signal,
-      logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
+      logKey: await o.logKey(),
     });
   }
   await withRegistry(ctx, async (registry) => {
-    for (const { arg, ref } of refs) {
-      if (!ref.digest) await ctx.warn(tagWarning(arg).trimEnd());
+    for (const { arg, ref } of images) {
+      if (!ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(arg).trimEnd());
       await signImageBundle({
         registry,
         ref,
         signer,
-        recursive: f.recursive === true,
+        recursive: ctx.flags.recursive === true,
         upload,
-        now,
+        now: o.now,
       });
     }
   });

@@ -1,33 +1,11 @@
 /** `cosign attest`. @module */
 import type { Command } from "../command.ts";
-import type { Reference } from "../../lib/registry/types.ts";
 import { UsageError } from "../exit_codes.ts";
-import { readPassword, writeAll } from "../io.ts";
-import {
-  fulcioFlags,
-  oidcFlags,
-  registryFlags,
-  rekorEntryTypeFlag,
-  rekorFlags,
-  securityKeyFlags,
-  signingCertificateFlags,
-  signingKeyFlag,
-  timestampClientFlags,
-  tlogUploadFlag,
-  yesFlag,
-} from "../flags/groups.ts";
-import { keyRefDeps, rejectKeyAndSk, rekorEntryType } from "./_shared.ts";
-import {
-  dockerMediaTypes,
-  maxAttachmentSize,
-  parseImageRef,
-  targetRepository,
-  withRegistry,
-} from "./_registry.ts";
-import { predicateLocalFlags } from "./attest_blob.ts";
-import { clock, TAG_REFERENCE_MESSAGE } from "./sign.ts";
-import { privacyConsent } from "./attest_blob.ts";
-import type { Signer } from "../../lib/signature/signer.ts";
+import { writeAll } from "../io.ts";
+import { attestFamilyFlags, registryFlags, signFamilyFlags } from "../flags/groups.ts";
+import { rekorEntryType } from "./_shared.ts";
+import { imageTargets, maxAttachmentSize, withRegistry } from "./_registry.ts";
+import { envelopeWitness, signingOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 
 export const attestCommand: Command = {
   name: "attest",
@@ -59,34 +37,20 @@ export const attestCommand: Command = {
   minArgs: 1,
   bindEnv: true,
   flags: [
-    ...securityKeyFlags,
-    ...predicateLocalFlags,
-    ...fulcioFlags,
-    ...oidcFlags,
-    ...rekorFlags,
+    ...signFamilyFlags,
+    ...attestFamilyFlags,
     ...registryFlags,
-    signingKeyFlag,
-    ...signingCertificateFlags,
     {
       name: "no-upload",
       type: "bool",
       help: "do not upload the generated attestation, but send the attestation output to STDOUT",
     },
     { name: "replace", type: "bool", help: "" },
-    yesFlag,
-    tlogUploadFlag,
-    rekorEntryTypeFlag,
-    ...timestampClientFlags,
     {
       name: "record-creation-timestamp",
       type: "bool",
       help: "set the createdAt timestamp in the attestation artifact to the time it was " +
         "created; by default, cosign sets this to the zero value",
-    },
-    {
-      name: "issue-certificate",
-      type: "bool",
-      help: "issue a code signing certificate from Fulcio, even if a key is provided",
     },
     {
       name: "new-bundle-format",
@@ -105,15 +69,9 @@ export const attestCommand: Command = {
       help: "path to a signing config file. Must provide --new-bundle-format, which will store " +
         "verification material in the new format",
     },
-    {
-      name: "trusted-root",
-      type: "string",
-      help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
-    },
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
     const predicatePath = f.predicate as string;
     if (predicatePath === "" && f.statement === "") {
       throw new UsageError(
@@ -125,25 +83,21 @@ export const attestCommand: Command = {
         "if any flags in the group [use-signing-config signing-config] are set none of the others can be; [signing-config use-signing-config] were all set",
       );
     }
-    rejectKeyAndSk(ctx);
+    // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
+    // Ed25519, so Go cannot verify those either).
+    const o = signingOptions(ctx, "attest", { ed25519ph: true });
     // cosign's attest reads only --predicate; --statement is accepted by the flag set and ignored.
     if (predicatePath === "") {
       throw new UsageError(
         "predicate cannot be empty: cosign attest does not use --statement; pass --predicate",
       );
     }
-    rekorEntryType(ctx);
+    const entryType = rekorEntryType(ctx);
     const { parsePredicateType } = await import("../../lib/payload/predicate_types.ts");
     try {
       parsePredicateType(f.type as string);
     } catch (e) {
       throw new UsageError((e as Error).message);
-    }
-    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
-    if (key === "" || f["issue-certificate"] === true) {
-      throw new UsageError(
-        "cannot attest without --key yet: keyless signing with Fulcio is not supported; pass --key",
-      );
     }
     if (f.certificate !== "" || f["certificate-chain"] !== "") {
       throw new UsageError(
@@ -158,52 +112,21 @@ export const attestCommand: Command = {
         "cannot attach a Sigstore bundle yet: --new-bundle-format is not supported",
       );
     }
-    if (f["timestamp-server-url"] !== "") {
-      throw new UsageError("cannot timestamp yet: --timestamp-server-url is not supported");
-    }
     const noUpload = f["no-upload"] === true;
-    const tlogUpload = f["tlog-upload"] === true && !noUpload;
-
-    const refs: { arg: string; ref: Reference }[] = [];
-    for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
+    const images = await imageTargets(ctx);
     const { readInputFile } = await import("../../lib/sign/attest_blob.ts");
-    const { loadSigner } = await import("../../lib/sign/load_signer.ts");
     const { attestImage } = await import("../../lib/sign/attest_image.ts");
     const limit = maxAttachmentSize(ctx);
-    const now = clock(ctx);
-    let signer: Promise<Signer> | undefined;
-    const getSigner = () =>
-      // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
-      // Ed25519, so Go cannot verify those either).
-      signer ??= loadSigner(
-        key,
-        { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) },
-        { ed25519ph: true },
-      );
     // cosign: after signing, ShouldUploadToTlog (the privacy statement, once), then the upload;
     // nothing is written to the registry when logging fails.
-    const consent = privacyConsent(ctx);
-    const witness = tlogUpload
-      ? async (envelope: Uint8Array) => {
-        await consent();
-        const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
-        const { marshalRekorBundle } = await import("../../lib/rekor/blob_bundle.ts");
-        const entry = await envelopeUploader(
-          f["rekor-url"] as string,
-          (await getSigner()).publicKey,
-          f["rekor-entry-type"] as "dsse" | "intoto",
-          {
-            signal: ctx.signal,
-            logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
-          },
-        )(envelope);
-        await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
-        return { bundle: marshalRekorBundle(entry) };
-      }
-      : undefined;
+    const upload = o.tlogUpload ? envelopeWitness(ctx, o, entryType) : undefined;
+    const witness = upload && (async (envelope: Uint8Array) => {
+      const { marshalRekorBundle } = await import("../../lib/rekor/blob_bundle.ts");
+      return { bundle: marshalRekorBundle(await upload(envelope)) };
+    });
     await withRegistry(ctx, async (registry) => {
-      for (const { arg, ref } of refs) {
-        if (!ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(arg));
+      for (const image of images) {
+        if (!image.ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(image.arg));
         const predicate = async () => {
           await ctx.info(
             `Using payload from: ${predicatePath === "-" ? "standard input" : predicatePath}`,
@@ -212,20 +135,17 @@ export const attestCommand: Command = {
         };
         const result = await attestImage({
           registry,
-          ref,
-          signer: getSigner,
+          ...image,
+          signer: o.signer,
           predicate,
           predicateName: predicatePath,
           type: f.type as string,
           replace: f.replace === true,
-          dockerMediaTypes: dockerMediaTypes(ctx),
           upload: !noUpload,
           recordCreationTimestamp: f["record-creation-timestamp"] === true,
           maxAttachmentSize: limit,
-          now,
+          now: o.now,
           log: (line) => ctx.info(line),
-          targetRepository: await targetRepository(ctx, ref),
-          tagPrefix: f["attachment-tag-prefix"] as string,
           witness,
         });
         if (noUpload) {

@@ -1,50 +1,15 @@
 /** `cosign attest-blob`. @module */
-import type { Command, Context } from "../command.ts";
+import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { confirmContinue, readPassword, writeAll } from "../io.ts";
+import { writeAll } from "../io.ts";
 import {
-  fulcioFlags,
-  oidcFlags,
-  rekorEntryTypeFlag,
-  rekorFlags,
-  securityKeyFlags,
-  signingCertificateFlags,
-  signingKeyFlag,
-  timestampClientFlags,
-  tlogUploadFlag,
-  yesFlag,
+  attestFamilyFlags,
+  blobBundleOutputFlags,
+  signFamilyFlags,
+  signOutputFlags,
 } from "../flags/groups.ts";
-import { keyRefDeps, rejectKeyAndSk, rekorEntryType } from "./_shared.ts";
-import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
-
-/**
- * cosign's ShouldUploadToTlog for attestations: the privacy statement is shown once, and the
- * question asked unless `--yes`.
- *
- * @returns a function to call before each upload
- */
-export function privacyConsent(ctx: Context): () => Promise<void> {
-  let asked: Promise<void> | undefined;
-  return () =>
-    asked ??= (async () => {
-      await ctx.info(PRIVACY_STATEMENT);
-      await ctx.info(PRIVACY_CONFIRMATION);
-      if (ctx.flags.yes !== true) await confirmContinue(ctx.io);
-    })();
-}
-
-/** `--type`, `--predicate`, `--statement` (options/predicate.go PredicateLocalOptions). */
-export const predicateLocalFlags = [
-  {
-    name: "type",
-    type: "string" as const,
-    default: "custom",
-    help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
-      "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
-  },
-  { name: "predicate", type: "string" as const, help: "path to the predicate file." },
-  { name: "statement", type: "string" as const, help: "path to the statement file." },
-];
+import { rekorEntryType } from "./_shared.ts";
+import { envelopeWitness, signingOptions } from "../options/sign_options.ts";
 
 export const attestBlobCommand: Command = {
   name: "attest-blob",
@@ -67,26 +32,11 @@ export const attestBlobCommand: Command = {
   argsUsage: "<blob>",
   bindEnv: true,
   flags: [
-    ...predicateLocalFlags,
-    ...rekorFlags,
-    ...fulcioFlags,
-    ...oidcFlags,
-    ...securityKeyFlags,
-    signingKeyFlag,
-    ...signingCertificateFlags,
-    { name: "output-signature", type: "string", help: "write the signature to FILE" },
+    ...signFamilyFlags,
+    ...attestFamilyFlags,
+    ...signOutputFlags,
     { name: "output-attestation", type: "string", help: "write the attestation to FILE" },
-    { name: "output-certificate", type: "string", help: "write the certificate to FILE" },
-    {
-      name: "bundle",
-      type: "string",
-      help: "write everything required to verify the blob to a FILE",
-    },
-    {
-      name: "new-bundle-format",
-      type: "bool",
-      help: "output bundle in new format that contains all verification material",
-    },
+    ...blobBundleOutputFlags,
     {
       name: "use-signing-config",
       type: "bool",
@@ -100,34 +50,19 @@ export const attestBlobCommand: Command = {
         "verification material in the new format",
     },
     {
-      name: "trusted-root",
-      type: "string",
-      help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
-    },
-    {
       name: "hash",
       type: "string",
       help: "hash of blob in hexadecimal (base16). Used if you want to sign an artifact stored " +
         "elsewhere and have the hash",
     },
-    yesFlag,
-    tlogUploadFlag,
-    rekorEntryTypeFlag,
-    ...timestampClientFlags,
     {
       name: "rfc3161-timestamp-bundle",
       type: "string",
       help: "path to an RFC 3161 timestamp bundle FILE",
     },
-    {
-      name: "issue-certificate",
-      type: "bool",
-      help: "issue a code signing certificate from Fulcio, even if a key is provided",
-    },
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
     const predicatePath = f.predicate as string;
     const statementPath = f.statement as string;
     if (predicatePath === "" && statementPath === "") {
@@ -138,17 +73,13 @@ export const attestBlobCommand: Command = {
     if (statementPath === "" && ctx.args.length !== 1) {
       throw new UsageError(`accepts 1 arg(s), received ${ctx.args.length}`);
     }
-    rejectKeyAndSk(ctx);
+    // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
+    // Ed25519, so Go cannot verify those either).
+    const o = signingOptions(ctx, "attest", { ed25519ph: true });
     if (predicatePath !== "" && statementPath !== "") {
       throw new UsageError("one of --predicate or --statement must be set");
     }
-    rekorEntryType(ctx);
-    if (f.sk === true) throw new UsageError("cannot use a hardware token (--sk) yet: pass --key");
-    if (key === "" || f["issue-certificate"] === true) {
-      throw new UsageError(
-        "cannot attest without --key yet: keyless signing with Fulcio is not supported; pass --key",
-      );
-    }
+    const entryType = rekorEntryType(ctx);
     if (f.certificate !== "" || f["certificate-chain"] !== "") {
       throw new UsageError("cannot attach a certificate yet: --certificate is not supported");
     }
@@ -158,26 +89,12 @@ export const attestBlobCommand: Command = {
           "supported (--new-bundle-format --bundle writes a Sigstore bundle with --rekor-url)",
       );
     }
-    if (f["timestamp-server-url"] !== "") {
-      throw new UsageError("cannot timestamp yet: --timestamp-server-url is not supported");
-    }
-    const tlogUpload = f["tlog-upload"] === true;
-
     const { attestBlob, readInputFile } = await import("../../lib/sign/attest_blob.ts");
     const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
-    const { loadSigner } = await import("../../lib/sign/load_signer.ts");
     const limit = maxAttachmentSize(ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE"));
     const blobPath = ctx.args.length === 1 ? ctx.args[0] : "";
     const hash = f.hash as string;
-    let signerPromise: ReturnType<typeof loadSigner> | undefined;
-    const getSigner = () =>
-      // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
-      // Ed25519, so Go cannot verify those either).
-      signerPromise ??= loadSigner(
-        key,
-        { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) },
-        { ed25519ph: true },
-      );
+    const getSigner = o.signer;
 
     let result;
     if (statementPath !== "") {
@@ -214,21 +131,9 @@ export const attestBlobCommand: Command = {
     const { marshalLocalBundle } = await import("../../lib/rekor/blob_bundle.ts");
     const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");
     const signer = await getSigner();
-    let entry;
-    if (tlogUpload) {
-      await privacyConsent(ctx)();
-      const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
-      entry = await envelopeUploader(
-        f["rekor-url"] as string,
-        signer.publicKey,
-        f["rekor-entry-type"] as "dsse" | "intoto",
-        {
-          signal: ctx.signal,
-          logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
-        },
-      )(result.envelope);
-      await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
-    }
+    const entry = o.tlogUpload
+      ? await envelopeWitness(ctx, o, entryType)(result.envelope)
+      : undefined;
     if (f.bundle !== "" && f["new-bundle-format"] === true) {
       // cosign's MakeNewBundle: a v0.3 Sigstore bundle with the DSSE envelope.
       const { keyDsseBundle, marshalBundle } = await import("../../lib/bundle/marshal_bundle.ts");

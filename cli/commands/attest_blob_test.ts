@@ -511,7 +511,7 @@ const BAD: [string, string[], number, string, Record<string, string>?][] = [
       BLOB,
     ],
     1,
-    "error: cannot verify the transparency log entry: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key, or pass --insecure-ignore-tlog=true to verify the attestation alone",
+    "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's public key, or pass --insecure-ignore-tlog=true to verify without the log",
   ],
   [
     "no bundle, and --offline forbids looking the entry up",

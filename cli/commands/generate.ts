@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { writeAll } from "../io.ts";
 import { annotationFlags, registryFlags } from "../flags/groups.ts";
 import { parseImageRef, withRegistry } from "./_registry.ts";
-import { parseAnnotations } from "./sign.ts";
+import { parseAnnotations } from "../options/parse_annotations.ts";
 
 export const generateCommand: Command = {
   name: "generate",

@@ -19,6 +19,8 @@ import { importKeyPairCommand } from "./import_key_pair.ts";
 import { initializeCommand } from "./initialize.ts";
 import { loadCommand } from "./load.ts";
 import { loginCommand } from "./login.ts";
+import { pivToolCommand } from "./piv_tool.ts";
+import { pkcs11ToolCommand } from "./pkcs11_tool.ts";
 import { publicKeyCommand } from "./public_key.ts";
 import { saveCommand } from "./save.ts";
 import { signCommand } from "./sign.ts";
@@ -28,6 +30,11 @@ import { verifyAttestationCommand } from "./verify_attestation.ts";
 import { verifyBlobCommand } from "./verify_blob.ts";
 import { verifyBlobAttestationCommand } from "./verify_blob_attestation.ts";
 import { versionCommand } from "./version.ts";
+import { trustedRootCommand } from "./trusted_root.ts";
+import { signingConfigCommand } from "./signing_config.ts";
+import { dockerfileCommand } from "./dockerfile.ts";
+import { manifestCommand } from "./manifest.ts";
+import { bundleCommand } from "./bundle.ts";
 
 /** The root `cosign` command. */
 export const cosignCommand: Command = {
@@ -56,6 +63,8 @@ export const cosignCommand: Command = {
     initializeCommand,
     loadCommand,
     loginCommand,
+    pivToolCommand,
+    pkcs11ToolCommand,
     publicKeyCommand,
     saveCommand,
     signCommand,
@@ -65,5 +74,10 @@ export const cosignCommand: Command = {
     verifyBlobCommand,
     verifyBlobAttestationCommand,
     versionCommand,
+    trustedRootCommand,
+    signingConfigCommand,
+    dockerfileCommand,
+    manifestCommand,
+    bundleCommand,
   ],
 };

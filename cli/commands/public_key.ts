@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword, writeAll } from "../io.ts";
 import { securityKeyFlags, signingKeyFlag } from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { keyRefDeps, signingKeyRef } from "./_shared.ts";
 
 export const publicKeyCommand: Command = {
   name: "public-key",
@@ -17,7 +17,13 @@ export const publicKeyCommand: Command = {
   cosign public-key --key env://COSIGN_PRIVATE_KEY
 
   # extract public key from URL.
-  cosign public-key --key https://host.for/<FILE> --outfile <OUTPUT>`,
+  cosign public-key --key https://host.for/<FILE> --outfile <OUTPUT>
+
+  # extract public key from a key on a PKCS#11 token
+  cosign public-key --key 'pkcs11:token=test;object=k1?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=1234'
+
+  # extract public key from the signature slot of a YubiKey
+  cosign public-key --sk --slot signature`,
   maxArgs: 0,
   bindEnv: true,
   flags: [
@@ -36,18 +42,21 @@ export const publicKeyCommand: Command = {
         "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
       );
     }
-    if (ctx.flags.sk === true) {
-      throw new UsageError(
-        "cannot use a hardware token (--sk) yet: only key references are supported",
-      );
-    }
-    const { loadSigner } = await import("../../lib/sign/load_signer.ts");
     const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");
-    const signer = await loadSigner(key, {
-      ...keyRefDeps(ctx),
-      getPassword: () => readPassword(ctx.io, false),
-    });
-    const pem = marshalPublicKeyPem(signer.publicKey);
+    let publicKey;
+    if (ctx.flags.sk === true) {
+      // cosign reads a security key's public key without the PIN (pivkey Verifier).
+      const { loadProviderPublicKey } = await import("../../lib/verify/load_public_key.ts");
+      publicKey = await loadProviderPublicKey(signingKeyRef(ctx), keyRefDeps(ctx));
+    } else {
+      const { loadSigner } = await import("../../lib/sign/load_signer.ts");
+      const signer = await loadSigner(key, {
+        ...keyRefDeps(ctx),
+        getPassword: () => readPassword(ctx.io, false),
+      });
+      publicKey = signer.publicKey;
+    }
+    const pem = marshalPublicKeyPem(publicKey);
     const outfile = ctx.flags.outfile as string;
     if (outfile === "") {
       await writeAll(ctx.io.stdout, pem);

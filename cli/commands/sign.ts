@@ -1,58 +1,17 @@
 /** `cosign sign`. @module */
-import type { Command, Context } from "../command.ts";
-import type { Reference } from "../../lib/registry/types.ts";
+import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { confirmContinue, readPassword } from "../io.ts";
 import {
   annotationFlags,
-  fulcioFlags,
-  oidcFlags,
   registryFlags,
-  rekorFlags,
-  securityKeyFlags,
+  signFamilyFlags,
   signingCertificateFlags,
-  signingKeyFlag,
-  tlogUploadFlag,
-  yesFlag,
+  signOutputFlags,
+  signTrustedRootFlag,
 } from "../flags/groups.ts";
-import { keyRefDeps, rejectKeyAndSk } from "./_shared.ts";
-import { dockerMediaTypes, parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
-import { PRIVACY_CONFIRMATION, PRIVACY_STATEMENT } from "./sign_blob.ts";
-
-/** cosign's internal/ui TagReferenceMessage, printed when signing by tag. */
-export const TAG_REFERENCE_MESSAGE = (ref: string) =>
-  `Image reference ${ref} uses a tag, not a digest, to identify the image to sign.
-    This can lead you to sign a different image than the intended one. Please use a
-    digest (example.com/ubuntu@sha256:abc123...) rather than tag
-    (example.com/ubuntu:latest) for the input to cosign. The ability to refer to
-    images by tag will be removed in a future release.
-`;
-
-/**
- * Parses `-a key=value` annotations.
- *
- * @throws {UsageError} for an entry without exactly one "=" (cosign options/annotations.go)
- */
-export function parseAnnotations(ctx: Context): Record<string, string> | undefined {
-  const list = (ctx.flags.annotations as string[] | undefined) ?? [];
-  if (list.length === 0) return undefined;
-  const out: Record<string, string> = {};
-  for (const a of list) {
-    // options/annotations.go splits on every "=": "a=b=c" is refused, "=v" is the key "".
-    const kv = a.split("=");
-    if (kv.length !== 2) throw new UsageError(`unable to parse annotation: ${a}`);
-    out[kv[0]] = kv[1];
-  }
-  return out;
-}
-
-/** The signing clock: `SOURCE_DATE_EPOCH` when set, as in cosign. */
-export function clock(ctx: Context): () => Date {
-  const epoch = ctx.io.getEnv("SOURCE_DATE_EPOCH");
-  if (epoch === undefined || epoch === "") return () => new Date();
-  if (!/^\d+$/.test(epoch)) throw new UsageError(`invalid SOURCE_DATE_EPOCH "${epoch}"`);
-  return () => new Date(Number(epoch) * 1000);
-}
+import { signingOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
+import { parseAnnotations } from "../options/parse_annotations.ts";
+import { imageTargets, withRegistry } from "./_registry.ts";
 
 export const signCommand: Command = {
   name: "sign",
@@ -92,18 +51,13 @@ race conditions or (worse) malicious tampering.`,
   minArgs: 1,
   bindEnv: true,
   flags: [
-    ...rekorFlags,
-    ...fulcioFlags,
-    ...oidcFlags,
-    ...securityKeyFlags,
+    ...signFamilyFlags,
     ...annotationFlags,
     ...registryFlags,
-    signingKeyFlag,
     ...signingCertificateFlags,
     { name: "upload", type: "bool", default: true, help: "whether to upload the signature" },
-    { name: "output-signature", type: "string", help: "write the signature to FILE" },
+    ...signOutputFlags,
     { name: "output-payload", type: "string", help: "write the signed payload to FILE" },
-    { name: "output-certificate", type: "string", help: "write the certificate to FILE" },
     {
       name: "payload",
       type: "string",
@@ -119,13 +73,6 @@ race conditions or (worse) malicious tampering.`,
       name: "attachment",
       type: "string",
       help: "DEPRECATED, related image attachment to sign (sbom), default none",
-    },
-    yesFlag,
-    tlogUploadFlag,
-    {
-      name: "issue-certificate",
-      type: "bool",
-      help: "issue a code signing certificate from Fulcio, even if a key is provided",
     },
     {
       name: "sign-container-identity",
@@ -144,21 +91,11 @@ race conditions or (worse) malicious tampering.`,
       type: "bool",
       help: "expect the signature/attestation to be packaged in a Sigstore bundle",
     },
-    {
-      name: "trusted-root",
-      type: "string",
-      help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
-    },
+    signTrustedRootFlag,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
-    rejectKeyAndSk(ctx);
-    if (key === "" || f["issue-certificate"] === true || f.sk === true) {
-      throw new UsageError(
-        "cannot sign without --key yet: keyless signing with Fulcio and hardware tokens are not supported; pass --key",
-      );
-    }
+    const o = signingOptions(ctx, "sign");
     if (f.attachment !== "") {
       throw new UsageError("cannot sign attachments: --attachment is deprecated and not supported");
     }
@@ -167,21 +104,14 @@ race conditions or (worse) malicious tampering.`,
         "cannot attach certificates yet: --certificate and --certificate-chain are not supported",
       );
     }
-    const upload = f["tlog-upload"] === true;
-    if (upload) {
-      // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
-      await ctx.info(PRIVACY_STATEMENT);
-      await ctx.info(PRIVACY_CONFIRMATION);
-      if (f.yes !== true) await confirmContinue(ctx.io);
-    }
+    // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
+    if (o.tlogUpload) await o.consent();
     const annotations = parseAnnotations(ctx);
-    const now = clock(ctx);
+    const images = await imageTargets(ctx);
     if (f["new-bundle-format"] === true) {
       const { signNewBundle } = await import("./_sign_new_bundle.ts");
-      return await signNewBundle(ctx, now, TAG_REFERENCE_MESSAGE);
+      return await signNewBundle(ctx, o, images);
     }
-    const refs: { arg: string; ref: Reference }[] = [];
-    for (const arg of ctx.args) refs.push({ arg, ref: await parseImageRef(arg) });
     let payload: Uint8Array | undefined;
     if (f.payload !== "") {
       await ctx.info(`Using payload from: ${f.payload}`);
@@ -194,37 +124,30 @@ race conditions or (worse) malicious tampering.`,
         input.close();
       }
     }
-    const { loadSigner } = await import("../../lib/sign/load_signer.ts");
     const { signImage } = await import("../../lib/sign/sign_image.ts");
     const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
-    const signer = await loadSigner(key, {
-      ...keyRefDeps(ctx),
-      getPassword: () => readPassword(ctx.io, false),
-    });
+    const signer = await o.signer();
     await withRegistry(ctx, async (registry) => {
-      for (const { arg, ref } of refs) {
-        if (!ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(arg).trimEnd());
+      for (const image of images) {
+        if (!image.ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(image.arg).trimEnd());
         const result = await signImage({
           registry,
-          ref,
+          ...image,
           signer,
           annotations,
           claimedIdentity: (f["sign-container-identity"] as string) || undefined,
           payload,
-          dockerMediaTypes: dockerMediaTypes(ctx),
           upload: f.upload === true,
           recursive: f.recursive === true,
           recordCreationTimestamp: f["record-creation-timestamp"] === true,
-          now,
-          targetRepository: await targetRepository(ctx, ref),
-          tagPrefix: f["attachment-tag-prefix"] as string,
-          witness: upload
+          now: o.now,
+          witness: o.tlogUpload
             ? (await import("../../lib/sign/rekor_witness.ts")).rekorWitness(
-              f["rekor-url"] as string,
+              o.rekorUrl,
               signer.publicKey,
               {
                 signal: ctx.signal,
-                logKey: await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx),
+                logKey: await o.logKey(),
               },
             )
             : undefined,
@@ -238,6 +161,16 @@ race conditions or (worse) malicious tampering.`,
           }
           if (f["output-payload"] !== "") {
             await writeFileAtomic(`${f["output-payload"]}${suffix}`, sig.payload, { mode: 0o600 });
+          }
+          if (f["output-certificate"] !== "") {
+            // cosign sign.go: the signer's bytes — with a key, its PEM public key.
+            const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");
+            await writeFileAtomic(
+              f["output-certificate"] as string,
+              marshalPublicKeyPem(signer.publicKey),
+              { mode: 0o600 },
+            );
+            await ctx.info(`Certificate wrote in the file ${f["output-certificate"]}`);
           }
           if (sig.uploaded) {
             await ctx.info(

@@ -2,24 +2,9 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
-import {
-  certVerifyFlags,
-  commonVerifyFlags,
-  registryFlags,
-  rekorFlags,
-  securityKeyFlags,
-  signatureDigestFlags,
-} from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
-import {
-  maxAttachmentSize,
-  parseImageRef,
-  registryFromFlags,
-  targetRepository,
-} from "./_registry.ts";
-import { SigstoreError } from "../../lib/errors.ts";
-
-const HASHES = new Set(["sha224", "sha256", "sha384", "sha512"]);
+import { imageVerifyFlags, predicateTypeFlag } from "../flags/groups.ts";
+import { printVerificationHeader, verifyPolicy } from "../options/verify_options.ts";
+import { forEachImage } from "./_registry.ts";
 
 export const verifyAttestationCommand: Command = {
   name: "verify-attestation",
@@ -51,68 +36,28 @@ against the transparency log.`,
   minArgs: 1,
   bindEnv: true,
   flags: [
-    ...securityKeyFlags,
-    ...rekorFlags,
-    ...certVerifyFlags,
-    ...registryFlags,
-    {
-      name: "type",
-      type: "string",
-      default: "custom",
-      help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
-        "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
-    },
-    ...commonVerifyFlags,
-    ...signatureDigestFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the public key file, KMS URI or Kubernetes Secret",
-    },
-    {
-      name: "check-claims",
-      type: "bool",
-      default: true,
-      help: "whether to check the claims found",
-    },
+    ...imageVerifyFlags,
+    predicateTypeFlag,
     {
       name: "policy",
       type: "strings",
       help: "specify CUE or Rego files with policies to be used for validation",
     },
-    {
-      name: "output",
-      short: "o",
-      type: "string",
-      default: "json",
-      help: "output format for the signing image information (json|text)",
-    },
-    {
-      name: "local-image",
-      type: "bool",
-      help: "whether the specified image is a path to an image saved locally via 'cosign save'",
-    },
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
-    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
     if ((f["max-workers"] as number) <= 0) {
       throw new UsageError("please set the --max-worker flag to a value that is greater than 0");
     }
-    if (key !== "" && f.sk === true) {
+    if (f.key !== "" && f.sk === true) {
       throw new UsageError(
         "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
       );
     }
-    if (key === "") {
+    if (f.key === "") {
       throw new UsageError(
         "cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
       );
-    }
-    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
-    if (!HASHES.has(hash)) {
-      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
     }
     if (((f.policy as string[] | undefined) ?? []).length > 0) {
       throw new UsageError("cannot validate --policy yet: CUE and Rego policies are not supported");
@@ -125,74 +70,21 @@ against the transparency log.`,
         "cannot verify Sigstore bundles yet: --new-bundle-format is not supported",
       );
     }
-    if (ignoreTlog && f["private-infrastructure"] !== true) {
-      await ctx.warn(
-        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the attestation.",
-      );
-    }
-    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path) or --trusted-root, as in cosign
-    // without TUF; each attestation's bundle annotation is verified offline, and an attestation
-    // without one is looked up at --rekor-url (unless --offline).
-    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-    if (!ignoreTlog && !rekorKeyPath && f["trusted-root"] === "") {
-      throw new SigstoreError(
-        "TLOG_UNAVAILABLE",
-        "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
-          "key or pass --trusted-root, or pass --insecure-ignore-tlog=true to verify the " +
-          "attestations alone",
-      );
-    }
-    const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-    const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+    // Each attestation's bundle annotation is verified offline, and an attestation without one
+    // is looked up at --rekor-url (unless --offline).
+    const policy = await verifyPolicy(ctx, {
+      noun: "attestation",
+      trustedRootForOldBundles: true,
+      type: true,
+    });
     const { verifyImageAttestations, renderAttestationOutput } = await import(
       "../../lib/verify/verify_image_attestation.ts"
     );
-    const { renderVerificationHeader } = await import("../../lib/verify/verify_image.ts");
-    const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
-    const verifyTlog = ignoreTlog
-      ? undefined
-      : (await import("../../lib/verify/attestation_bundle_verifier.ts")).attestationBundleVerifier(
-        {
-          // --trusted-root (the log picked by ID) or SIGSTORE_REKOR_PUBLIC_KEY, as cosign does.
-          logKey: (await (await import("./_verify_new_bundle.ts")).oldBundleLogKey(ctx))!,
-          publicKey,
-          offline: f.offline === true,
-          rekor: f.offline === true ? undefined : new (await import("../../lib/rekor/client.ts"))
-            .RekorClient(f["rekor-url"] as string, { signal: ctx.signal }),
-        },
-      );
-    const checkClaims = f["check-claims"] === true;
-    const registry = await registryFromFlags(ctx);
-    try {
-      for (const arg of ctx.args) {
-        const ref = await parseImageRef(arg);
-        const result = await verifyImageAttestations({
-          registry,
-          ref,
-          publicKey,
-          type: f.type as string,
-          checkClaims,
-          hash: hash as "sha256",
-          maxAttachmentSize: maxAttachmentSize(ctx),
-          targetRepository: await targetRepository(ctx, ref),
-          tagPrefix: f["attachment-tag-prefix"] as string,
-          verifyTlog,
-        });
-        await writeAll(
-          ctx.io.stderr,
-          renderVerificationHeader({
-            ref: arg,
-            checkClaims,
-            annotations: false,
-            bundleVerified: result.bundleVerified,
-            publicKey: true,
-          }),
-        );
-        // cosign prints attestations in its "text" mode whatever -o says: each envelope as stored.
-        await writeAll(ctx.io.stdout, renderAttestationOutput(result.attestations));
-      }
-    } finally {
-      registry.close();
-    }
+    await forEachImage(ctx, async (registry, image) => {
+      const result = await verifyImageAttestations({ registry, policy, ...image });
+      await printVerificationHeader(ctx, image.arg, policy, result.bundleVerified);
+      // cosign prints attestations in its "text" mode whatever -o says: each envelope as stored.
+      await writeAll(ctx.io.stdout, renderAttestationOutput(result.attestations));
+    });
   },
 };

@@ -1,17 +1,9 @@
 /** `cosign verify-blob`. @module */
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import {
-  certVerifyFlags,
-  commonVerifyFlags,
-  rekorFlags,
-  securityKeyFlags,
-  signatureDigestFlags,
-} from "../flags/groups.ts";
+import { blobVerifyFileFlags, verifyFamilyFlags } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
-import { IoError } from "../../lib/errors.ts";
-
-const HASHES = new Set(["sha256", "sha384", "sha512"]);
+import { newBundlePolicy, readBundleFlag, verifyPolicy } from "../options/verify_options.ts";
 
 export const verifyBlobCommand: Command = {
   name: "verify-blob",
@@ -44,101 +36,64 @@ The blob may be specified as a path to a file or - for stdin.`,
   maxArgs: 1,
   bindEnv: true,
   flags: [
-    ...securityKeyFlags,
-    ...rekorFlags,
-    ...certVerifyFlags,
-    ...commonVerifyFlags,
-    ...signatureDigestFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the public key file, KMS URI or Kubernetes Secret",
-    },
+    ...verifyFamilyFlags,
     { name: "signature", type: "string", help: "signature content or path or remote URL" },
-    { name: "bundle", type: "string", help: "path to bundle FILE" },
-    { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
+    ...blobVerifyFileFlags,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    const key = f.key as string;
-    const cert = f.certificate as string;
-    const bundle = f.bundle as string;
-    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
-    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
-    if (!HASHES.has(hash)) {
-      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
-    }
-    const given = [key !== "", cert !== "", f.sk === true, bundle !== ""].filter(Boolean).length;
-    if (given === 0) {
+    // cosign's options.NOf: how many of the verification inputs were given.
+    const count = (...given: boolean[]) => given.filter(Boolean).length;
+    if (count(f.key !== "", f.certificate !== "", f.sk === true, f.bundle !== "") === 0) {
       throw new UsageError(
         "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle",
       );
     }
-    if ([key !== "", f.sk === true, cert !== ""].filter(Boolean).length > 1) {
+    if (count(f.key !== "", f.sk === true, f.certificate !== "") > 1) {
       throw new UsageError(
         "exactly one of: key reference (--key), certificate (--cert) or hardware token (--sk) must be provided",
       );
     }
-    // Sigstore bundles (--new-bundle-format, or a --bundle that loads as one): their own path.
-    let bundleBytes: Uint8Array | undefined;
-    if (bundle !== "") {
-      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-      bundleBytes = await readKeyRef(bundle, keyRefDeps(ctx)).catch((e) => {
-        throw new IoError(
-          "INPUT_UNREADABLE",
-          `Cannot read bundle ${bundle}: ${
-            (e as Error).message.replace(/^Cannot read key file [^:]*: /, "")
-          }`,
-          { cause: e },
-        );
-      });
+    const bundle = await readBundleFlag(ctx);
+    const { openBlob } = await import("../../lib/blob_input.ts");
+    // Sigstore bundles: the key, or the bundle's certificate (refused until keyless lands).
+    const sigstore = await newBundlePolicy(ctx, bundle, {
+      noun: "blob",
+      keyless: true,
+      detachedSignature: true,
+    });
+    if (sigstore) {
+      const { verifyBlobBundle } = await import("../../lib/verify/verify_blob_bundle.ts");
+      const input = await openBlob(ctx.args[0], ctx.io.stdin, ctx.io.isTerminal.stdin);
+      try {
+        await verifyBlobBundle({ ...sigstore, input: input.reader });
+      } finally {
+        input.close();
+      }
+      await ctx.info("Verified OK");
+      return;
     }
-    const nb = await import("./_verify_new_bundle.ts");
-    if (await nb.isNewBundle(f, bundleBytes)) return await nb.verifyNewBundle(ctx, bundleBytes);
     if (f["trusted-root"] !== "") {
       throw new UsageError("--trusted-root only supported with --new-bundle-format");
     }
-    if (key === "") {
+    if (f.key === "") {
       throw new UsageError(
         "cannot verify without --key yet: certificates and hardware tokens are not supported",
       );
     }
-    const signatureRef = f.signature as string;
-    if (signatureRef === "" && bundle === "") throw new UsageError("missing flag '--signature'");
-    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; a
-    // signature without --bundle is looked up in the log at --rekor-url (unless --offline).
-    let rekorPublicKey;
-    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-    if (!ignoreTlog && rekorKeyPath) {
-      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-      const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
-      rekorPublicKey = parsePublicKeyPem(await readKeyRef(rekorKeyPath, keyRefDeps(ctx)));
-    }
-    let rekor;
-    if (!ignoreTlog && bundle === "" && f.offline !== true) {
-      const { RekorClient } = await import("../../lib/rekor/client.ts");
-      rekor = new RekorClient(f["rekor-url"] as string, { signal: ctx.signal });
-    }
-    if (f["insecure-ignore-tlog"] === true && f["private-infrastructure"] !== true) {
-      await ctx.warn(
-        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob.",
-      );
-    }
-    const { openBlob } = await import("../../lib/blob_input.ts");
+    if (f.signature === "" && f.bundle === "") throw new UsageError("missing flag '--signature'");
+    // cosign's bundle file's entry is verified offline; a signature without one is looked up in
+    // the log at --rekor-url (unless --offline).
+    const policy = await verifyPolicy(ctx, { noun: "blob" });
     const { verifyBlob } = await import("../../lib/verify/verify_blob.ts");
     const input = await openBlob(ctx.args[0], ctx.io.stdin, ctx.io.isTerminal.stdin);
     try {
       await verifyBlob({
-        keyRef: key,
-        signatureRef,
-        hash: hash as "sha256" | "sha384" | "sha512",
+        policy,
+        signatureRef: f.signature as string,
         input: input.reader,
         deps: keyRefDeps(ctx),
-        bundle: bundleBytes,
-        rekorPublicKey,
-        ignoreTlog,
-        rekor,
-        offline: f.offline === true,
+        bundle,
       });
     } finally {
       input.close();

@@ -2,16 +2,12 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import {
-  certVerifyFlags,
-  commonVerifyFlags,
-  rekorFlags,
-  securityKeyFlags,
-  signatureDigestFlags,
+  blobVerifyFileFlags,
+  predicateTypeFlag,
+  subjectDigestFlags,
+  verifyFamilyFlags,
 } from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
-import { SigstoreError } from "../../lib/errors.ts";
-
-const HASHES = new Set(["sha224", "sha256", "sha384", "sha512"]);
+import { newBundlePolicy, readBundleFlag, verifyPolicy } from "../options/verify_options.ts";
 
 export const verifyBlobAttestationCommand: Command = {
   name: "verify-blob-attestation",
@@ -49,29 +45,14 @@ The blob may be specified as a path to a file.`,
   maxArgs: 1,
   bindEnv: true,
   flags: [
-    {
-      name: "type",
-      type: "string",
-      default: "custom",
-      help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
-        "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
-    },
-    ...securityKeyFlags,
-    ...rekorFlags,
-    ...certVerifyFlags,
-    ...commonVerifyFlags,
-    ...signatureDigestFlags,
-    {
-      name: "key",
-      type: "string",
-      help: "path to the public key file, KMS URI or Kubernetes Secret",
-    },
+    predicateTypeFlag,
+    ...verifyFamilyFlags,
     {
       name: "signature",
       type: "string",
       help: "path to base64-encoded signature over attestation in DSSE format",
     },
-    { name: "bundle", type: "string", help: "path to bundle FILE" },
+    ...blobVerifyFileFlags,
     {
       name: "check-claims",
       type: "bool",
@@ -80,47 +61,26 @@ The blob may be specified as a path to a file.`,
         "provided digest and digest algorithm or the provided blob's sha256 digest). If false, " +
         "only the DSSE envelope is verified.",
     },
-    { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
-    {
-      name: "digest",
-      type: "string",
-      help: "Digest to use for verifying in-toto subject (instead of providing a blob)",
-    },
-    {
-      name: "digestAlg",
-      type: "string",
-      help: "Digest algorithm to use for verifying in-toto subject (instead of providing a blob)",
-    },
+    ...subjectDigestFlags,
   ],
   async run(ctx) {
     const f = ctx.flags;
     const key = f.key as string;
-    const signature = f.signature as string;
-    const bundle = f.bundle as string;
+    const bundlePath = f.bundle as string;
     const digest = f.digest as string;
     const digestAlg = f.digestAlg as string;
     const checkClaims = f["check-claims"] === true;
-    const ignoreTlog = f["insecure-ignore-tlog"] === true || f["private-infrastructure"] === true;
-    const hash = (f["signature-digest-algorithm"] as string).trim().toLowerCase() || "sha256";
-    if (!HASHES.has(hash)) {
-      throw new UsageError(`unknown digest algorithm: ${f["signature-digest-algorithm"]}`);
-    }
     if (checkClaims && ctx.args.length === 0 && (digest === "" || digestAlg === "")) {
       throw new UsageError(
         "must provide path to blob or digest and digestAlg; run `cosign verify-blob-attestation -h` for more help",
       );
     }
-    if (ignoreTlog && f["private-infrastructure"] !== true) {
-      await ctx.warn(
-        "Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the blob attestation.",
-      );
-    }
-    if (signature === "" && bundle === "") {
+    if (f.signature === "" && bundlePath === "") {
       throw new UsageError(
         "please specify path to the DSSE envelope signature via --signature or --bundle",
       );
     }
-    if (key === "" && f.certificate === "" && f.sk !== true && bundle === "") {
+    if (key === "" && f.certificate === "" && f.sk !== true && bundlePath === "") {
       throw new UsageError(
         "provide a key with --key or --sk, a certificate to verify against with --certificate, or a bundle with --bundle",
       );
@@ -139,105 +99,46 @@ The blob may be specified as a path to a file.`,
     const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
     const path = checkClaims && ctx.args.length === 1 ? ctx.args[0] : undefined;
     const maxSize = maxAttachmentSize(ctx.io.getEnv("COSIGN_MAX_ATTACHMENT_SIZE"));
+    const blob = {
+      openBlob: path === undefined
+        ? undefined
+        : () => openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin),
+      digest: { hex: digest, algorithm: digestAlg },
+      maxSize,
+    };
     // Sigstore bundles (--new-bundle-format, or a --bundle that loads as one, cosign's
     // checkNewBundle): their own path. A bundle that cannot be read is left to the old path.
-    let bundleBytes: Uint8Array | undefined;
-    if (bundle !== "") {
-      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-      bundleBytes = await readKeyRef(bundle, keyRefDeps(ctx)).catch(() => undefined);
-    }
-    const nb = await import("./_verify_new_bundle.ts");
-    if (await nb.isNewBundle(f, bundleBytes)) {
-      const inputs = await nb.newBundleInputs(ctx, bundleBytes, [
-        "rfc3161-timestamp",
-        "timestamp-certificate-chain",
-        "certificate-chain",
-        "ca-roots",
-        "ca-intermediates",
-        "certificate",
-        "sct",
-      ]);
-      const { claimsDigest } = await import("../../lib/verify/verify_blob_attestation.ts");
+    const bundle = await readBundleFlag(ctx).catch(() => undefined);
+    const sigstore = await newBundlePolicy(ctx, bundle, {
+      noun: "blob attestation",
+      type: true,
+    });
+    if (sigstore) {
       const { verifyBlobAttestationBundle } = await import(
         "../../lib/verify/verify_blob_attestation_bundle.ts"
       );
       if (path !== undefined && digest !== "" && digestAlg !== "") {
         await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
       }
-      let artifactDigest;
-      if (checkClaims) {
-        const named = await claimsDigest({
-          openBlob: path === undefined
-            ? undefined
-            : () => openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin),
-          digest: { hex: digest, algorithm: digestAlg },
-          maxSize,
-        });
-        const i = named.lastIndexOf(":");
-        artifactDigest = {
-          algorithm: named.slice(0, i),
-          value: Uint8Array.fromHex(named.slice(i + 1).toLowerCase()),
-        };
-      }
-      await verifyBlobAttestationBundle({
-        bundle: inputs.bundleBytes,
-        trustedRoot: inputs.trustedRoot,
-        keyRef: key,
-        type: f.type as string,
-        artifactDigest,
-        hash: hash as "sha224" | "sha256" | "sha384" | "sha512",
-        deps: keyRefDeps(ctx),
-        ignoreTlog,
-      });
+      await verifyBlobAttestationBundle({ ...sigstore, subject: blob });
       await ctx.info("Verified OK");
       return;
     }
     if (f["trusted-root"] !== "") {
       throw new UsageError("--trusted-root only supported with --new-bundle-format");
     }
-    // The log key comes from SIGSTORE_REKOR_PUBLIC_KEY (a path), as in cosign without TUF; the
-    // bundle's entry is verified offline, and an envelope without one (--signature, or a bundle
-    // with no rekorBundle) is looked up at --rekor-url (unless --offline).
-    const rekorKeyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-    if (!ignoreTlog && !rekorKeyPath) {
-      throw new SigstoreError(
-        "TLOG_UNAVAILABLE",
-        "Cannot verify the transparency log entry: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
-          "key, or pass --insecure-ignore-tlog=true to verify the attestation alone",
-      );
-    }
-
+    // The bundle's entry is verified offline, and an envelope without one (--signature, or a
+    // bundle with no rekorBundle) is looked up at --rekor-url (unless --offline).
+    const policy = await verifyPolicy(ctx, { noun: "blob attestation", type: true });
     const { verifyBlobAttestation } = await import("../../lib/verify/verify_blob_attestation.ts");
     if (path !== undefined && digest !== "" && digestAlg !== "") {
       await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
     }
-    let verifyTlog;
-    if (!ignoreTlog) {
-      const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
-      const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
-      const { verifyEnvelopeTlog } = await import("../../lib/rekor/attestation_tlog.ts");
-      const logKey = parsePublicKeyPem(await readKeyRef(rekorKeyPath!, keyRefDeps(ctx)));
-      const publicKey = parsePublicKeyPem(await readKeyRef(key, keyRefDeps(ctx)));
-      const offline = f.offline === true;
-      const rekor = offline ? undefined : new (await import("../../lib/rekor/client.ts"))
-        .RekorClient(f["rekor-url"] as string, { signal: ctx.signal });
-      verifyTlog = (envelope: Uint8Array, entry: Parameters<typeof verifyEnvelopeTlog>[1]) =>
-        verifyEnvelopeTlog(envelope, entry, { logKey, publicKey, offline, rekor });
-    }
     await verifyBlobAttestation({
-      keyRef: key,
-      envelopePath: signature,
-      bundlePath: bundle === "" ? undefined : bundle,
-      verifyTlog,
-      type: f.type as string,
-      checkClaims,
-      openBlob: path === undefined
-        ? undefined
-        : () => openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin),
-      digest: { hex: digest, algorithm: digestAlg },
-      hash: hash as "sha224" | "sha256" | "sha384" | "sha512",
-      maxSize,
-      deps: keyRefDeps(ctx),
+      policy,
+      envelopePath: f.signature as string,
+      bundlePath: bundlePath === "" ? undefined : bundlePath,
+      ...blob,
     });
     await ctx.info("Verified OK");
   },

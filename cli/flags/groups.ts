@@ -382,3 +382,152 @@ export const timestampClientFlags: Flag[] = [
       "request timestamp responses, e.g. https://freetsa.org/tsr",
   },
 ];
+
+/** `--type` of the attestation commands: the predicate type (options/predicate.go). */
+export const predicateTypeFlag: Flag = {
+  name: "type",
+  type: "string",
+  default: "custom",
+  help: "specify a predicate type (slsaprovenance|slsaprovenance02|slsaprovenance1|link|spdx|" +
+    "spdxjson|cyclonedx|vuln|openvex|custom) or an URI",
+};
+
+/** `--type`, `--predicate`, `--statement` (options/predicate.go PredicateLocalOptions). */
+export const predicateLocalFlags: Flag[] = [
+  predicateTypeFlag,
+  { name: "predicate", type: "string", help: "path to the predicate file." },
+  { name: "statement", type: "string", help: "path to the statement file." },
+];
+
+/** `--key` of the verify commands: the public key (options/verify.go …). */
+export const publicKeyFlag: Flag = {
+  name: "key",
+  type: "string",
+  help: "path to the public key file, KMS URI or Kubernetes Secret",
+};
+
+/**
+ * The flags every verify command has (cosign's SecurityKeyOptions, RekorOptions,
+ * CertVerifyOptions, CommonVerifyOptions, SignatureDigestOptions and `--key`); the command adds
+ * its own. cli/options/verify_options.ts turns them into a policy.
+ */
+export const verifyFamilyFlags: Flag[] = [
+  ...securityKeyFlags,
+  ...rekorFlags,
+  ...certVerifyFlags,
+  ...commonVerifyFlags,
+  ...signatureDigestFlags,
+  publicKeyFlag,
+];
+
+/** `--check-claims` of `verify` and `verify-attestation`. */
+export const checkClaimsFlag: Flag = {
+  name: "check-claims",
+  type: "bool",
+  default: true,
+  help: "whether to check the claims found",
+};
+
+/** `-o` of `verify` and `verify-attestation`. */
+export const verifyOutputFlag: Flag = {
+  name: "output",
+  short: "o",
+  type: "string",
+  default: "json",
+  help: "output format for the signing image information (json|text)",
+};
+
+/** `--local-image` of `verify` and `verify-attestation`. */
+export const localImageFlag: Flag = {
+  name: "local-image",
+  type: "bool",
+  help: "whether the specified image is a path to an image saved locally via 'cosign save'",
+};
+
+/** `--bundle` and `--rfc3161-timestamp` of the blob verify commands. */
+export const blobVerifyFileFlags: Flag[] = [
+  { name: "bundle", type: "string", help: "path to bundle FILE" },
+  { name: "rfc3161-timestamp", type: "string", help: "path to RFC3161 timestamp FILE" },
+];
+
+/** `--issue-certificate` of the signing commands. */
+export const issueCertificateFlag: Flag = {
+  name: "issue-certificate",
+  type: "bool",
+  help: "issue a code signing certificate from Fulcio, even if a key is provided",
+};
+
+/**
+ * The flags every signing command has (cosign's KeyOpts: Rekor, Fulcio, OIDC, security key, the
+ * private key, `--yes`, `--tlog-upload`, `--issue-certificate`); the command adds its own.
+ * cli/options/sign_options.ts reads them.
+ */
+export const signFamilyFlags: Flag[] = [
+  ...rekorFlags,
+  ...fulcioFlags,
+  ...oidcFlags,
+  ...securityKeyFlags,
+  signingKeyFlag,
+  yesFlag,
+  tlogUploadFlag,
+  issueCertificateFlag,
+];
+
+/** `--trusted-root` of the signing commands. */
+export const signTrustedRootFlag: Flag = {
+  name: "trusted-root",
+  type: "string",
+  help: "optional path to a TrustedRoot JSON file to verify a signature after signing",
+};
+
+/** `--output-signature` and `--output-certificate` of the signing commands. */
+export const signOutputFlags: Flag[] = [
+  { name: "output-signature", type: "string", help: "write the signature to FILE" },
+  { name: "output-certificate", type: "string", help: "write the certificate to FILE" },
+];
+
+/** The flags of the attestation signing commands beyond {@link signFamilyFlags}. */
+export const attestFamilyFlags: Flag[] = [
+  ...predicateLocalFlags,
+  ...signingCertificateFlags,
+  rekorEntryTypeFlag,
+  ...timestampClientFlags,
+  signTrustedRootFlag,
+];
+
+/** The flags of the image verify commands beyond {@link verifyFamilyFlags}. */
+export const imageVerifyFlags: Flag[] = [
+  ...verifyFamilyFlags,
+  ...registryFlags,
+  checkClaimsFlag,
+  verifyOutputFlag,
+  localImageFlag,
+];
+
+/** `--bundle` and `--new-bundle-format` of `sign-blob` and `attest-blob`. */
+export const blobBundleOutputFlags: Flag[] = [
+  {
+    name: "bundle",
+    type: "string",
+    help: "write everything required to verify the blob to a FILE",
+  },
+  {
+    name: "new-bundle-format",
+    type: "bool",
+    help: "output bundle in new format that contains all verification material",
+  },
+];
+
+/** `--digest` and `--digestAlg` of `verify-blob-attestation`: the subject instead of a blob. */
+export const subjectDigestFlags: Flag[] = [
+  {
+    name: "digest",
+    type: "string",
+    help: "Digest to use for verifying in-toto subject (instead of providing a blob)",
+  },
+  {
+    name: "digestAlg",
+    type: "string",
+    help: "Digest algorithm to use for verifying in-toto subject (instead of providing a blob)",
+  },
+];

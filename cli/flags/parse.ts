@@ -12,7 +12,7 @@
 import { UsageError } from "../exit_codes.ts";
 
 /** The value types cosign's flags use. */
-export type FlagType = "string" | "bool" | "int" | "strings" | "duration";
+export type FlagType = "string" | "bool" | "int" | "strings" | "duration" | "stringArray";
 
 /** One flag, declared as data. */
 export interface Flag {
@@ -89,6 +89,7 @@ function defaultOf(f: Flag): FlagValues[string] {
     case "duration":
       return 0;
     case "strings":
+    case "stringArray":
       return [];
     default:
       return "";
@@ -132,6 +133,9 @@ export function convert(
       const items = text === "" ? [] : text.split(",");
       return fresh ? items : [...(previous as string[]), ...items];
     }
+    case "stringArray":
+      // pflag StringArray: each occurrence is one value, commas included (service specs).
+      return fresh ? [text] : [...(previous as string[]), text];
     default:
       return text;
   }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { decodeProtojsonBytes } from "../base64.ts";
 
 /** Most bytes of a bundle file. */
 export const MAX_SIGSTORE_BUNDLE_BYTES = 4 * 1024 * 1024;
@@ -122,18 +123,10 @@ function bytes(o: Obj, name: string): Uint8Array {
 }
 
 function decodeBytes(v: unknown, name: string): Uint8Array {
-  if (typeof v !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
-    throw invalid(`${name} is not base64`);
-  }
-  const url = /[-_]/.test(v);
   try {
-    return Uint8Array.fromBase64(v, {
-      alphabet: url ? "base64url" : "base64",
-      lastChunkHandling: "loose",
-    });
-  } catch {
-    throw invalid(`${name} is not base64`);
-  }
+    if (typeof v === "string") return decodeProtojsonBytes(v);
+  } catch { /* reported below */ }
+  throw invalid(`${name} is not base64`);
 }
 
 /** protojson int64: a decimal string or a JSON number. */

@@ -9,3 +9,5 @@ export * from "./bundle.ts";
 export * from "./check_bundle_content.ts";
 export * from "./marshal_bundle.ts";
 export * from "./verify_bundle_tlog.ts";
+export * from "./create_bundle.ts";
+export * from "./inspect_bundle.ts";

@@ -56,6 +56,25 @@ const looksSec1 = (c: DerNode[] | undefined) =>
 const looksPkcs1 = (c: DerNode[] | undefined) =>
   !!c && c.length >= 6 && c.slice(0, 6).every((n) => n.tag === TAG.INTEGER);
 
+const LOOKS = { PKCS8: looksPkcs8, EC: looksSec1, PKCS1: looksPkcs1 };
+
+/**
+ * The error of a parser handed another format: Go's hint naming the first of `others` the DER
+ * looks like (in the order Go checks them), else `message`.
+ */
+function otherFormat(
+  c: DerNode[] | undefined,
+  others: (keyof typeof LOOKS)[],
+  message: string,
+): Error {
+  const hint = others.find((f) => LOOKS[f](c));
+  return new Error(
+    hint
+      ? `x509: failed to parse private key (use Parse${hint}PrivateKey instead for this key format)`
+      : message,
+  );
+}
+
 function modInverse(a: bigint, m: bigint): bigint {
   let [r0, r1, s0, s1] = [((a % m) + m) % m, m, 1n, 0n];
   while (r1) {
@@ -84,19 +103,7 @@ function importDer(der: Uint8Array, type: "pkcs1" | "pkcs8" | "sec1", what: stri
  */
 export function parsePkcs1(der: Uint8Array): KeyObject {
   const c = tryParse(der);
-  if (!looksPkcs1(c)) {
-    if (looksPkcs8(c)) {
-      throw new Error(
-        "x509: failed to parse private key (use ParsePKCS8PrivateKey instead for this key format)",
-      );
-    }
-    if (looksSec1(c)) {
-      throw new Error(
-        "x509: failed to parse private key (use ParseECPrivateKey instead for this key format)",
-      );
-    }
-    throw new Error("x509: invalid RSA private key");
-  }
+  if (!looksPkcs1(c)) throw otherFormat(c, ["PKCS8", "EC"], "x509: invalid RSA private key");
   const [version, n, e, d, p, q] = c!.slice(0, 6).map(derInteger);
   if (version > 1n) throw new Error("x509: unsupported private key version");
   if (version === 1n || c!.length > 9) {
@@ -121,17 +128,11 @@ export function parsePkcs1(der: Uint8Array): KeyObject {
 function parseEc(der: Uint8Array, curveOid: string | undefined): KeyObject {
   const c = tryParse(der);
   if (!looksSec1(c)) {
-    if (looksPkcs8(c)) {
-      throw new Error(
-        "x509: failed to parse private key (use ParsePKCS8PrivateKey instead for this key format)",
-      );
-    }
-    if (looksPkcs1(c)) {
-      throw new Error(
-        "x509: failed to parse private key (use ParsePKCS1PrivateKey instead for this key format)",
-      );
-    }
-    throw new Error("x509: failed to parse EC private key: malformed ECPrivateKey");
+    throw otherFormat(
+      c,
+      ["PKCS8", "PKCS1"],
+      "x509: failed to parse EC private key: malformed ECPrivateKey",
+    );
   }
   const version = derInteger(c![0]);
   if (version !== 1n) throw new Error(`x509: unknown EC private key version ${version}`);
@@ -178,19 +179,7 @@ export function parseSec1(der: Uint8Array): KeyObject {
  */
 export function parsePkcs8(der: Uint8Array): KeyObject {
   const c = tryParse(der);
-  if (!looksPkcs8(c)) {
-    if (looksSec1(c)) {
-      throw new Error(
-        "x509: failed to parse private key (use ParseECPrivateKey instead for this key format)",
-      );
-    }
-    if (looksPkcs1(c)) {
-      throw new Error(
-        "x509: failed to parse private key (use ParsePKCS1PrivateKey instead for this key format)",
-      );
-    }
-    throw new Error("x509: malformed PKCS #8 private key");
-  }
+  if (!looksPkcs8(c)) throw otherFormat(c, ["EC", "PKCS1"], "x509: malformed PKCS #8 private key");
   const alg = derChildren(c![1], TAG.SEQUENCE, "AlgorithmIdentifier");
   if (alg.length < 1) throw new Error("x509: malformed PKCS #8 private key");
   const oid = derOid(alg[0]);

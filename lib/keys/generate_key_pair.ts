@@ -5,10 +5,7 @@
  */
 
 import { generateKeyPairSync } from "node:crypto";
-import { encryptKeyBytes } from "./encrypted.ts";
-import { encodePem } from "./pem.ts";
-import { marshalPublicKeyPem } from "./public_key.ts";
-import { completePrivateKey } from "./_private_der.ts";
+import { encryptKeyPair } from "./_encrypt_key_pair.ts";
 
 /** The PEM pair cosign writes to `cosign.key` and `cosign.pub`. */
 export interface KeyPairPem {
@@ -27,14 +24,5 @@ export interface KeyPairPem {
  */
 export async function generateKeyPair(password: Uint8Array): Promise<KeyPairPem> {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const key = completePrivateKey(privateKey, "Cannot generate key pair");
-  try {
-    const envelope = await encryptKeyBytes(key.pkcs8, password);
-    return {
-      privatePem: encodePem("ENCRYPTED SIGSTORE PRIVATE KEY", envelope),
-      publicPem: marshalPublicKeyPem(key.publicKey),
-    };
-  } finally {
-    key.pkcs8.fill(0);
-  }
+  return await encryptKeyPair(privateKey, password, "Cannot generate key pair");
 }

@@ -6,12 +6,11 @@
 
 import type { KeyObject } from "node:crypto";
 import { KeyError } from "../errors.ts";
-import { encryptKeyBytes } from "./encrypted.ts";
 import type { KeyPairPem } from "./generate_key_pair.ts";
-import { decodePem, encodePem } from "./pem.ts";
-import { marshalPublicKeyPem } from "./public_key.ts";
+import { decodePem } from "./pem.ts";
 import { goodKeyProblem } from "./validate_key.ts";
-import { completePrivateKey, parsePkcs1, parsePkcs8, parseSec1 } from "./_private_der.ts";
+import { encryptKeyPair } from "./_encrypt_key_pair.ts";
+import { parsePkcs1, parsePkcs8, parseSec1 } from "./_private_der.ts";
 
 const PREFIX = "Cannot import key pair";
 
@@ -24,6 +23,25 @@ function validated(key: KeyObject, kind: string): KeyObject {
   if (problem) throw fail("KEY_UNSUPPORTED", `error validating ${kind} key: ${problem}`);
   return key;
 }
+
+/** The PEM types cosign imports, their parsers and its messages (pkg/cosign/keys.go). */
+const PARSERS = new Map<
+  string,
+  { parse: (der: Uint8Array) => KeyObject; error: (e: Error) => string; kind?: string }
+>([
+  ["RSA PRIVATE KEY", {
+    parse: parsePkcs1,
+    error: (e) => `error parsing rsa private key: ${e.message}`,
+    kind: "rsa",
+  }],
+  ["EC PRIVATE KEY", {
+    parse: parseSec1,
+    error: () => "error parsing ecdsa private key",
+    kind: "ecdsa",
+  }],
+  // The kind of a PKCS #8 key is its algorithm's.
+  ["PRIVATE KEY", { parse: parsePkcs8, error: () => "error parsing pkcs #8 private key" }],
+]);
 
 /**
  * Re-encrypts an unencrypted private key for cosign: "RSA PRIVATE KEY" (PKCS#1), "EC PRIVATE KEY"
@@ -46,50 +64,15 @@ export async function importKeyPair(
 ): Promise<KeyPairPem> {
   const block = decodePem(pemBytes);
   if (!block) throw fail("KEY_INVALID", "invalid pem block");
-  let keyObject: KeyObject;
-  switch (block.type) {
-    case "RSA PRIVATE KEY": {
-      let k: KeyObject;
-      try {
-        k = parsePkcs1(block.bytes);
-      } catch (e) {
-        throw fail("KEY_INVALID", `error parsing rsa private key: ${(e as Error).message}`, e);
-      }
-      keyObject = validated(k, "rsa");
-      break;
-    }
-    case "EC PRIVATE KEY": {
-      let k: KeyObject;
-      try {
-        k = parseSec1(block.bytes);
-      } catch (e) {
-        throw fail("KEY_INVALID", "error parsing ecdsa private key", e);
-      }
-      keyObject = validated(k, "ecdsa");
-      break;
-    }
-    case "PRIVATE KEY": {
-      let k: KeyObject;
-      try {
-        k = parsePkcs8(block.bytes);
-      } catch (e) {
-        throw fail("KEY_INVALID", "error parsing pkcs #8 private key", e);
-      }
-      const kind = k.asymmetricKeyType === "ec" ? "ecdsa" : k.asymmetricKeyType!;
-      keyObject = validated(k, kind);
-      break;
-    }
-    default:
-      throw fail("KEY_UNSUPPORTED", "unsupported private key");
-  }
-  const key = completePrivateKey(keyObject, PREFIX);
+  const parser = PARSERS.get(block.type);
+  if (!parser) throw fail("KEY_UNSUPPORTED", "unsupported private key");
+  let k: KeyObject;
   try {
-    const envelope = await encryptKeyBytes(key.pkcs8, password);
-    return {
-      privatePem: encodePem("ENCRYPTED SIGSTORE PRIVATE KEY", envelope),
-      publicPem: marshalPublicKeyPem(key.publicKey),
-    };
-  } finally {
-    key.pkcs8.fill(0);
+    k = parser.parse(block.bytes);
+  } catch (e) {
+    throw fail("KEY_INVALID", parser.error(e as Error), e);
   }
+  const kind = parser.kind ?? (k.asymmetricKeyType === "ec" ? "ecdsa" : k.asymmetricKeyType!);
+  const keyObject = validated(k, kind);
+  return await encryptKeyPair(keyObject, password, PREFIX);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileBounded, readKeyRef } from "./key_ref.ts";
+import { keyProvider, readFileBounded, readKeyRef } from "./key_ref.ts";
 
 const te = new TextEncoder();
 const env = (vars: Record<string, string>) => ({ getEnv: (name: string) => vars[name] });
@@ -18,7 +18,7 @@ Deno.test("readKeyRef() rejects an unset env var", async () => {
 });
 
 Deno.test("readKeyRef() rejects unknown schemes like cosign", async () => {
-  for (const [ref, scheme] of [["gcpkms://x/y", "gcpkms://"], ["./a://b", "./a://"]]) {
+  for (const [ref, scheme] of [["ftp://x/y", "ftp://"], ["./a://b", "./a://"]]) {
     await assert.rejects(readKeyRef(ref, env({})), {
       name: "KeyError",
       code: "KEY_UNSUPPORTED",
@@ -93,5 +93,38 @@ Deno.test("readKeyRef() fetches http(s) URLs, bounded, and fails on non-2xx", as
     name: "IoError",
     code: "NETWORK",
     message: "Cannot load key: GET https://k/x: dns",
+  });
+});
+
+Deno.test("keyProvider() recognises cosign's provider prefixes, case-sensitively", () => {
+  const cases: [string, string | undefined][] = [
+    ["pkcs11:token=t;object=k", "pkcs11"],
+    ["awskms:///alias/cosign", "kms"],
+    ["gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k", "kms"],
+    ["azurekms://vault.vault.azure.net/key", "kms"],
+    ["hashivault://cosign", "kms"],
+    ["k8s://ns/secret", "k8s"],
+    ["gitlab://group/project", "gitlab"],
+    ["github://owner/repo", undefined],
+    ["PKCS11:token=t;object=k", undefined],
+    ["cosign.pub", undefined],
+    ["env://KEY", undefined],
+    ["https://example.test/cosign.pub", undefined],
+  ];
+  for (const [ref, provider] of cases) assert.equal(keyProvider(ref), provider, ref);
+});
+
+Deno.test("readKeyRef() hands provider references to resolveProviderKey, else refuses them", async () => {
+  const asked: string[] = [];
+  const deps = {
+    getEnv: () => undefined,
+    resolveProviderKey: (ref: string) => (asked.push(ref), Promise.resolve(te.encode("PEM"))),
+  };
+  assert.deepEqual(await readKeyRef("awskms:///alias/k", deps), te.encode("PEM"));
+  assert.deepEqual(asked, ["awskms:///alias/k"]);
+  await assert.rejects(readKeyRef("pkcs11:token=t;id=%01", { getEnv: () => undefined }), {
+    name: "KeyError",
+    code: "KEY_UNSUPPORTED",
+    message: "Cannot load key: pkcs11 keys are not supported here",
   });
 });

@@ -106,6 +106,11 @@ const OID_BY_CURVE: Record<Curve, string> = {
 /** Field size in bytes of each curve. */
 export const CURVE_BYTES: Record<Curve, number> = { "P-256": 32, "P-384": 48, "P-521": 66 };
 
+/** The SubjectPublicKeyInfo of a raw Ed25519 key (RFC 8410 §4: no algorithm parameters). */
+function ed25519Spki(raw: Uint8Array): Uint8Array {
+  return derSequence(derSequence(derOidEncode(OID.ed25519)), derBits(raw));
+}
+
 const b64url = (s: string | undefined): Uint8Array =>
   Uint8Array.fromBase64(s ?? "", { alphabet: "base64url" });
 
@@ -153,7 +158,7 @@ export function publicKeyFromKeyObject(key: KeyObject): PublicKey {
     );
     out = { kind: "rsa", bits: bitLength(n) };
   } else if (jwk.kty === "OKP" && jwk.crv === "Ed25519") {
-    spki = derSequence(derSequence(derOidEncode(OID.ed25519)), derBits(b64url(jwk.x)));
+    spki = ed25519Spki(b64url(jwk.x));
     out = { kind: "ed25519" };
   } else {
     throw new KeyError("KEY_UNSUPPORTED", "Cannot load public key: unsupported public key type");
@@ -268,8 +273,7 @@ export function parsePublicKeyDer(der: Uint8Array): PublicKey {
       if (params) throw x509("Ed25519 key encoded with illegal parameters");
       if (bits.length !== 32) throw x509("wrong Ed25519 public key size");
       // Go accepts any 32 bytes here (x509.ParsePKIXPublicKey does not decode the point).
-      const spki = derSequence(derSequence(derOidEncode(OID.ed25519)), derBits(bits));
-      return makePublicKey({ kind: "ed25519", spki });
+      return makePublicKey({ kind: "ed25519", spki: ed25519Spki(bits) });
     }
     default:
       throw new KeyError(
@@ -277,6 +281,23 @@ export function parsePublicKeyDer(der: Uint8Array): PublicKey {
         `Cannot load public key: x509: unknown public key algorithm ${algo}`,
       );
   }
+}
+
+/**
+ * Builds the {@link PublicKey} of a raw 32-byte Ed25519 key (RFC 8032 §5.1.5), as TUF metadata
+ * states Ed25519 keys (hex `keyval.public`). Like Go's `ed25519.PublicKey`, any 32 bytes are
+ * taken; the point is not decoded.
+ *
+ * @param raw the 32 key bytes
+ * @returns the public key, with its SubjectPublicKeyInfo (RFC 8410 §4)
+ * @throws {KeyError} `KEY_INVALID` "Cannot load public key: wrong Ed25519 public key size" unless
+ *   `raw` is 32 bytes
+ */
+export function ed25519PublicKeyFromRaw(raw: Uint8Array): PublicKey {
+  if (raw.length !== 32) {
+    throw new KeyError("KEY_INVALID", "Cannot load public key: wrong Ed25519 public key size");
+  }
+  return makePublicKey({ kind: "ed25519", spki: ed25519Spki(raw) });
 }
 
 /**

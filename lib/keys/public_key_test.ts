@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { encodePem } from "./pem.ts";
-import { marshalPublicKeyPem, parsePublicKeyDer, parsePublicKeyPem } from "./public_key.ts";
+import {
+  ed25519PublicKeyFromRaw,
+  marshalPublicKeyPem,
+  parsePublicKeyDer,
+  parsePublicKeyPem,
+} from "./public_key.ts";
 import { VECTORS } from "../../tests/_vectors.ts";
 
 const ENC = VECTORS + "keys/encrypted/";
@@ -25,6 +30,26 @@ Deno.test("parsePublicKeyPem() parses ECDSA, RSA and Ed25519 keys and re-marshal
     assert.equal(pub.bits, bits, file);
     assert.equal(marshalPublicKeyPem(pub), text, file);
     assert.equal(pub.keyObject.type, "public");
+  }
+});
+
+Deno.test("ed25519PublicKeyFromRaw() wraps a raw key in the SubjectPublicKeyInfo Go writes", async () => {
+  const text = await Deno.readTextFile(`${REKOR}client-algos-ed25519_public.pem`);
+  const parsed = parsePublicKeyPem(text);
+  const pub = ed25519PublicKeyFromRaw(parsed.spki.subarray(parsed.spki.length - 32));
+  assert.equal(pub.kind, "ed25519");
+  assert.deepEqual(pub.spki, parsed.spki);
+  assert.equal(marshalPublicKeyPem(pub), text);
+  assert.equal(pub.keyObject.asymmetricKeyType, "ed25519");
+});
+
+Deno.test("ed25519PublicKeyFromRaw() refuses keys that are not 32 bytes", () => {
+  for (const size of [0, 31, 33, 64]) {
+    assert.throws(() => ed25519PublicKeyFromRaw(new Uint8Array(size)), {
+      name: "KeyError",
+      code: "KEY_INVALID",
+      message: "Cannot load public key: wrong Ed25519 public key size",
+    }, `${size} bytes`);
   }
 });
 

@@ -21,13 +21,13 @@ import { lazyStream } from "../stream.ts";
 import { isNotFound } from "../registry/is_not_found.ts";
 import { type CosignAttachment, cosignTag, type CosignTagOptions } from "./cosign_tags.ts";
 import { isIndexMediaType } from "../registry/media_types.ts";
+import { selectPlatform } from "./select_platform.ts";
 import { getSignedEntity, repositoryName } from "./signed_entity.ts";
 import type {
   Descriptor,
   FetchedManifest,
   ImageIndex,
   ImageManifest,
-  Platform,
   Reference,
   Registry,
   Repository,
@@ -57,69 +57,6 @@ export interface CopyImageOptions extends CosignTagOptions {
 const MAX_DEPTH = 8;
 const MAX_ENTITIES = 10_000;
 
-interface Platformed {
-  os: string;
-  architecture: string;
-  variant?: string;
-  "os.version"?: string;
-}
-
-/** ggcr `v1.ParsePlatform`. */
-function parsePlatform(text: string): Platformed {
-  const [main, osVersion] = text.split(":", 2);
-  const parts = main.split("/");
-  if (parts.length > 3) {
-    throw new SigstoreError(
-      "UNSUPPORTED",
-      `parsing platform: too many slashes in platform spec: ${text}`,
-    );
-  }
-  const p: Platformed = { os: parts[0], architecture: parts[1] ?? "" };
-  if (parts[2]) p.variant = parts[2];
-  if (osVersion) p["os.version"] = osVersion;
-  return p;
-}
-
-function platformString(p: Platform): string {
-  let s = p.os;
-  if (p.architecture) s += `/${p.architecture}`;
-  if (p.variant) s += `/${p.variant}`;
-  if (p["os.version"]) s += `:${p["os.version"]}`;
-  return s;
-}
-
-/** cosign pkg/oci/platform `SignedEntityForPlatform`: the one image of an index matching. */
-function pickPlatform(root: FetchedManifest, spec: string): string {
-  if (!isIndexMediaType(root.mediaType)) {
-    throw new SigstoreError("UNSUPPORTED", "specified reference is not a multiarch image");
-  }
-  const want = parsePlatform(spec);
-  const matches = ((root.manifest as ImageIndex).manifests ?? []).filter((d) => {
-    const p = d.platform;
-    if (!p) return false;
-    if (want.os && want.os !== p.os) return false;
-    if (want.architecture && want.architecture !== p.architecture) return false;
-    if (want.variant && want.variant !== p.variant) return false;
-    if (want["os.version"] && want["os.version"] !== p["os.version"]) return false;
-    return true;
-  });
-  if (matches.length === 0) {
-    throw new SigstoreError(
-      "MANIFEST_UNKNOWN",
-      `unable to find an entity for ${platformString(want as Platform)}`,
-    );
-  }
-  if (matches.length > 1) {
-    throw new SigstoreError(
-      "UNSUPPORTED",
-      `platform spec matches more than one image architecture: ${
-        matches.map((m) => platformString(m.platform!)).join(", ")
-      }`,
-    );
-  }
-  return matches[0].digest;
-}
-
 /**
  * Copies an image and its attachments.
  *
@@ -136,7 +73,11 @@ export async function copyImage(opts: CopyImageOptions): Promise<void> {
   const prefix = opts.tagPrefix ?? "";
   let root = await getSignedEntity(registry, src);
   if (opts.platform) {
-    const digest = pickPlatform(root, opts.platform);
+    // cosign pkg/oci/platform SignedEntityForPlatform: --platform only picks from an index.
+    if (!isIndexMediaType(root.mediaType)) {
+      throw new SigstoreError("UNSUPPORTED", "specified reference is not a multiarch image");
+    }
+    const digest = selectPlatform(root.manifest as ImageIndex, opts.platform);
     root = await registry.getManifest(srcRepo, digest);
   }
   const kinds: CosignAttachment[] = opts.only ?? ["sig", "att", "sbom"];

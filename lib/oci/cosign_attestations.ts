@@ -30,6 +30,7 @@
  * @module
  */
 
+import { decodeStdBase64 } from "../base64.ts";
 import { SigstoreError } from "../errors.ts";
 import { INTOTO_PAYLOAD_TYPE, marshalEnvelope, parseEnvelope } from "../payload/dsse.ts";
 import { GoJsonObject, GoJsonSyntaxError, parseGoJson } from "../payload/go_json.ts";
@@ -115,12 +116,10 @@ export function envelopePredicateType(envelope: Uint8Array): unknown {
   return type instanceof GoJsonObject || Array.isArray(type) ? "[object]" : type;
 }
 
-/** Go's `base64.StdEncoding.DecodeString` (padded, `\r` `\n` ignored), or undefined. */
+/** Go's `base64.StdEncoding.DecodeString` (cosign decodes the payload with it), or undefined. */
 function decodeStdBase64Go(text: string): Uint8Array | undefined {
-  const clean = text.replace(/[\r\n]/g, "");
-  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
   try {
-    return Uint8Array.fromBase64(clean, { lastChunkHandling: "strict" });
+    return decodeStdBase64(text);
   } catch {
     return undefined;
   }

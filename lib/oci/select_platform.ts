@@ -38,12 +38,20 @@ export function indexPlatforms(index: ImageIndex): string {
  * @param index the index
  * @param spec `os/arch[/variant][:osversion]`
  * @returns the entry's digest
- * @throws {SigstoreError} `UNSUPPORTED` "unable to find an entity for …" when none matches,
+ * @throws {SigstoreError} `UNSUPPORTED` "parsing platform: too many slashes in platform spec: …"
+ *   (ggcr `v1.ParsePlatform`), "unable to find an entity for …" when none matches,
  *   "platform spec matches more than one image architecture: …" when several do
  */
 export function selectPlatform(index: ImageIndex, spec: string): string {
   const [main, osVersion = ""] = spec.split(":");
-  const [os = "", architecture = "", variant = ""] = main.split("/");
+  const parts = main.split("/");
+  if (parts.length > 3) {
+    throw new SigstoreError(
+      "UNSUPPORTED",
+      `parsing platform: too many slashes in platform spec: ${spec}`,
+    );
+  }
+  const [os = "", architecture = "", variant = ""] = parts;
   const matches = (index.manifests ?? []).filter((m) => {
     const p = m.platform;
     if (!p) return false;

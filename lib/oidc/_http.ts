@@ -5,7 +5,7 @@
  * @module
  */
 import { IdentityError } from "../errors.ts";
-import { describeUrl, httpRequest, readBodyBounded } from "../http.ts";
+import { describeUrl, type HttpOptions, httpRequest, readBodyBounded } from "../http.ts";
 
 /** How lib/oidc talks HTTP: an injectable `fetch`, an abort signal, a user agent. */
 export interface OidcHttpOptions {
@@ -15,6 +15,24 @@ export interface OidcHttpOptions {
   userAgent?: string;
   /** Idle timeout of each request (default 30 s). */
   timeoutMs?: number;
+}
+
+/**
+ * The {@link HttpOptions} of lib/oidc's requests: an idle timeout of 30 s unless given, no
+ * retries unless `attempts` says so.
+ *
+ * @param http the caller's options
+ * @param attempts total attempts (1: no retry)
+ * @returns the options for {@link httpRequest}
+ */
+export function oidcHttpOptions(http: OidcHttpOptions, attempts = 1): HttpOptions {
+  return {
+    fetch: http.fetch,
+    signal: http.signal,
+    userAgent: http.userAgent,
+    timeoutMs: http.timeoutMs ?? 30_000,
+    retry: { attempts },
+  };
 }
 
 /** The most bytes read from an identity provider's answer (discovery, keys, tokens). */
@@ -50,13 +68,7 @@ export async function oidcRequest(
         body: init.body,
         retry: init.retry,
       },
-      {
-        fetch: http.fetch,
-        signal: http.signal,
-        userAgent: http.userAgent,
-        timeoutMs: http.timeoutMs ?? 30_000,
-        retry: { attempts: init.retry ? 3 : 1 },
-      },
+      oidcHttpOptions(http, init.retry ? 3 : 1),
     );
   } catch (e) {
     if (http.signal?.aborted) throw e;
@@ -79,6 +91,48 @@ export async function oidcRequest(
     body,
     text: () => new TextDecoder().decode(body),
   };
+}
+
+/**
+ * POSTs an `application/x-www-form-urlencoded` form (RFC 6749 §4.1.3, RFC 8628 §3.1) with
+ * {@link oidcRequest}.
+ *
+ * @param what the failing step for messages
+ * @param url the endpoint
+ * @param form the fields ({@link formEncode}: sorted, undefined ones left out)
+ * @param http fetch, signal, user agent
+ * @param headers more headers (e.g. `authorization`)
+ * @returns the response, read whole
+ * @throws {IdentityError} `OIDC_PROVIDER_FAILED` as {@link oidcRequest}
+ */
+export function postForm(
+  what: string,
+  url: string,
+  form: Record<string, string | undefined>,
+  http: OidcHttpOptions,
+  headers: Record<string, string> = {},
+): Promise<ReadResponse> {
+  return oidcRequest(what, url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: formEncode(form),
+  }, http);
+}
+
+/**
+ * The JSON object of a 200 answer.
+ *
+ * @throws {IdentityError} `OIDC_PROVIDER_FAILED` "Cannot <what>: <status> <status text>: <body
+ *   excerpt>" for another status; as {@link jsonObject} for a body that is not a JSON object
+ */
+export function okJsonObject(what: string, res: ReadResponse): Record<string, unknown> {
+  if (res.status !== 200) {
+    throw new IdentityError(
+      "OIDC_PROVIDER_FAILED",
+      `Cannot ${what}: ${res.status} ${res.statusText}: ${excerpt(res.text())}`,
+    );
+  }
+  return jsonObject(what, res);
 }
 
 /** A short, printable excerpt of an error body (providers put the reason there). */

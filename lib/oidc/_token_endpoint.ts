@@ -5,13 +5,7 @@
  * @module
  */
 import { IdentityError } from "../errors.ts";
-import {
-  excerpt,
-  formEncode,
-  type OidcHttpOptions,
-  oidcRequest,
-  type ReadResponse,
-} from "./_http.ts";
+import { excerpt, type OidcHttpOptions, postForm, type ReadResponse } from "./_http.ts";
 
 /** A token endpoint's answer, JSON or form-encoded (RFC 6749 §5.1; GitHub-style providers). */
 export function tokenResponseFields(res: ReadResponse): Record<string, unknown> {
@@ -59,21 +53,14 @@ export async function exchangeAtTokenEndpoint(
   const basic = btoa(
     `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret ?? "")}`,
   );
-  const headers = { "content-type": "application/x-www-form-urlencoded" };
-  let res = await oidcRequest(what, tokenEndpoint, {
-    method: "POST",
-    headers: { ...headers, authorization: `Basic ${basic}` },
-    body: formEncode(params),
-  }, http);
+  let res = await postForm(what, tokenEndpoint, params, http, {
+    authorization: `Basic ${basic}`,
+  });
   if (res.status < 200 || res.status > 299) {
-    res = await oidcRequest(what, tokenEndpoint, {
-      method: "POST",
-      headers,
-      body: formEncode({
-        ...params,
-        client_id: client.clientId,
-        client_secret: client.clientSecret || undefined,
-      }),
+    res = await postForm(what, tokenEndpoint, {
+      ...params,
+      client_id: client.clientId,
+      client_secret: client.clientSecret || undefined,
     }, http);
   }
   const fields = tokenResponseFields(res);

@@ -6,7 +6,7 @@
  * @module
  */
 import { IdentityError } from "../errors.ts";
-import { excerpt, formEncode, jsonObject, type OidcHttpOptions, oidcRequest } from "./_http.ts";
+import { type OidcHttpOptions, okJsonObject, postForm } from "./_http.ts";
 import { type AuthenticatedIdentity, identityTokenSubject } from "./identity_token.ts";
 import type { OidcProvider } from "./oidc_provider.ts";
 import { verifyIdToken } from "./verify_id_token.ts";
@@ -43,24 +43,14 @@ export async function clientCredentialsFlow(
       `Cannot ${what}: client credentials token authorization endpoint not returned by provider`,
     );
   }
-  const res = await oidcRequest(what, provider.tokenEndpoint, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: formEncode({
-      client_id: options.clientId,
-      client_secret: options.clientSecret ?? "",
-      grant_type: "client_credentials",
-      redirect_uri: options.redirectUrl || undefined,
-      scope: "openid email",
-    }),
+  const res = await postForm(what, provider.tokenEndpoint, {
+    client_id: options.clientId,
+    client_secret: options.clientSecret ?? "",
+    grant_type: "client_credentials",
+    redirect_uri: options.redirectUrl || undefined,
+    scope: "openid email",
   }, options);
-  if (res.status !== 200) {
-    throw new IdentityError(
-      "OIDC_PROVIDER_FAILED",
-      `Cannot ${what}: ${res.status} ${res.statusText}: ${excerpt(res.text())}`,
-    );
-  }
-  const t = jsonObject(what, res);
+  const t = okJsonObject(what, res);
   if (typeof t.id_token !== "string" || t.id_token === "") {
     throw new IdentityError(
       "OIDC_FLOW_FAILED",

@@ -8,7 +8,7 @@
  * @module
  */
 import { IdentityError } from "../errors.ts";
-import { excerpt, formEncode, jsonObject, type OidcHttpOptions, oidcRequest } from "./_http.ts";
+import { excerpt, jsonObject, type OidcHttpOptions, okJsonObject, postForm } from "./_http.ts";
 import { type AuthenticatedIdentity, identityTokenSubject } from "./identity_token.ts";
 import type { OidcProvider } from "./oidc_provider.ts";
 import { createPkce } from "./pkce.ts";
@@ -64,24 +64,14 @@ export async function deviceFlow(
   }
   const pkce = await createPkce(provider);
   const what = "start OIDC device flow";
-  const res = await oidcRequest(what, provider.deviceAuthorizationEndpoint, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: formEncode({
-      client_id: options.clientId,
-      code_challenge: pkce.challenge,
-      code_challenge_method: pkce.method,
-      redirect_uri: options.redirectUrl || undefined,
-      scope: "openid email",
-    }),
+  const res = await postForm(what, provider.deviceAuthorizationEndpoint, {
+    client_id: options.clientId,
+    code_challenge: pkce.challenge,
+    code_challenge_method: pkce.method,
+    redirect_uri: options.redirectUrl || undefined,
+    scope: "openid email",
   }, options);
-  if (res.status !== 200) {
-    throw new IdentityError(
-      "OIDC_PROVIDER_FAILED",
-      `Cannot ${what}: ${res.status} ${res.statusText}: ${excerpt(res.text())}`,
-    );
-  }
-  const d = jsonObject(what, res);
+  const d = okJsonObject(what, res);
   const deviceCode = typeof d.device_code === "string" ? d.device_code : "";
   const userCode = typeof d.user_code === "string" ? d.user_code : "";
   const uri = (typeof d.verification_uri_complete === "string" && d.verification_uri_complete) ||
@@ -101,16 +91,12 @@ export async function deviceFlow(
   // ends the loop too).
   let budget = (expiresIn || DEFAULT_EXPIRY_S) * 1000;
   for (;;) {
-    const poll = await oidcRequest("poll the OIDC token endpoint", provider.tokenEndpoint, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: formEncode({
-        client_id: options.clientId,
-        code_verifier: pkce.verifier,
-        device_code: deviceCode,
-        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
-        scope: "openid email",
-      }),
+    const poll = await postForm("poll the OIDC token endpoint", provider.tokenEndpoint, {
+      client_id: options.clientId,
+      code_verifier: pkce.verifier,
+      device_code: deviceCode,
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+      scope: "openid email",
     }, options);
     const t = jsonObject("poll the OIDC token endpoint", poll);
     if (typeof t.id_token === "string" && t.id_token !== "") {

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { describeFsError } from "../atomic_file.ts";
-import { IdentityError, IoError } from "../errors.ts";
+import { readError } from "../atomic_file.ts";
+import { IdentityError } from "../errors.ts";
 import { JWS_ALGORITHMS, parseCompactJws } from "./_jws.ts";
 import type { AmbientContext, AmbientProviderName } from "./ambient_provider.ts";
 import { anyAmbientProviderEnabled, provideAmbientToken } from "./ambient_providers.ts";
@@ -82,11 +82,7 @@ export async function readIdentityToken(
         bytes = await readContextFile(options, value);
       } catch (e) {
         if (e instanceof RangeError) throw e;
-        throw new IoError(
-          e instanceof Deno.errors.NotFound ? "INPUT_NOT_FOUND" : "INPUT_UNREADABLE",
-          `Cannot read identity token file ${value}: ${describeFsError(e)}`,
-          { cause: e },
-        );
+        throw readError(e, `identity token file ${value}`);
       }
       // cosign keeps the bytes as they are; a trailing newline would make an invalid
       // Authorization header, so surrounding white space goes.

@@ -15,8 +15,8 @@
  * @module
  */
 import { IoError, RegistryError } from "../errors.ts";
-import { describeFsError, writeFileAtomic } from "../atomic_file.ts";
-import { readAllBounded } from "../stream.ts";
+import { readError, writeFileAtomic } from "../atomic_file.ts";
+import { readAllBounded, readStreamBounded } from "../stream.ts";
 import type { CredentialResolver, Credentials } from "./auth.ts";
 import { DEFAULT_REGISTRY } from "./reference.ts";
 
@@ -83,9 +83,7 @@ export async function readDockerConfig(path: string): Promise<DockerConfig | und
     file = await Deno.open(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new IoError("INPUT_UNREADABLE", `Cannot read ${path}: ${describeFsError(e)}`, {
-      cause: e,
-    });
+    throw readError(e, path);
   }
   try {
     const bytes = await readAllBounded(file, CONFIG_LIMIT, path);
@@ -267,29 +265,16 @@ export const runCredentialHelper: HelperRunner = async (name, action, input) => 
 };
 
 async function readLimited(stream: ReadableStream<Uint8Array>): Promise<string> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > HELPER_OUTPUT_LIMIT) {
-      await reader.cancel().catch(() => {});
-      throw new RegistryError(
+  const bytes = await readStreamBounded(
+    stream,
+    HELPER_OUTPUT_LIMIT,
+    () =>
+      new RegistryError(
         "UNAUTHORIZED",
         `Cannot read credential helper output: larger than ${HELPER_OUTPUT_LIMIT} bytes`,
-      );
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    all.set(c, off);
-    off += c.length;
-  }
-  return new TextDecoder().decode(all);
+      ),
+  );
+  return new TextDecoder().decode(bytes);
 }
 
 /** Options of {@link dockerKeychain}. */

@@ -5,6 +5,7 @@
  */
 import { RegistryError } from "../errors.ts";
 import { incrementalDigest } from "../incremental_digest.ts";
+import { concatBytes } from "../stream.ts";
 
 /**
  * The hash algorithm of a digest: `sha256` or `sha512`.
@@ -193,16 +194,6 @@ export async function collect(
     return off === size ? out : out.subarray(0, off);
   }
   const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const c of stream) {
-    chunks.push(c);
-    total += c.length;
-  }
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  for await (const c of stream) chunks.push(c);
+  return concatBytes(chunks);
 }

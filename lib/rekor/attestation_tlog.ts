@@ -21,11 +21,8 @@ import { verifyDsse } from "../payload/verify_dsse.ts";
 import {
   type LogKeySelector,
   type RekorEntry,
-  selectLogKey,
   treeIdOfUuid,
-  verifyInclusionProof,
-  verifyIntegratedTime,
-  verifySet,
+  verifyTlogEntry,
   type VerifyTlogEntryOptions,
 } from "./verify_entry.ts";
 
@@ -69,12 +66,7 @@ export async function verifyEnvelopeEntry(
   entry: RekorEntry,
   options: Omit<VerifyTlogEntryOptions, "binding"> & { binding: EnvelopeBinding },
 ): Promise<void> {
-  const logKey = selectLogKey(entry, options.logKey);
-  await verifySet(entry, logKey);
-  verifyIntegratedTime(entry, options.now);
-  if (options.requireInclusionProof) {
-    await verifyInclusionProof(entry, logKey, { treeId: options.treeId });
-  }
+  await verifyTlogEntry(entry, { ...options, binding: undefined });
   verifyEnvelopeEntryBinding(entry, options.binding);
 }
 

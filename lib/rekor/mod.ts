@@ -14,3 +14,4 @@ export * from "./blob_bundle.ts";
 export * from "./attestation_tlog.ts";
 export * from "./entry_body.ts";
 export * from "./verify_uploaded_entry.ts";
+export * from "./upload_entry.ts";

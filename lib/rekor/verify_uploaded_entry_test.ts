@@ -7,6 +7,7 @@ import {
   resignSet,
   withCheckpointOrigin,
 } from "../../tests/helpers/lying_log.ts";
+import { hashedRekord } from "../../tests/helpers/hashed_rekord.ts";
 import { startRekor } from "../../tests/peers/rekor.ts";
 import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
@@ -14,7 +15,6 @@ import { loadPrivateKey } from "../keys/private_key.ts";
 import { marshalPublicKeyPem, parsePublicKeyPem } from "../keys/public_key.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { keySigner } from "../signature/signer.ts";
-import { bytesReader } from "../stream.ts";
 import { envelopeProposal, RekorClient, type RekorLogEntry } from "./client.ts";
 import { treeIdOfUuid } from "./verify_entry.ts";
 import {
@@ -40,22 +40,9 @@ Deno.test({
       const logKey = parsePublicKeyPem(new TextEncoder().encode(peer.publicKeyPem));
       const log = await loadLogSigner(peer.privateKeyPath);
       const upload = async (text: string) => {
-        const blob = new TextEncoder().encode(`${text} ${crypto.randomUUID()}`);
-        const signature = await signer.sign(bytesReader(blob));
-        const digest = sha256(blob);
+        const { proposal, uploaded } = await hashedRekord(signer, text);
         const sentAt = Date.now();
-        const entry = await client.createEntry({
-          algorithm: "sha256",
-          digest,
-          signature,
-          publicKeyPem: pem,
-        });
-        const uploaded: UploadedEntry = {
-          kind: "hashedrekord",
-          signature,
-          keyDer: signer.publicKey.spki,
-          digest: { algorithm: "sha256", value: digest },
-        };
+        const entry = await client.createProposedEntry(proposal);
         return { entry, uploaded, sentAt };
       };
       const a = await upload("a");

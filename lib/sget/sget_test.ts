@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { sget } from "./sget.ts";
 import { RegistryError, SigstoreError } from "../errors.ts";
+import { concatBytes } from "../stream.ts";
 import { MemoryRegistry } from "../registry/memory_registry.ts";
 import { OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from "../registry/media_types.ts";
 import type { Reference, Registry, Repository } from "../registry/types.ts";
@@ -37,15 +38,7 @@ function sink() {
       chunks.push(p.slice());
       return Promise.resolve(p.length);
     },
-    bytes() {
-      const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      let off = 0;
-      for (const c of chunks) {
-        out.set(c, off);
-        off += c.length;
-      }
-      return out;
-    },
+    bytes: () => concatBytes(chunks),
   };
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { nodeCrypto } from "../_node_crypto.ts";
-import { describeFsError } from "../atomic_file.ts";
+import { readError } from "../atomic_file.ts";
 import { IoError } from "../errors.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { generateStatement, PredicateError, validateStatement } from "../payload/intoto.ts";
@@ -137,8 +137,7 @@ export async function readInputFile(
   try {
     file = await Deno.open(path, { read: true });
   } catch (e) {
-    const code = e instanceof Deno.errors.NotFound ? "INPUT_NOT_FOUND" : "INPUT_UNREADABLE";
-    throw new IoError(code, `Cannot read ${what} ${path}: ${describeFsError(e)}`, { cause: e });
+    throw readError(e, `${what} ${path}`);
   }
   try {
     if ((await file.stat()).isDirectory) {

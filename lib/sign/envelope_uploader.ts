@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { SigstoreError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { decodeDsseBase64, parseEnvelope } from "../payload/dsse.ts";
 import {
@@ -13,8 +12,8 @@ import {
   RekorClient,
   type RekorLogEntry,
 } from "../rekor/client.ts";
-import type { LogKeySelector } from "../rekor/verify_entry.ts";
-import { uploadLogKey, verifyUploadedEntry } from "../rekor/verify_uploaded_entry.ts";
+import { type RekorUploaderOptions, uploadEntry } from "../rekor/upload_entry.ts";
+import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
 
 /**
  * Logs signed envelopes in one Rekor.
@@ -33,42 +32,23 @@ export function envelopeUploader(
   rekorUrl: string,
   publicKey: PublicKey,
   type: EnvelopeEntryType = "dsse",
-  options: {
-    fetch?: typeof fetch;
-    signal?: AbortSignal;
-    logKey?: PublicKey | LogKeySelector;
-    now?: () => number;
-  } = {},
+  options: RekorUploaderOptions = {},
 ): (envelope: Uint8Array) => Promise<RekorLogEntry & { existed: boolean }> {
   const client = new RekorClient(rekorUrl, options);
   const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));
   const logKey = uploadLogKey(options.logKey, client);
-  const now = options.now ?? Date.now;
   return async (envelope) => {
     const parsed = parseEnvelope(envelope);
     if (parsed.signatures.length !== 1) {
       throw new TypeError(`"envelope" expected one signature, got ${parsed.signatures.length}`);
     }
-    const sentAt = now();
-    let entry;
-    try {
-      entry = await client.createProposedEntry(envelopeProposal(type, envelope, pem));
-    } catch (e) {
-      if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
-      throw new SigstoreError(
-        "TLOG_REQUEST_FAILED",
-        `Cannot upload to the transparency log ${rekorUrl}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    await verifyUploadedEntry(entry, {
+    return await uploadEntry(client, envelopeProposal(type, envelope, pem), {
       kind: type,
       envelope,
       keyDer: publicKey.spki,
       payloadType: parsed.payloadType,
       payload: decodeDsseBase64(parsed.payload),
       signature: decodeDsseBase64(parsed.signatures[0].sig),
-    }, { logKey: await logKey(), sentAt, now: now() });
-    return entry;
+    }, { logKey, rekorUrl, now: options.now });
   };
 }

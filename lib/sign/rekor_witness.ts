@@ -6,12 +6,11 @@
  * @module
  */
 import { sha256 } from "../digest.ts";
-import { SigstoreError } from "../errors.ts";
 import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import { marshalRekorBundle } from "../rekor/blob_bundle.ts";
-import { RekorClient } from "../rekor/client.ts";
-import type { LogKeySelector } from "../rekor/verify_entry.ts";
-import { uploadLogKey, verifyUploadedEntry } from "../rekor/verify_uploaded_entry.ts";
+import { hashedRekordProposal, RekorClient } from "../rekor/client.ts";
+import { type RekorUploaderOptions, uploadEntry } from "../rekor/upload_entry.ts";
+import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
 import type { SignatureWitness } from "./sign_image.ts";
 
 /**
@@ -28,41 +27,24 @@ import type { SignatureWitness } from "./sign_image.ts";
 export function rekorWitness(
   rekorUrl: string,
   publicKey: PublicKey,
-  options: {
-    fetch?: typeof fetch;
-    signal?: AbortSignal;
-    logKey?: PublicKey | LogKeySelector;
-    now?: () => number;
-  } = {},
+  options: RekorUploaderOptions = {},
 ): SignatureWitness {
   const client = new RekorClient(rekorUrl, options);
   const logKey = uploadLogKey(options.logKey, client);
-  const now = options.now ?? Date.now;
+  const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));
   return async ({ payload, signature }) => {
     const digest = sha256(payload);
-    const sentAt = now();
-    let entry;
-    try {
-      entry = await client.createEntry({
-        algorithm: "sha256",
-        digest,
+    const entry = await uploadEntry(
+      client,
+      hashedRekordProposal({ algorithm: "sha256", digest, signature, publicKeyPem: pem }),
+      {
+        kind: "hashedrekord",
         signature,
-        publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(publicKey)),
-      });
-    } catch (e) {
-      if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
-      throw new SigstoreError(
-        "TLOG_REQUEST_FAILED",
-        `Cannot upload to the transparency log ${rekorUrl}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    await verifyUploadedEntry(entry, {
-      kind: "hashedrekord",
-      signature,
-      keyDer: publicKey.spki,
-      digest: { algorithm: "sha256", value: digest },
-    }, { logKey: await logKey(), sentAt, now: now() });
+        keyDer: publicKey.spki,
+        digest: { algorithm: "sha256", value: digest },
+      },
+      { logKey, rekorUrl, now: options.now },
+    );
     return { bundle: marshalRekorBundle(entry) };
   };
 }

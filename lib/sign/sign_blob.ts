@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { SigstoreError } from "../errors.ts";
 import { marshalPublicKeyPem } from "../keys/public_key.ts";
 import { hashingReader, marshalLocalBundle } from "../rekor/blob_bundle.ts";
-import { RekorClient } from "../rekor/client.ts";
+import { hashedRekordProposal, RekorClient } from "../rekor/client.ts";
 import type { LogKeySelector, RekorEntry } from "../rekor/verify_entry.ts";
-import { verifyUploadedEntry } from "../rekor/verify_uploaded_entry.ts";
+import { uploadEntry } from "../rekor/upload_entry.ts";
+import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import type { ByteReader } from "../stream.ts";
 import type { Signer } from "../signature/signer.ts";
@@ -70,31 +70,26 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
       fetch: options.fetch,
       signal: options.signal,
     });
-    const now = options.now ?? Date.now;
-    const sentAt = now();
-    let created;
-    try {
-      created = await client.createEntry({
+    entry = await uploadEntry(
+      client,
+      hashedRekordProposal({
         algorithm: signer.hash,
         digest,
         signature,
         publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(signer.publicKey)),
-      });
-    } catch (e) {
-      if (e instanceof SigstoreError && e.code !== "NETWORK") throw e;
-      throw new SigstoreError(
-        "TLOG_REQUEST_FAILED",
-        `Cannot upload to the transparency log ${options.rekorUrl}: ${(e as Error).message}`,
-        { cause: e },
-      );
-    }
-    await verifyUploadedEntry(created, {
-      kind: "hashedrekord",
-      signature,
-      keyDer: signer.publicKey.spki,
-      digest: { algorithm: signer.hash, value: digest },
-    }, { logKey: options.logKey, client, sentAt, now: now() });
-    entry = created;
+      }),
+      {
+        kind: "hashedrekord",
+        signature,
+        keyDer: signer.publicKey.spki,
+        digest: { algorithm: signer.hash, value: digest },
+      },
+      {
+        logKey: uploadLogKey(options.logKey, client),
+        rekorUrl: options.rekorUrl,
+        now: options.now,
+      },
+    );
   }
   return {
     signature,

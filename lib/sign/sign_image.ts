@@ -11,15 +11,14 @@
  * @module
  */
 
-import { SigstoreError } from "../errors.ts";
 import { type NewSignatureLayer, signatureLayerDescriptor } from "../oci/cosign_signatures.ts";
 import { publishSignatureLayer } from "../oci/publish_signature_layer.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
-import { isIndexMediaType, isManifestMediaType } from "../registry/media_types.ts";
-import type { Descriptor, ImageIndex, Reference, Registry, Repository } from "../registry/types.ts";
+import type { Descriptor, Reference, Registry, Repository } from "../registry/types.ts";
 import { simpleSigningPayload } from "../payload/simple_signing.ts";
 import { bytesReader } from "../stream.ts";
 import type { Signer } from "../signature/signer.ts";
+import { imagesToSign } from "./_images_to_sign.ts";
 
 /** Proofs added to a signature before it is stored (Rekor bundle, timestamp, certificate). */
 export type SignatureWitness = (
@@ -77,10 +76,6 @@ export interface SignImageResult {
   signatures: ImageSignature[];
 }
 
-/** Bounds on walking an index with `recursive`. */
-const MAX_INDEX_DEPTH = 8;
-const MAX_RECURSIVE_MANIFESTS = 1000;
-
 /**
  * Signs an image (and with `recursive` every manifest of an index) and stores the signatures.
  *
@@ -93,58 +88,10 @@ const MAX_RECURSIVE_MANIFESTS = 1000;
 export async function signImage(opts: SignImageOptions): Promise<SignImageResult> {
   const { registry, ref } = opts;
   const repo: Repository = { registry: ref.registry, repository: ref.repository };
-  let digests: string[];
-  let resolvedFromTag = false;
-  if (ref.digest && !opts.recursive) {
-    // cosign looks the entity up but signs a digest it cannot find all the same (SignedUnknown).
-    digests = [ref.digest];
-  } else {
-    resolvedFromTag = !ref.digest;
-    const top = await registry.getManifest(repo, ref.digest ?? ref.tag ?? "latest");
-    if (!isManifestMediaType(top.mediaType)) {
-      throw new SigstoreError("UNSUPPORTED", `unknown mime type: ${top.mediaType}`);
-    }
-    digests = [top.digest];
-    if (opts.recursive && isIndexMediaType(top.mediaType)) {
-      await walkIndex(registry, repo, top.manifest as ImageIndex, digests, 1);
-    }
-  }
+  const { digests, resolvedFromTag } = await imagesToSign(registry, ref, opts.recursive);
   const signatures: ImageSignature[] = [];
   for (const digest of digests) signatures.push(await signDigest(opts, repo, digest));
   return { resolvedFromTag, signatures };
-}
-
-/** Appends the manifests of an index, depth first, as cosign's `mutate.Map` visits them. */
-export async function walkIndex(
-  registry: Registry,
-  repo: Repository,
-  index: ImageIndex,
-  out: string[],
-  depth: number,
-): Promise<void> {
-  if (depth > MAX_INDEX_DEPTH) {
-    throw new SigstoreError(
-      "TOO_MANY",
-      `Cannot sign recursively: indexes nested deeper than ${MAX_INDEX_DEPTH}`,
-    );
-  }
-  for (const d of index.manifests ?? []) {
-    if (out.length >= MAX_RECURSIVE_MANIFESTS) {
-      throw new SigstoreError(
-        "TOO_MANY",
-        `Cannot sign recursively: more than ${MAX_RECURSIVE_MANIFESTS} manifests`,
-      );
-    }
-    if (isIndexMediaType(d.mediaType)) {
-      out.push(d.digest);
-      const child = await registry.getManifest(repo, d.digest);
-      await walkIndex(registry, repo, child.manifest as ImageIndex, out, depth + 1);
-    } else if (isManifestMediaType(d.mediaType)) {
-      out.push(d.digest);
-    } else {
-      throw new SigstoreError("UNSUPPORTED", `unknown mime type: ${d.mediaType}`);
-    }
-  }
 }
 
 async function signDigest(

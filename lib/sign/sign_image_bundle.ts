@@ -17,15 +17,15 @@
  */
 import { BUNDLE_V03_MEDIA_TYPE } from "../bundle/bundle.ts";
 import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
-import { RegistryError, SigstoreError } from "../errors.ts";
+import { RegistryError } from "../errors.ts";
 import { digestOf } from "../registry/verifying_stream.ts";
 import { addFallbackReferrer } from "../registry/fallback_referrer.ts";
-import { isIndexMediaType, isManifestMediaType, OCI_MANIFEST } from "../registry/media_types.ts";
-import type { ImageIndex, Reference, Registry, Repository } from "../registry/types.ts";
+import { OCI_MANIFEST } from "../registry/media_types.ts";
+import type { Reference, Registry, Repository } from "../registry/types.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
 import type { Signer } from "../signature/signer.ts";
-import { walkIndex } from "./sign_image.ts";
+import { imagesToSign } from "./_images_to_sign.ts";
 
 /** cosign's `types.CosignSignPredicateType`. */
 export const COSIGN_SIGN_PREDICATE_TYPE = "https://sigstore.dev/cosign/sign/v1";
@@ -91,19 +91,7 @@ export async function signImageBundle(
 ): Promise<ImageBundleSignature[]> {
   const { registry, ref } = opts;
   const repo: Repository = { registry: ref.registry, repository: ref.repository };
-  let digests: string[];
-  if (ref.digest && !opts.recursive) {
-    digests = [ref.digest];
-  } else {
-    const top = await registry.getManifest(repo, ref.digest ?? ref.tag ?? "latest");
-    if (!isManifestMediaType(top.mediaType)) {
-      throw new SigstoreError("UNSUPPORTED", `unknown mime type: ${top.mediaType}`);
-    }
-    digests = [top.digest];
-    if (opts.recursive && isIndexMediaType(top.mediaType)) {
-      await walkIndex(registry, repo, top.manifest as ImageIndex, digests, 1);
-    }
-  }
+  const { digests } = await imagesToSign(registry, ref, opts.recursive);
   const out: ImageBundleSignature[] = [];
   for (const digest of digests) out.push(await signOne(opts, repo, digest));
   return out;

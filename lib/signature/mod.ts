@@ -8,3 +8,5 @@ export { keySigner, MAX_PURE_ED25519_MESSAGE } from "./signer.ts";
 export type { Signer, SignHash } from "./signer.ts";
 export { verifySignature } from "./verify_signature.ts";
 export type { VerifyHash, VerifySignatureOptions } from "./verify_signature.ts";
+export { digestSigner } from "./digest_signer.ts";
+export { p1363ToDer } from "./p1363_to_der.ts";

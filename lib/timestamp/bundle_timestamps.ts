@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { decodeProtojsonBytes } from "../base64.ts";
 
 /** Most timestamps a bundle may carry (sigstore-go internal/limits MaxAllowedTimestamps). */
 export const MAX_BUNDLE_TIMESTAMPS = 32;
@@ -23,14 +24,9 @@ function field(o: Obj, json: string, proto: string): unknown {
 
 /** Protobuf JSON `bytes`: standard or URL-safe base64, padding optional. */
 function bytes(v: unknown, what: string): Uint8Array {
-  if (typeof v !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
-    throw bad(`${what} is not base64`);
-  }
+  if (typeof v !== "string") throw bad(`${what} is not base64`);
   try {
-    return Uint8Array.fromBase64(v, {
-      alphabet: /[-_]/.test(v) ? "base64url" : "base64",
-      lastChunkHandling: "loose",
-    });
+    return decodeProtojsonBytes(v);
   } catch (e) {
     throw new SyntaxError(`Cannot read bundle timestamps: ${what} is not base64`, { cause: e });
   }

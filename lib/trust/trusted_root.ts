@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { decodeProtojsonBytes } from "../base64.ts";
 import { sha256 } from "../digest.ts";
 import { VerificationError } from "../errors.ts";
 import { encodePem } from "../keys/pem.ts";
@@ -71,13 +72,10 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function b64(v: unknown, what: string): Uint8Array {
-  if (typeof v !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) {
-    throw invalid(`${what} is not base64`);
-  }
-  return Uint8Array.fromBase64(v, {
-    alphabet: /[-_]/.test(v) ? "base64url" : "base64",
-    lastChunkHandling: "loose",
-  });
+  try {
+    if (typeof v === "string") return decodeProtojsonBytes(v);
+  } catch { /* reported below */ }
+  throw invalid(`${what} is not base64`);
 }
 
 // protobuf JSON google.protobuf.Timestamp: RFC 3339, 'T' and 'Z' upper case, 0-9 fractional

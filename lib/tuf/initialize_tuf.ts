@@ -5,7 +5,7 @@
  * @module
  */
 import { IoError, SigstoreError, VerificationError } from "../errors.ts";
-import { describeFsError } from "../atomic_file.ts";
+import { readError } from "../atomic_file.ts";
 import { digestSync } from "../digest.ts";
 import { describeUrl, type HttpOptions, httpRequest, readBodyBounded } from "../http.ts";
 import { parseTrustedRoot } from "../trust/trusted_root.ts";
@@ -99,11 +99,7 @@ async function loadRootRef(ref: string, opts: InitializeTufOptions): Promise<Uin
     return await readBodyBounded(new Response(f.readable), limit, `root ${ref}`);
   } catch (e) {
     if (e instanceof RangeError) throw e;
-    throw new IoError(
-      e instanceof Deno.errors.NotFound ? "INPUT_NOT_FOUND" : "INPUT_UNREADABLE",
-      `Cannot read root ${ref}: ${describeFsError(e)}`,
-      { cause: e },
-    );
+    throw readError(e, `root ${ref}`);
   }
 }
 

@@ -21,7 +21,7 @@
  * @module
  */
 import { IoError } from "../errors.ts";
-import { describeFsError, writeFileAtomic } from "../atomic_file.ts";
+import { describeFsError, readError, writeFileAtomic } from "../atomic_file.ts";
 
 /** cosign's default TUF mirror (sigstore-go `tuf.DefaultMirror`, sigstore `DefaultRemoteRoot`). */
 export const DEFAULT_TUF_MIRROR = "https://tuf-repo-cdn.sigstore.dev";
@@ -106,9 +106,7 @@ export async function readRemoteMirror(cacheDir: string): Promise<string | undef
     bytes = await Deno.readFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new IoError("INPUT_UNREADABLE", `Cannot read ${path}: ${describeFsError(e)}`, {
-      cause: e,
-    });
+    throw readError(e, path);
   }
   let v: unknown;
   try {

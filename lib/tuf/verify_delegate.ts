@@ -12,107 +12,60 @@
  *
  * A key of an unknown type, or one that does not parse, does not count toward the threshold
  * (python-tuf skips it the same way; go-tuf errors): it can only make verification fail.
- * Key IDs are taken as the metadata states them; they are not recomputed.
+ * Key IDs are taken as the metadata states them; they are not recomputed. The signature check
+ * itself is `signature/verifySignature`, the one verifier every other signature goes through.
  *
  * @module
  */
-import { nodeCrypto } from "../_node_crypto.ts";
-import { derChildren, derInteger, parseDer, TAG } from "../asn1/der.ts";
 import { VerificationError } from "../errors.ts";
-import { CURVE_BYTES, parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
+import { ed25519PublicKeyFromRaw, parsePublicKeyPem } from "../keys/public_key.ts";
+import { verifySignature, type VerifySignatureOptions } from "../signature/verify_signature.ts";
+import { bytesReader } from "../stream.ts";
 import type { Metadata, RoleKeys, TufKey } from "./metadata.ts";
 import { olpcCanonicalJson } from "./olpc_canonical_json.ts";
 
-type Verifier = (message: Uint8Array, sig: Uint8Array) => Promise<boolean>;
+/** How to verify with a key: everything {@link verifySignature} needs but the signature and message. */
+type KeyParams = Omit<VerifySignatureOptions, "signature" | "reader">;
 
-const verifiers = new WeakMap<TufKey, Promise<Verifier | undefined>>();
+const params = new WeakMap<TufKey, KeyParams | undefined>();
 
-function derToP1363(der: Uint8Array, size: number): Uint8Array | undefined {
-  try {
-    const parts = derChildren(parseDer(der), TAG.SEQUENCE, "ECDSA signature");
-    if (parts.length !== 2) return undefined;
-    const out = new Uint8Array(2 * size);
-    for (const [i, node] of parts.entries()) {
-      const v = derInteger(node);
-      if (v <= 0n) return undefined;
-      const hex = v.toString(16);
-      if (hex.length > 2 * size) return undefined;
-      out.set(Uint8Array.fromHex(hex.padStart(2 * size, "0")), i * size);
-    }
-    return out;
-  } catch {
-    return undefined;
-  }
-}
-
-const ECDSA_HASH: Record<string, string> = {
-  "ecdsa-sha2-nistp256": "SHA-256",
-  "ecdsa-sha2-nistp384": "SHA-384",
+const ECDSA_HASH: Record<string, "sha256" | "sha384"> = {
+  "ecdsa-sha2-nistp256": "sha256",
+  "ecdsa-sha2-nistp384": "sha384",
 };
 
-async function makeVerifier(key: TufKey): Promise<Verifier | undefined> {
+/** The verifier parameters of a key type and scheme TUF 1.0 §4.2 names, else undefined. */
+function keyParams(key: TufKey): KeyParams | undefined {
   const { keytype, scheme } = key;
   if ((keytype === "ecdsa" || keytype === "ecdsa-sha2-nistp256") && ECDSA_HASH[scheme]) {
-    const pub: PublicKey = parsePublicKeyPem(key.public);
-    if (pub.kind !== "ecdsa" || !pub.curve) return undefined;
-    const size = CURVE_BYTES[pub.curve];
-    const ck = await crypto.subtle.importKey(
-      "spki",
-      pub.spki as Uint8Array<ArrayBuffer>,
-      { name: "ECDSA", namedCurve: pub.curve },
-      false,
-      ["verify"],
-    );
-    return async (message, sig) => {
-      const raw = derToP1363(sig, size);
-      if (!raw) return false;
-      return await crypto.subtle.verify(
-        { name: "ECDSA", hash: ECDSA_HASH[scheme] },
-        ck,
-        raw as Uint8Array<ArrayBuffer>,
-        message as Uint8Array<ArrayBuffer>,
-      );
-    };
+    const publicKey = parsePublicKeyPem(key.public);
+    if (publicKey.kind !== "ecdsa") return undefined;
+    return { publicKey, hash: ECDSA_HASH[scheme] };
   }
   if (keytype === "ed25519" && scheme === "ed25519") {
     if (!/^[0-9a-fA-F]{64}$/.test(key.public)) return undefined;
-    const ck = await crypto.subtle.importKey(
-      "raw",
-      Uint8Array.fromHex(key.public) as Uint8Array<ArrayBuffer>,
-      { name: "Ed25519" },
-      false,
-      ["verify"],
-    );
-    return async (message, sig) =>
-      sig.length === 64 &&
-      await crypto.subtle.verify(
-        "Ed25519",
-        ck,
-        sig as Uint8Array<ArrayBuffer>,
-        message as Uint8Array<ArrayBuffer>,
-      );
+    // The hash is ignored for Ed25519 (pure Ed25519 over the message).
+    return { publicKey: ed25519PublicKeyFromRaw(Uint8Array.fromHex(key.public)), hash: "sha512" };
   }
   if (keytype === "rsa" && scheme === "rsassa-pss-sha256") {
-    const pub = parsePublicKeyPem(key.public);
-    if (pub.kind !== "rsa") return undefined;
-    const { constants, verify } = nodeCrypto();
-    return (message, sig) =>
-      Promise.resolve(verify("sha256", message, {
-        key: pub.keyObject,
-        padding: constants.RSA_PKCS1_PSS_PADDING,
-        saltLength: constants.RSA_PSS_SALTLEN_AUTO,
-      }, sig));
+    const publicKey = parsePublicKeyPem(key.public);
+    if (publicKey.kind !== "rsa") return undefined;
+    // RSASSA-PSS with MGF1-SHA-256 and the salt length detected, as securesystemslib and go-tuf do.
+    return { publicKey, hash: "sha256", rsaPss: true };
   }
   return undefined;
 }
 
-function verifierFor(key: TufKey): Promise<Verifier | undefined> {
-  let v = verifiers.get(key);
-  if (!v) {
-    v = makeVerifier(key).catch(() => undefined);
-    verifiers.set(key, v);
+function paramsFor(key: TufKey): KeyParams | undefined {
+  if (params.has(key)) return params.get(key);
+  let p: KeyParams | undefined;
+  try {
+    p = keyParams(key);
+  } catch {
+    p = undefined;
   }
-  return v;
+  params.set(key, p);
+  return p;
 }
 
 /**
@@ -130,10 +83,15 @@ export async function verifyKeySignature(
   message: Uint8Array,
 ): Promise<boolean> {
   if (!/^([0-9a-fA-F]{2})+$/.test(sigHex)) return false;
-  const verifier = await verifierFor(key);
-  if (!verifier) return false;
+  const p = paramsFor(key);
+  if (!p) return false;
   try {
-    return await verifier(message, Uint8Array.fromHex(sigHex));
+    await verifySignature({
+      ...p,
+      signature: Uint8Array.fromHex(sigHex),
+      reader: bytesReader(message),
+    });
+    return true;
   } catch {
     return false;
   }

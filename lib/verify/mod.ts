@@ -1,5 +1,6 @@
 /**
- * Signature verification steps.
+ * Verification: one verifier ({@link verifyEntity}) fed by a {@link VerificationPolicy}, and
+ * the seven entry points that normalise what they fetched into a {@link SignedEntity}.
  *
  * @module
  */
@@ -26,6 +27,43 @@ export { verifyBlobBundle } from "./verify_blob_bundle.ts";
 export type { VerifyBlobBundleOptions } from "./verify_blob_bundle.ts";
 export { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
 export type { VerifyBlobAttestationBundleOptions } from "./verify_blob_attestation_bundle.ts";
-export { bundleVerifier } from "./bundle_verifier.ts";
-export type { BundleVerifierOptions } from "./bundle_verifier.ts";
-export { attestationBundleVerifier } from "./attestation_bundle_verifier.ts";
+export { loadProviderPublicKey, loadPublicKey, providerPublicKeyPem } from "./load_public_key.ts";
+// The images of Dockerfiles (cosign dockerfile verify). Kubernetes manifests: import
+// lib/verify/manifest_images.ts directly (it loads the YAML parser, kept out of this module).
+export { dockerfileImages, goExpand } from "./dockerfile_images.ts";
+export type { DockerfileImages } from "./dockerfile_images.ts";
+export { verifyEntity } from "./verify_entity.ts";
+export type {
+  BlobContent,
+  EnvelopeContent,
+  PayloadContent,
+  SignedContent,
+  SignedEntity,
+  TlogEvidence,
+  VerificationMaterial,
+  VerifiedFacts,
+} from "./signed_entity.ts";
+export { keyPolicy } from "./verification_policy.ts";
+export type {
+  CertificateIdentity,
+  CertificatePolicy,
+  CertificateSignerPolicy,
+  CertificateVerifier,
+  ClaimsPolicy,
+  KeySignerPolicy,
+  SignerPolicy,
+  TimestampPolicy,
+  TimestampVerifier,
+  TlogCheck,
+  TlogPolicy,
+  VerificationPolicy,
+  VerifiedTime,
+} from "./verification_policy.ts";
+export { verifyImageAttestations } from "./verify_image_attestation.ts";
+export type {
+  VerifiedAttestation,
+  VerifyImageAttestationsOptions,
+  VerifyImageAttestationsResult,
+} from "./verify_image_attestation.ts";
+export { verifyImageBundles } from "./verify_image_bundles.ts";
+export type { VerifiedImageBundle, VerifyImageBundlesOptions } from "./verify_image_bundles.ts";

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { FIXTURES } from "../../tests/interop/_run.ts";
 import { VerificationError } from "../errors.ts";
+import { parsePublicKeyPem } from "../keys/public_key.ts";
 import { parseTrustedRoot } from "../trust/trusted_root.ts";
 import {
   verifyBlobAttestationBundle,
@@ -13,25 +14,41 @@ const DIR = join(FIXTURES, "new_bundle_attest");
 const blob = await Deno.readFile(join(DIR, "a.txt"));
 const sha256 = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
 const bundleText = await Deno.readTextFile(join(DIR, "a.sigstore.json"));
-const options = async (
-  over: Partial<VerifyBlobAttestationBundleOptions> = {},
-): Promise<VerifyBlobAttestationBundleOptions> => ({
-  bundle: new TextEncoder().encode(bundleText),
-  trustedRoot: parseTrustedRoot(await Deno.readFile(join(DIR, "trusted_root.json"))),
-  keyRef: join(DIR, "cosign.pub"),
-  type: "custom",
-  artifactDigest: { algorithm: "sha256", value: sha256(blob) },
-  hash: "sha256",
-  deps: { fetch, getEnv: () => undefined } as never,
-  ...over,
-});
+/** The options, with the policy's parts given flat (`keyRef` undefined: a certificate policy). */
+type Flat = Partial<Omit<VerifyBlobAttestationBundleOptions, "policy">> & {
+  keyRef?: string;
+  type?: string;
+  ignoreTlog?: boolean;
+};
+const options = async (over: Flat = {}): Promise<VerifyBlobAttestationBundleOptions> => {
+  const o = {
+    keyRef: join(DIR, "cosign.pub"),
+    type: "custom",
+    ignoreTlog: false,
+    bundle: new TextEncoder().encode(bundleText),
+    artifactDigest: { algorithm: "sha256", value: sha256(blob) },
+    ...over,
+  };
+  const trustedRoot = parseTrustedRoot(await Deno.readFile(join(DIR, "trusted_root.json")));
+  return {
+    bundle: o.bundle,
+    artifactDigest: o.artifactDigest,
+    policy: {
+      signer: o.keyRef
+        ? { key: [parsePublicKeyPem(await Deno.readFile(o.keyRef))] }
+        : { certificate: { identities: [] } },
+      tlog: o.ignoreTlog ? { ignore: true } : { trustedRoot },
+      claims: { type: o.type },
+    },
+  };
+};
 // deno-lint-ignore no-explicit-any
 const changed = (f: (b: any) => void) => {
   const b = JSON.parse(bundleText);
   f(b);
   return new TextEncoder().encode(JSON.stringify(b));
 };
-const fails = async (o: Partial<VerifyBlobAttestationBundleOptions>, code: string, re?: RegExp) =>
+const fails = async (o: Flat, code: string, re?: RegExp) =>
   await assert.rejects(
     async () => verifyBlobAttestationBundle(await options(o)),
     (e) => e instanceof VerificationError && e.code === code && (!re || re.test(e.message)),

@@ -3,22 +3,37 @@ import { join } from "node:path";
 import { FIXTURES } from "../../tests/interop/_run.ts";
 import { VerificationError } from "../errors.ts";
 import { bytesReader } from "../stream.ts";
+import { parsePublicKeyPem } from "../keys/public_key.ts";
 import { parseTrustedRoot } from "../trust/trusted_root.ts";
 import { verifyBlobBundle, type VerifyBlobBundleOptions } from "./verify_blob_bundle.ts";
 
 const DIR = join(FIXTURES, "new_bundle");
 const blob = await Deno.readFile(join(DIR, "a.txt"));
-const options = async (
-  over: Partial<VerifyBlobBundleOptions> = {},
-): Promise<VerifyBlobBundleOptions> => ({
-  bundle: await Deno.readFile(join(DIR, "a.sigstore.json")),
-  trustedRoot: parseTrustedRoot(await Deno.readFile(join(DIR, "trusted_root.json"))),
-  keyRef: join(DIR, "cosign.pub"),
-  hash: "sha256",
-  input: bytesReader(blob),
-  deps: { fetch, getEnv: () => undefined } as never,
-  ...over,
-});
+/** The options, with the policy's parts given flat (`keyRef` undefined: a certificate policy). */
+type Flat = Partial<Omit<VerifyBlobBundleOptions, "policy">> & {
+  keyRef?: string;
+  ignoreTlog?: boolean;
+};
+const options = async (over: Flat = {}): Promise<VerifyBlobBundleOptions> => {
+  const o = {
+    keyRef: join(DIR, "cosign.pub"),
+    ignoreTlog: false,
+    bundle: await Deno.readFile(join(DIR, "a.sigstore.json")),
+    input: bytesReader(blob),
+    ...over,
+  };
+  const trustedRoot = parseTrustedRoot(await Deno.readFile(join(DIR, "trusted_root.json")));
+  return {
+    bundle: o.bundle,
+    input: o.input,
+    policy: {
+      signer: o.keyRef
+        ? { key: [parsePublicKeyPem(await Deno.readFile(o.keyRef))] }
+        : { certificate: { identities: [] } },
+      tlog: o.ignoreTlog ? { ignore: true } : { trustedRoot },
+    },
+  };
+};
 
 Deno.test("verifyBlobBundle() verifies a Go cosign bundle with the key and the trusted root", async () => {
   const b = await verifyBlobBundle(await options());
@@ -26,7 +41,7 @@ Deno.test("verifyBlobBundle() verifies a Go cosign bundle with the key and the t
 });
 
 Deno.test("verifyBlobBundle() refuses another blob, a lying digest, no entry, and keyless bundles", async () => {
-  const fails = async (o: Partial<VerifyBlobBundleOptions>, code: string, message?: RegExp) =>
+  const fails = async (o: Flat, code: string, message?: RegExp) =>
     await assert.rejects(
       async () => verifyBlobBundle(await options(o)),
       (e) =>

@@ -5,9 +5,10 @@
  *
  * Steps, in cosign's order: resolve the digest (a missing tag → `TAG_NOT_FOUND`, exit 11); read
  * the signature image (none, or no layers → `NO_SIGNATURES`, exit 10); then for every layer: size
- * limit, payload download, signature annotation, transparency log (a hook), the signature over the
- * payload, and with `checkClaims` the payload's digest and the wanted annotations. When no layer
- * passes, the per-layer reasons are joined as cosign joins them (`NO_MATCHING_SIGNATURE`, exit 12).
+ * limit, payload download, signature annotation, and the layer as a signed entity through
+ * {@link verifyEntity} (transparency log, signature, and with the policy's claims check the
+ * payload's digest and annotations). When no layer passes, the per-layer reasons are joined as
+ * cosign joins them (`NO_MATCHING_SIGNATURE`, exit 12).
  *
  * @module
  */
@@ -15,7 +16,7 @@
 import { settleInOrder } from "../concurrency.ts";
 import { decodeStdBase64 } from "../base64.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
-import type { PublicKey } from "../keys/public_key.ts";
+import { decodePem } from "../keys/pem.ts";
 import {
   BUNDLE_ANNOTATION,
   CERTIFICATE_ANNOTATION,
@@ -36,8 +37,9 @@ import {
   parseSimpleSigningPayload,
   type SimpleSigningPayload,
 } from "../payload/simple_signing.ts";
-import { bytesReader } from "../stream.ts";
-import { type VerifyHash, verifySignature } from "../signature/verify_signature.ts";
+import type { VerificationMaterial } from "./signed_entity.ts";
+import type { VerificationPolicy } from "./verification_policy.ts";
+import { verifyEntity } from "./verify_entity.ts";
 
 /** At most this many signatures are processed (cosign pkg/cosign/fetch.go `maxAllowedSigsOrAtts`). */
 export const MAX_SIGNATURES = 100;
@@ -61,24 +63,15 @@ export interface VerifyImageOptions extends CosignTagOptions {
   registry: Registry;
   /** The image; a tag is resolved to its digest. */
   ref: Reference;
-  /** The key(s) a signature must verify with (any one). */
-  publicKey: PublicKey | PublicKey[];
-  /** `--signature-digest-algorithm`, default sha256. */
-  hash?: VerifyHash;
-  /** `--check-claims` (default true): the payload must name the image digest. */
-  checkClaims?: boolean;
-  /** `-a key=value`: annotations the payload must carry (checked with `checkClaims` only). */
-  annotations?: Record<string, string>;
+  /**
+   * Who signed, how the log is checked, and the claims (`check`, default true: the payload names
+   * the image digest and carries `annotations`).
+   */
+  policy: VerificationPolicy;
   /** `COSIGN_MAX_ATTACHMENT_SIZE` in bytes. */
   maxAttachmentSize?: number;
   /** The most signature layers processed; more is an error (default {@link MAX_SIGNATURES}). */
   maxSignatures?: number;
-  /**
-   * The transparency-log step, run before the signature check as in cosign: resolves to true when
-   * the layer's bundle was verified offline, throws when the log check fails. Omitted means
-   * `--insecure-ignore-tlog`.
-   */
-  verifyTlog?: (layer: SignatureLayer) => Promise<boolean>;
 }
 
 /** A signature that passed every check. */
@@ -142,11 +135,10 @@ export async function verifyImage(opts: VerifyImageOptions): Promise<VerifyImage
       `maximum number of signatures on an image is ${max}, found ${layers.length}`,
     );
   }
-  const keys = Array.isArray(opts.publicKey) ? opts.publicKey : [opts.publicKey];
   const results = await settleInOrder(
     layers,
     CONCURRENCY,
-    (layer) => verifyLayer(opts, location.repo, layer, digest, keys),
+    (layer) => verifyLayer(opts, location.repo, layer, digest),
   );
   const signatures = results.filter((r): r is VerifiedSignature => !(r instanceof Error));
   if (signatures.length === 0) {
@@ -175,7 +167,6 @@ async function verifyLayer(
   repo: Repository,
   descriptor: Descriptor,
   digest: string,
-  keys: PublicKey[],
 ): Promise<VerifiedSignature> {
   // static.Copy: payload (size-checked) first, then the signature annotation.
   const payload = await fetchSignaturePayload(
@@ -199,33 +190,40 @@ async function verifyLayer(
   if (ann[RFC3161_TIMESTAMP_ANNOTATION]) {
     layer.rfc3161Timestamp = ann[RFC3161_TIMESTAMP_ANNOTATION];
   }
-  const bundleVerified = opts.verifyTlog ? await opts.verifyTlog(layer) : false;
-  const signature = decodeStdBase64(base64Signature);
-  let failure: unknown;
-  for (const publicKey of keys) {
-    try {
-      await verifySignature({
-        publicKey,
-        hash: opts.hash ?? "sha256",
-        signature,
-        reader: bytesReader(payload),
-      });
-      failure = undefined;
-      break;
-    } catch (e) {
-      failure = e;
-    }
-  }
-  if (failure) throw failure;
-  if (opts.checkClaims ?? true) {
-    const problem = checkSimpleSigningClaims(
-      parseSimpleSigningPayload(payload),
-      digest,
-      opts.annotations,
-    );
-    if (problem) throw new VerificationError("SIGNATURE_INVALID", problem);
-  }
-  return { ...layer, bundleVerified };
+  const claims = opts.policy.claims;
+  const facts = await verifyEntity(opts.policy, {
+    content: { kind: "payload", payload, signature: decodeStdBase64(base64Signature) },
+    material: layerMaterial(layer),
+    tlog: layer.bundle ? { kind: "rekor", entry: layer.bundle } : { kind: "none" },
+    subject: "signature",
+    // cosign's SimpleClaimVerifier: the payload names this image, with the wanted annotations.
+    checkClaims: (claims?.check ?? true)
+      ? () => {
+        const problem = checkSimpleSigningClaims(
+          parseSimpleSigningPayload(payload),
+          digest,
+          claims?.annotations,
+        );
+        if (problem) throw new VerificationError("SIGNATURE_INVALID", problem);
+      }
+      : undefined,
+  });
+  return { ...layer, bundleVerified: facts.tlogVerified };
+}
+
+/** Every PEM block of a text, decoded (Go's pem.Decode in a loop). */
+function pemBlocks(text: string | undefined): Uint8Array[] {
+  if (!text) return [];
+  return text.split(/(?=-----BEGIN )/).map((part) => decodePem(part)?.bytes).filter((
+    b,
+  ): b is Uint8Array => b !== undefined);
+}
+
+/** The certificate and chain annotations (a key policy ignores them, as cosign does). */
+function layerMaterial(layer: SignatureLayer): VerificationMaterial {
+  const [certificate] = pemBlocks(layer.certificate);
+  if (!certificate) return { kind: "none" };
+  return { kind: "certificate", certificate, chain: pemBlocks(layer.chain), only: false };
 }
 
 /** What {@link renderVerificationHeader} describes. */

@@ -6,10 +6,10 @@
  *
  * Steps, in cosign's order: resolve the digest (a missing tag is the registry's error); read the
  * `.att` image (a missing tag is an empty list); then for every layer: size limit, download, the
- * signature annotation must exist (`static.Copy`), the transparency log (a hook), the envelope's
- * payload type and DSSE signature, and with `checkClaims` a statement subject whose sha256 is the
- * image digest. When no layer passes: "no matching attestations: <reasons joined by "\n ">".
- * Then the verified envelopes are filtered by predicate type (`type`, default `custom`, short
+ * signature annotation must exist (`static.Copy`), then the layer as a signed entity through
+ * {@link verifyEntity}: the transparency log, the envelope's payload type and DSSE signature, and
+ * with the policy's claims check a statement subject whose sha256 is the image digest. When no layer passes: "no matching attestations: <reasons joined by "\n ">".
+ * Then the verified envelopes are filtered by predicate type (the policy's `type`, default `custom`, short
  * names mapped to their URI; exact match; a statement that does not parse aborts everything);
  * none left is "none of the attestations matched the predicate type: T, found: a,b".
  *
@@ -21,9 +21,10 @@
  */
 
 import { settleInOrder } from "../concurrency.ts";
+import { decodeStdBase64 } from "../base64.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
-import type { PublicKey } from "../keys/public_key.ts";
 import {
+  BUNDLE_ANNOTATION,
   fetchSignaturePayload,
   readSignatureImage,
   SIGNATURE_ANNOTATION,
@@ -31,12 +32,12 @@ import {
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
 import type { Descriptor, Reference, Registry, Repository } from "../registry/types.ts";
 import { DEFAULT_MAX_ATTACHMENT_SIZE } from "../payload/attachment_size.ts";
-import { INTOTO_PAYLOAD_TYPE, parseEnvelope } from "../payload/dsse.ts";
+import { parseEnvelope } from "../payload/dsse.ts";
 import { GoJsonObject, parseGoJson } from "../payload/go_json.ts";
 import { checkTypedStatement, parseStatement } from "../payload/intoto.ts";
 import { predicateTypeUri } from "../payload/predicate_types.ts";
-import { verifyDsse } from "../payload/verify_dsse.ts";
-import type { VerifyHash } from "../signature/verify_signature.ts";
+import type { VerificationPolicy } from "./verification_policy.ts";
+import { verifyEntity } from "./verify_entity.ts";
 
 /** At most this many attestations are processed (cosign's `maxAllowedSigsOrAtts`). */
 export const MAX_ATTESTATIONS = 100;
@@ -48,23 +49,16 @@ export interface VerifyImageAttestationsOptions extends CosignTagOptions {
   registry: Registry;
   /** The image; a tag is resolved to its digest. */
   ref: Reference;
-  /** The key(s) an envelope must verify with (any one). */
-  publicKey: PublicKey | PublicKey[];
-  /** `--type` (cosign's default `custom`): a short name or a predicate type URI. */
-  type?: string;
-  /** `--check-claims` (default true): a statement subject must name the image digest. */
-  checkClaims?: boolean;
-  /** `--signature-digest-algorithm`, default sha256. */
-  hash?: VerifyHash;
+  /**
+   * Who signed, how the log is checked, and the claims: `check` (default true: a statement
+   * subject names the image digest) and `type` (cosign's default `custom`: a short name or a
+   * predicate type URI).
+   */
+  policy: VerificationPolicy;
   /** `COSIGN_MAX_ATTACHMENT_SIZE` in bytes, checked before each download. */
   maxAttachmentSize?: number;
   /** The most attestation layers processed; more is an error (default {@link MAX_ATTESTATIONS}). */
   maxAttestations?: number;
-  /**
-   * The transparency-log step, run before the signature check as in cosign: resolves to true when
-   * the layer's bundle was verified offline. Omitted means `--insecure-ignore-tlog`.
-   */
-  verifyTlog?: (layer: { descriptor: Descriptor; envelope: Uint8Array }) => Promise<boolean>;
 }
 
 /** An attestation that passed every check. */
@@ -110,7 +104,7 @@ export async function verifyImageAttestations(
   opts: VerifyImageAttestationsOptions,
 ): Promise<VerifyImageAttestationsResult> {
   const { registry, ref } = opts;
-  const type = opts.type ?? "custom";
+  const type = opts.policy.claims?.type ?? "custom";
   const repo: Repository = { registry: ref.registry, repository: ref.repository };
   const digest = ref.digest ?? (await registry.getManifest(repo, ref.tag ?? "latest")).digest;
   const location = cosignAttachmentLocation(repo, digest, "att", opts);
@@ -127,11 +121,10 @@ export async function verifyImageAttestations(
       `maximum number of attestations on an image is ${max}, found ${layers.length}`,
     );
   }
-  const keys = Array.isArray(opts.publicKey) ? opts.publicKey : [opts.publicKey];
   const results = await settleInOrder(
     layers,
     CONCURRENCY,
-    (layer) => verifyLayer(opts, location.repo, layer, digest, keys),
+    (layer) => verifyLayer(opts, location.repo, layer, digest),
   );
   const verified = results.filter((r): r is VerifiedAttestation => !(r instanceof Error));
   if (verified.length === 0) {
@@ -188,12 +181,10 @@ function reason(e: Error): string {
   return e.message.replace(/^Cannot verify (attestation|signature): /, "");
 }
 
-/** Go's `base64.StdEncoding.DecodeString`, or undefined. */
+/** Go's `base64.StdEncoding.DecodeString` (cosign reads the statement with it), or undefined. */
 function stdBase64(text: string): Uint8Array | undefined {
-  const clean = text.replace(/[\r\n]/g, "");
-  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
   try {
-    return Uint8Array.fromBase64(clean, { lastChunkHandling: "strict" });
+    return decodeStdBase64(text);
   } catch {
     return undefined;
   }
@@ -204,7 +195,6 @@ async function verifyLayer(
   repo: Repository,
   descriptor: Descriptor,
   digest: string,
-  keys: PublicKey[],
 ): Promise<VerifiedAttestation> {
   const fail = (m: string, cause?: unknown) =>
     new VerificationError("SIGNATURE_INVALID", m, { cause });
@@ -215,70 +205,57 @@ async function verifyLayer(
     descriptor,
     opts.maxAttachmentSize ?? DEFAULT_MAX_ATTACHMENT_SIZE,
   );
-  if (descriptor.annotations?.[SIGNATURE_ANNOTATION] === undefined) {
+  const annotations = descriptor.annotations ?? {};
+  if (annotations[SIGNATURE_ANNOTATION] === undefined) {
     throw fail(
       `signature layer ${descriptor.digest} is missing "${SIGNATURE_ANNOTATION}" annotation`,
     );
   }
-  const bundleVerified = opts.verifyTlog ? await opts.verifyTlog({ descriptor, envelope }) : false;
-  // verifyOCIAttestation
-  let env;
-  try {
-    env = parseEnvelope(envelope);
-  } catch (e) {
-    throw fail((e as Error).message, e);
-  }
-  // cosign 1.3/1.4 wrote the predicate type URI as payloadType; such an envelope counts when its
-  // statement (checked after the signature) names that same predicate type.
-  const legacyPayloadType = env.payloadType !== INTOTO_PAYLOAD_TYPE;
-  const refuse = () =>
-    fail(`invalid payloadType ${env.payloadType} on envelope. Expected ${INTOTO_PAYLOAD_TYPE}`);
-  if (legacyPayloadType && !/^https?:\/\//.test(env.payloadType)) throw refuse();
-  let failure: unknown;
-  for (const publicKey of keys) {
-    try {
-      await verifyDsse({ envelope: env, publicKey, hash: opts.hash ?? "sha256" });
-      failure = undefined;
-      break;
-    } catch (e) {
-      failure = e;
-    }
-  }
-  if (failure) throw failure;
-  if (legacyPayloadType) {
-    let named: string | undefined;
-    try {
-      named = parseStatement(stdBase64(env.payload) ?? new Uint8Array()).predicateType;
-    } catch {
-      named = undefined;
-    }
-    if (named !== env.payloadType) throw refuse();
-  }
   // The statement, as IntotoSubjectClaimVerifier and AttestationToPayloadJSON read it: the
   // envelope's `payload` member, standard base64. Without the claims check cosign reads it only in
   // the policy step (where a failure aborts the command).
-  const outer = parseGoJson(envelope);
-  const payload = outer instanceof GoJsonObject ? outer.get("payload") : undefined;
-  const statementBytes = typeof payload === "string" ? stdBase64(payload) : undefined;
+  let statement: Uint8Array | undefined;
   let predicateType: string | undefined;
-  if (opts.checkClaims ?? true) {
-    if (!statementBytes) throw fail("illegal base64 data in the envelope's payload");
-    let statement;
-    try {
-      statement = parseStatement(statementBytes);
-    } catch (e) {
-      throw fail((e as Error).message, e);
-    }
-    const match = statement.subject.some((s) => {
-      const d = s.digest?.get("sha256");
-      return d !== undefined && `sha256:${d}` === digest;
-    });
-    if (!match) {
-      throw new VerificationError("CLAIMS_MISMATCH", "no matching subject digest found");
-    }
-    predicateType = statement.predicateType;
-  }
-  return { descriptor, envelope, statement: statementBytes, predicateType, bundleVerified };
+  const bundle = annotations[BUNDLE_ANNOTATION];
+  const facts = await verifyEntity(opts.policy, {
+    content: {
+      kind: "envelope",
+      raw: envelope,
+      envelope: () => {
+        try {
+          return parseEnvelope(envelope);
+        } catch (e) {
+          throw fail((e as Error).message, e);
+        }
+      },
+      legacyPayloadType: true,
+    },
+    material: { kind: "none" },
+    tlog: bundle ? { kind: "rekor", entry: bundle } : { kind: "none" },
+    subject: "attestation",
+    checkClaims: () => {
+      const outer = parseGoJson(envelope);
+      const payload = outer instanceof GoJsonObject ? outer.get("payload") : undefined;
+      statement = typeof payload === "string" ? stdBase64(payload) : undefined;
+      if (!(opts.policy.claims?.check ?? true)) return;
+      if (!statement) throw fail("illegal base64 data in the envelope's payload");
+      let parsed;
+      try {
+        parsed = parseStatement(statement);
+      } catch (e) {
+        throw fail((e as Error).message, e);
+      }
+      const match = parsed.subject.some((s) => {
+        const d = s.digest?.get("sha256");
+        return d !== undefined && `sha256:${d}` === digest;
+      });
+      if (!match) {
+        throw new VerificationError("CLAIMS_MISMATCH", "no matching subject digest found");
+      }
+      predicateType = parsed.predicateType;
+    },
+  });
+  return { descriptor, envelope, statement, predicateType, bundleVerified: facts.tlogVerified };
 }
 
 /** pkg/policy AttestationToPayloadJSON's reading of the statement. */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { generateKeyPair } from "../keys/generate_key_pair.ts";
 import { loadPrivateKey } from "../keys/private_key.ts";
+import { keyPolicy } from "./verification_policy.ts";
 import { parsePublicKeyPem } from "../keys/public_key.ts";
 import { attestationLayerDescriptor } from "../oci/cosign_attestations.ts";
 import { readSignatureImage, writeSignatureImage } from "../oci/cosign_signatures.ts";
@@ -35,8 +36,20 @@ async function setup(): Promise<MemoryRegistry> {
   return reg;
 }
 
-function verify(reg: MemoryRegistry, extra: Partial<VerifyImageAttestationsOptions> = {}) {
-  return verifyImageAttestations({ registry: reg, ref, publicKey, ...extra });
+/** Options, with the policy's claims (`type`, `checkClaims`) given flat. */
+type Extra = Partial<Omit<VerifyImageAttestationsOptions, "policy">> & {
+  type?: string;
+  checkClaims?: boolean;
+};
+
+function verify(reg: MemoryRegistry, extra: Extra = {}) {
+  const { type, checkClaims, ...rest } = extra;
+  return verifyImageAttestations({
+    registry: reg,
+    ref,
+    policy: { ...keyPolicy(publicKey), claims: { type, check: checkClaims } },
+    ...rest,
+  });
 }
 
 /** Appends an envelope signed over `statement` as a `.att` layer. */
@@ -84,7 +97,7 @@ Deno.test("verifyImageAttestations() returns the envelopes of the wanted type, p
   const byTag = await verifyImageAttestations({
     registry: reg,
     ref: { ...app, tag: "amd64" },
-    publicKey,
+    policy: keyPolicy(publicKey),
   });
   assert.equal(byTag.digest, IMAGES.amd64);
 });
@@ -92,7 +105,7 @@ Deno.test("verifyImageAttestations() returns the envelopes of the wanted type, p
 const cases: Array<{
   name: string;
   prepare: (reg: MemoryRegistry) => Promise<unknown>;
-  opts?: Partial<VerifyImageAttestationsOptions>;
+  opts?: Extra;
   code: string;
   message: string | RegExp;
 }> = [
@@ -196,7 +209,11 @@ Deno.test("verifyImageAttestations() with checkClaims=false accepts another imag
 Deno.test("verifyImageAttestations() reports a missing tag as the registry's 404", async () => {
   const reg = await setup();
   await assert.rejects(
-    verifyImageAttestations({ registry: reg, ref: { ...app, tag: "nope" }, publicKey }),
+    verifyImageAttestations({
+      registry: reg,
+      ref: { ...app, tag: "nope" },
+      policy: keyPolicy(publicKey),
+    }),
     { code: "MANIFEST_UNKNOWN" },
   );
 });

@@ -11,16 +11,14 @@
  */
 import { parseBundle } from "../bundle/bundle.ts";
 import { RegistryError, VerificationError } from "../errors.ts";
-import type { KeyRefDeps } from "../keys/key_ref.ts";
 import { MAX_SIGSTORE_BUNDLE_BYTES } from "../bundle/bundle.ts";
 import type { ImageManifest, Reference, Registry, Repository } from "../registry/types.ts";
 import { readBlob } from "../registry/read_blob.ts";
 import type { InTotoStatement } from "../payload/intoto.ts";
 import { marshalSimpleSigning } from "../payload/simple_signing.ts";
-import type { TrustedRoot } from "../trust/trusted_root.ts";
 import { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
 import { MAX_SIGNATURES } from "./verify_image.ts";
-import type { VerifyHash } from "../signature/verify_signature.ts";
+import type { VerificationPolicy } from "./verification_policy.ts";
 
 /** What {@link verifyImageBundles} checks. */
 export interface VerifyImageBundlesOptions {
@@ -28,14 +26,11 @@ export interface VerifyImageBundlesOptions {
   ref: Reference;
   /** The image as cosign names it (`ref.Name()`), for the `docker-reference` of the output. */
   name: string;
-  trustedRoot: TrustedRoot;
-  keyRef: string;
-  hash: VerifyHash;
-  deps: KeyRefDeps;
-  /** `--insecure-ignore-tlog`. */
-  ignoreTlog?: boolean;
-  /** The current time in milliseconds (default `Date.now()`). */
-  now?: number;
+  /**
+   * Who signed; log entries are checked against `policy.tlog.trustedRoot`. The statement's
+   * subject must name the image; its predicate type is not checked (as cosign).
+   */
+  policy: VerificationPolicy;
 }
 
 /** One verified bundle. */
@@ -103,13 +98,8 @@ export async function verifyImageBundles(
     try {
       const statement = await verifyBlobAttestationBundle({
         bundle: b.bytes,
-        trustedRoot: o.trustedRoot,
-        keyRef: o.keyRef,
+        policy: { ...o.policy, claims: { ...o.policy.claims, type: undefined } },
         artifactDigest: { algorithm, value: Uint8Array.fromHex(hex) },
-        hash: o.hash,
-        deps: o.deps,
-        ignoreTlog: o.ignoreTlog,
-        now: o.now,
       });
       const first = statement.subject[0]?.digest;
       const entries = first ? [...first.entries()] : [];

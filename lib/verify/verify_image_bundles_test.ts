@@ -1,38 +1,27 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { VerificationError } from "../errors.ts";
 import { loadPrivateKey } from "../keys/private_key.ts";
+import { parsePublicKeyPem } from "../keys/public_key.ts";
 import { MemoryRegistry } from "../registry/memory_registry.ts";
 import type { Repository } from "../registry/types.ts";
 import { signImageBundle } from "../sign/sign_image_bundle.ts";
 import { keySigner } from "../signature/signer.ts";
-import { parseTrustedRoot } from "../trust/trusted_root.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import { verifyImageBundles } from "./verify_image_bundles.ts";
+import { keyPolicy } from "./verification_policy.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/cosign-oci/", import.meta.url);
 const app: Repository = { registry: "127.0.0.1:5077", repository: "test/app" };
 const signer = keySigner(
   await loadPrivateKey(await Deno.readFile(new URL("cosign.key", FIXTURES)), new Uint8Array()),
 );
-const keyRef = fileURLToPath(new URL("cosign.pub", FIXTURES));
-const trustedRoot = parseTrustedRoot(new TextEncoder().encode(JSON.stringify({
-  mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
-  tlogs: [],
-  certificateAuthorities: [],
-  ctlogs: [],
-  timestampAuthorities: [],
-})));
+const publicKey = parsePublicKeyPem(await Deno.readFile(new URL("cosign.pub", FIXTURES)));
 
 const options = (reg: MemoryRegistry, ref: { digest?: string; tag?: string }) => ({
   registry: reg,
   ref: { ...app, ...ref },
   name: "the-name",
-  trustedRoot,
-  keyRef,
-  hash: "sha256" as const,
-  deps: { getEnv: () => undefined },
-  ignoreTlog: true,
+  policy: keyPolicy(publicKey),
 });
 
 Deno.test("verifyImageBundles() verifies a referrer bundle by digest and by tag", async () => {

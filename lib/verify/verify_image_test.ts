@@ -14,6 +14,7 @@ import { keySigner, type Signer } from "../signature/signer.ts";
 import { signImage } from "../sign/sign_image.ts";
 import { IMAGES, pushTestImages } from "../../tests/helpers/oci_images.ts";
 import { renderVerificationHeader, renderVerificationOutput, verifyImage } from "./verify_image.ts";
+import { keyPolicy } from "./verification_policy.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/cosign-oci/", import.meta.url);
 const dec = new TextDecoder();
@@ -46,7 +47,11 @@ async function cosignRegistry(): Promise<MemoryRegistry> {
 
 Deno.test("verifyImage() verifies cosign's signatures and renders cosign verify's exact output", async () => {
   const reg = await cosignRegistry();
-  const r = await verifyImage({ registry: reg, ref: { ...app, digest: IMAGES.amd64 }, publicKey });
+  const r = await verifyImage({
+    registry: reg,
+    ref: { ...app, digest: IMAGES.amd64 },
+    policy: keyPolicy(publicKey),
+  });
   assert.equal(r.signatures.length, 2);
   assert.equal(r.digest, IMAGES.amd64);
   assert.equal(
@@ -70,8 +75,7 @@ Deno.test("verifyImage() filters by annotations; text output prints the stored p
   const r = await verifyImage({
     registry: reg,
     ref: { ...app, digest: IMAGES.amd64 },
-    publicKey,
-    annotations: { foo: "bar" },
+    policy: { ...keyPolicy(publicKey), claims: { annotations: { foo: "bar" } } },
   });
   assert.equal(r.signatures.length, 1);
   assert.equal(
@@ -95,8 +99,7 @@ Deno.test("verifyImage() resolves a tag; without claims the header says only the
   const r = await verifyImage({
     registry: reg,
     ref: { ...app, tag: "amd64" },
-    publicKey,
-    checkClaims: false,
+    policy: { ...keyPolicy(publicKey), claims: { check: false } },
   });
   assert.equal(r.digest, IMAGES.amd64);
   assert.equal(
@@ -127,37 +130,45 @@ Deno.test("verifyImage() fails with cosign's codes and messages", async () => {
   const cases: Array<[string, Parameters<typeof verifyImage>[0], string, string | RegExp]> = [
     [
       "unsigned",
-      { registry: reg, ref: { ...app, digest: IMAGES.arm64 }, publicKey },
+      { registry: reg, ref: { ...app, digest: IMAGES.arm64 }, policy: keyPolicy(publicKey) },
       "NO_SIGNATURES",
       "no signatures found",
     ],
     [
       "missing tag",
-      { registry: reg, ref: { ...app, tag: "nope" }, publicKey },
+      { registry: reg, ref: { ...app, tag: "nope" }, policy: keyPolicy(publicKey) },
       "TAG_NOT_FOUND",
       /^image tag not found: /,
     ],
     [
       "missing repository",
-      { registry: reg, ref: { ...app, repository: "test/nosuchrepo", tag: "latest" }, publicKey },
+      {
+        registry: reg,
+        ref: { ...app, repository: "test/nosuchrepo", tag: "latest" },
+        policy: keyPolicy(publicKey),
+      },
       "TAG_NOT_FOUND",
       /^image tag not found: /,
     ],
     [
       "other key",
-      { registry: reg, ref: amd64, publicKey: otherKey.publicKey },
+      { registry: reg, ref: amd64, policy: keyPolicy(otherKey.publicKey) },
       "NO_MATCHING_SIGNATURE",
       await cosignError("verify/other-key.stderr"),
     ],
     [
       "annotation",
-      { registry: reg, ref: amd64, publicKey, annotations: { foo: "baz" } },
+      {
+        registry: reg,
+        ref: amd64,
+        policy: { ...keyPolicy(publicKey), claims: { annotations: { foo: "baz" } } },
+      },
       "NO_MATCHING_SIGNATURE",
       await cosignError("verify/annotation-mismatch.stderr"),
     ],
     [
       "size",
-      { registry: reg, ref: amd64, publicKey, maxAttachmentSize: 100 },
+      { registry: reg, ref: amd64, policy: keyPolicy(publicKey), maxAttachmentSize: 100 },
       "NO_MATCHING_SIGNATURE",
       "no matching signatures: size of layer (239) exceeded the limit (100)\n size of layer (278) exceeded the limit (100)",
     ],
@@ -185,11 +196,15 @@ Deno.test("verifyImage() checks the payload's digest claim (cosign: invalid or m
   const ref = { ...other, digest: IMAGES.arm64 };
   // Read the expected text first: a promise that rejects while another await runs is unhandled.
   const message = await cosignError("verify/wrong-digest.stderr");
-  await assert.rejects(verifyImage({ registry: reg, ref, publicKey }), {
+  await assert.rejects(verifyImage({ registry: reg, ref, policy: keyPolicy(publicKey) }), {
     code: "NO_MATCHING_SIGNATURE",
     message,
   });
-  const r = await verifyImage({ registry: reg, ref, publicKey, checkClaims: false });
+  const r = await verifyImage({
+    registry: reg,
+    ref,
+    policy: { ...keyPolicy(publicKey), claims: { check: false } },
+  });
   assert.equal(r.signatures.length, 1);
 });
 
@@ -220,7 +235,7 @@ Deno.test("verifyImage() rejects a tampered payload and a layer without a signat
       },
     ],
   });
-  await assert.rejects(verifyImage({ registry: reg, ref, publicKey }), {
+  await assert.rejects(verifyImage({ registry: reg, ref, policy: keyPolicy(publicKey) }), {
     code: "NO_MATCHING_SIGNATURE",
     message:
       `no matching signatures: invalid signature when validating ASN.1 encoded signature\n signature layer ${
@@ -234,12 +249,12 @@ Deno.test("verifyImage() returns the signatures that pass among others and accep
   const ref = { ...app, digest: IMAGES.amd64 };
   await signImage({ registry: reg, ref, signer: otherKey });
   await signImage({ registry: reg, ref, signer });
-  const r = await verifyImage({ registry: reg, ref, publicKey });
+  const r = await verifyImage({ registry: reg, ref, policy: keyPolicy(publicKey) });
   assert.equal(r.signatures.length, 1);
   const both = await verifyImage({
     registry: reg,
     ref,
-    publicKey: [publicKey, otherKey.publicKey],
+    policy: keyPolicy([publicKey, otherKey.publicKey]),
   });
   assert.equal(both.signatures.length, 2);
 });
@@ -263,7 +278,7 @@ Deno.test("verifyImage() refuses more than 100 signatures before downloading any
   }
   await writeSignatureImage(reg, app, `sha256-${IMAGES.amd64.slice(7)}.sig`, { add });
   downloads = 0;
-  await assert.rejects(verifyImage({ registry: reg, ref, publicKey: fake.publicKey }), {
+  await assert.rejects(verifyImage({ registry: reg, ref, policy: keyPolicy(fake.publicKey) }), {
     code: "TOO_MANY",
     message: "maximum number of signatures on an image is 100, found 101",
   });

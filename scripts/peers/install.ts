@@ -1,12 +1,14 @@
 /**
  * Installs the real Go cosign v2.6.4, our interop and performance peer, idempotently — and the
  * registries the OCI tests run against: Debian's `docker-registry` (distribution 2.8.2) with
- * `htpasswd` and `openssl` (apt-get, when missing and running as root), and go-containerregistry's
+ * `htpasswd` and `openssl`, and the PKCS#11 tools `softhsm2`, `opensc` and `ykcs11` (apt-get, when
+ * missing and running as root), and go-containerregistry's
  * registry with the referrers API (built from a 20-line `main` over `pkg/registry`, pinned to
  * {@link GGCR_VERSION}; zot, the first choice, cannot be fetched through this machine's module
  * proxy, which answers 403 for `zotregistry.dev`); Rekor with Trillian (scripts/peers/rekor.ts);
  * the keyless peers, Fulcio v1.8.8 and the `ct_server` CT log (scripts/peers/fulcio.ts); and the
- * RFC 3161 timestamp authority (scripts/peers/tsa.ts).
+ * RFC 3161 timestamp authority
+ * (scripts/peers/tsa.ts); and the AWS KMS emulator local-kms (scripts/peers/local_kms.ts).
  *
  *     deno task peers        # or: deno run -A scripts/peers/install.ts
  *
@@ -24,6 +26,7 @@ import { DOCKER_REGISTRY, GGCR_VERSION, ggcrRegistryPath } from "./registry.ts";
 import { ensureFulcio } from "./fulcio.ts";
 import { ensureRekor } from "./rekor.ts";
 import { ensureTsa } from "./tsa.ts";
+import { ensureLocalKms } from "./local_kms.ts";
 import {
   COSIGN_MODULE,
   COSIGN_VERSION,
@@ -119,15 +122,23 @@ export async function ensureCosign(): Promise<string> {
   return target;
 }
 
-/** The Debian packages the registry tests need, by the binary each provides. */
+/**
+ * The Debian packages the registry and hardware-token tests need, by the file each provides:
+ * SoftHSM2 and OpenSC's `pkcs11-tool` for the PKCS#11 tests, the YubiKey PIV module for the
+ * `piv-tool` tests (which run without a key present).
+ */
 const APT_PACKAGES: Record<string, string> = {
   [DOCKER_REGISTRY]: "docker-registry",
   "/usr/bin/htpasswd": "apache2-utils",
   "/usr/bin/openssl": "openssl",
+  "/usr/bin/softhsm2-util": "softhsm2",
+  "/usr/bin/pkcs11-tool": "opensc",
+  "/usr/lib/x86_64-linux-gnu/libykcs11.so": "ykcs11",
 };
 
 /**
- * Installs Debian's `docker-registry`, `apache2-utils` and `openssl` when missing (needs root).
+ * Installs Debian's `docker-registry`, `apache2-utils`, `openssl`, `softhsm2`, `opensc` and
+ * `ykcs11` when missing (needs root).
  *
  * @throws {Error} when a package is missing and cannot be installed
  */
@@ -246,6 +257,7 @@ if (import.meta.main) {
     await ensureRekor();
     await ensureTsa();
     await ensureFulcio();
+    await ensureLocalKms();
   } catch (err) {
     console.error(`peers: error: ${err instanceof Error ? err.message : String(err)}`);
     Deno.exit(1);

@@ -111,7 +111,7 @@ Deno.test("our verify-blob --bundle needs the log key and says so", async () => 
   assert.equal(r.code, 1);
   assert.equal(
     r.stderr.trim().split("\n").at(-1),
-    "error: cannot verify the transparency log entry: no Rekor public key (set SIGSTORE_REKOR_PUBLIC_KEY)",
+    "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's public key, or pass --insecure-ignore-tlog=true to verify without the log",
   );
 });
 

@@ -30,6 +30,7 @@ export const OURS_PERMISSIONS: readonly string[] = [
   "--allow-net",
   "--allow-run",
   "--allow-sys",
+  "--allow-ffi",
 ];
 
 /** A closed loopback port used as HTTP(S) proxy: any network attempt fails immediately. */

@@ -226,7 +226,7 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
     argv: async () => ["verify-attestation", "--key", PUB, (await image()).ref],
     code: 1,
     err:
-      "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's key or pass --trusted-root, or pass --insecure-ignore-tlog=true to verify the attestations alone",
+      "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's public key or pass --trusted-root, or pass --insecure-ignore-tlog=true to verify without the log",
   },
   {
     name: "keyless verify",

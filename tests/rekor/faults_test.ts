@@ -205,7 +205,7 @@ Deno.test("verify-blob --offline without a bundle fails without any request", as
   assert.equal(r.code, 1);
   assert.equal(
     lastLine(r.io.err()),
-    "error: cannot verify the transparency log entry: offline verification failed (no --bundle, and --offline forbids looking the signature up in the log)",
+    "error: cannot verify the transparency log entry: offline verification failed (the signature has no bundle, and --offline forbids looking it up in the log)",
   );
   assert.equal(proxy.requests.length, 0);
 });
@@ -224,7 +224,8 @@ Deno.test("verify-blob checks the signature before asking the log, and needs the
   assert.equal(noKey.code, 1);
   assert.equal(
     noKey.io.err(),
-    "error: cannot verify the transparency log entry: no Rekor public key (set SIGSTORE_REKOR_PUBLIC_KEY)\n",
+    "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the " +
+      "log's public key, or pass --insecure-ignore-tlog=true to verify without the log\n",
   );
   assert.equal(proxy.requests.length, 0);
 });

@@ -14,7 +14,7 @@
  * @module
  */
 import { decodePem } from "../../keys/pem.ts";
-import { excerpt, formEncode, jsonObject, oidcRequest } from "../_http.ts";
+import { excerpt, jsonObject, oidcRequest, postForm } from "../_http.ts";
 import {
   type AmbientContext,
   fileProblem,
@@ -208,11 +208,7 @@ async function tokenGrant(
   form: Record<string, string>,
 ): Promise<Record<string, unknown>> {
   const what = `fetch ambient OIDC credentials: ${provider}: Google token endpoint`;
-  const res = await oidcRequest(what, url, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: formEncode(form),
-  }, ctx);
+  const res = await postForm(what, url, form, ctx);
   if (res.status !== 200) {
     throw providerError(
       provider,

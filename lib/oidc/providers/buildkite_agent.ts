@@ -7,6 +7,7 @@
  * @module
  */
 import { httpRequest, readBodyBounded } from "../../http.ts";
+import { oidcHttpOptions } from "../_http.ts";
 import { type AmbientProvider, providerError } from "../ambient_provider.ts";
 
 /** The variables cosign reads (`env.VariableBuildkite*`). */
@@ -37,12 +38,7 @@ export const buildkiteAgentProvider: AmbientProvider = {
         },
         body: JSON.stringify({ audience }),
         retry: false,
-      }, {
-        fetch: ctx.fetch,
-        signal: ctx.signal,
-        userAgent: ctx.userAgent,
-        timeoutMs: ctx.timeoutMs ?? 30_000,
-      });
+      }, oidcHttpOptions(ctx));
     } catch (e) {
       throw providerError("buildkite-agent", (e as Error).message, e);
     }

@@ -7,6 +7,7 @@
  * @module
  */
 import { httpRequest, readBodyBounded } from "../../http.ts";
+import { oidcHttpOptions } from "../_http.ts";
 import { type AmbientProvider, providerError } from "../ambient_provider.ts";
 
 /** The variables GitHub Actions sets (cosign `env.VariableGitHubRequest*`). */
@@ -34,12 +35,7 @@ export const githubActionsProvider: AmbientProvider = {
           url,
           headers: { authorization: `bearer ${bearer}` },
           retry: false,
-        }, {
-          fetch: ctx.fetch,
-          signal: ctx.signal,
-          userAgent: ctx.userAgent,
-          timeoutMs: ctx.timeoutMs ?? 30_000,
-        });
+        }, oidcHttpOptions(ctx));
       } catch (e) {
         if (ctx.signal?.aborted || attempt >= ATTEMPTS) {
           throw providerError("github-actions", (e as Error).message, e);

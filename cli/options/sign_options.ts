@@ -1,0 +1,214 @@
+/**
+ * The sign family's flags (`sign`, `sign-blob`, `attest`, `attest-blob`) turned into signing
+ * options in one place, as cosign's options.KeyOpts and sign/common.go do: the key (or a refusal
+ * of `--sk`, keyless and flags we do not implement), the signer, the transparency-log upload and
+ * its privacy consent, the signing clock.
+ *
+ * @module
+ */
+import type { Context } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { confirmContinue, readPassword } from "../io.ts";
+// _shared.ts keeps these two: every command reads key references and refuses --key with --sk.
+import { keyRefDeps, rejectKeyAndSk, signingKeyRef } from "../commands/_shared.ts";
+import { type NotYet, refuseNotYet } from "./not_yet.ts";
+import { fulcioFlags, oidcFlags, timestampClientFlags } from "../flags/groups.ts";
+import type { LogKeySelector, RekorEntry } from "../../lib/rekor/verify_entry.ts";
+import type { PublicKey } from "../../lib/keys/public_key.ts";
+import { loadTrustedRoot } from "./verify_options.ts";
+import type { Signer } from "../../lib/signature/signer.ts";
+
+/** cosign cmd/cosign/cli/sign/privacy/privacy.go Statement (its indentation is cosign's). */
+const PRIVACY_STATEMENT = `
+\tThe sigstore service, hosted by sigstore a Series of LF Projects, LLC, is provided pursuant to the Hosted Project Tools Terms of Use, available at https://lfprojects.org/policies/hosted-project-tools-terms-of-use/.
+\tNote that if your submission includes personal data associated with this signed artifact, it will be part of an immutable record.
+\tThis may include the email address associated with the account with which you authenticate your contractual Agreement.
+\tThis information will be used for signing this artifact and will be stored in public transparency logs and cannot be removed later, and is subject to the Immutable Record notice at https://lfprojects.org/policies/hosted-project-tools-immutable-records/.
+`;
+
+/** cosign's StatementConfirmation. */
+const PRIVACY_CONFIRMATION =
+  "By typing 'y', you attest that (1) you are not submitting the personal data of any other person; and (2) you understand and agree to the statement and the Agreement terms at the URLs listed above.";
+
+/** cosign's internal/ui TagReferenceMessage, printed when signing by tag. */
+export const TAG_REFERENCE_MESSAGE = (ref: string) =>
+  `Image reference ${ref} uses a tag, not a digest, to identify the image to sign.
+    This can lead you to sign a different image than the intended one. Please use a
+    digest (example.com/ubuntu@sha256:abc123...) rather than tag
+    (example.com/ubuntu:latest) for the input to cosign. The ability to refer to
+    images by tag will be removed in a future release.
+`;
+
+const KEYLESS = "keyless signing (Fulcio, OIDC) is not supported yet; sign with --key";
+const TIMESTAMPS = "RFC 3161 timestamping is not supported yet";
+
+/**
+ * Every sign-family flag that is declared but not implemented: refused when given, never
+ * silently ignored: every Fulcio and OIDC flag (keyless) and every timestamp flag. (`--trusted-root`
+ * gives the log key the log's answer to an upload is checked with.) (`sign-blob --output-certificate` with a key writes nothing in cosign either,
+ * and `attest-blob --output-certificate` prints cosign's message: both are implemented.)
+ */
+export const SIGN_FLAGS_NOT_YET: readonly NotYet[] = [
+  ...[...fulcioFlags, ...oidcFlags].map(({ name }) => ({ flag: name, why: KEYLESS })),
+  ...[...timestampClientFlags.map((f) => f.name), "rfc3161-timestamp-bundle"].map((flag) => ({
+    flag,
+    why: TIMESTAMPS,
+  })),
+];
+
+/**
+ * The signing key reference, after cosign's checks and ours: `--key` and `--sk` together, no key
+ * or `--issue-certificate` (keyless), and every flag of {@link SIGN_FLAGS_NOT_YET} are refused.
+ * `--sk` (with `--slot`) names the PIV token's key as `piv:<slot>`.
+ *
+ * @param verb "sign" or "attest", for the messages
+ * @returns `--key`, or `piv:<slot>` for `--sk`
+ * @throws {UsageError} for each refusal
+ */
+export function signingKey(ctx: Context, verb: "sign" | "attest"): string {
+  const f = ctx.flags;
+  rejectKeyAndSk(ctx);
+  const key = signingKeyRef(ctx);
+  if (key === "" || f["issue-certificate"] === true) {
+    throw new UsageError(
+      `cannot ${verb} without --key yet: keyless signing with Fulcio is not supported; pass --key`,
+    );
+  }
+  refuseNotYet(ctx, SIGN_FLAGS_NOT_YET);
+  return key;
+}
+
+/** The signing options of the sign family's flags. */
+export interface SigningOptions {
+  /** `--key`. */
+  key: string;
+  /** `--tlog-upload` (and not `--no-upload` for `attest`). */
+  tlogUpload: boolean;
+  /** `--rekor-url`. */
+  rekorUrl: string;
+  /** The signing clock (`SOURCE_DATE_EPOCH`). */
+  now: () => Date;
+  /** Shows the privacy statement and asks (unless `--yes`), once, before the first upload. */
+  consent: () => Promise<void>;
+  /** The signer of `--key`, loaded once (its password asked once). */
+  signer: () => Promise<Signer>;
+  /**
+   * The key the log's answer to an upload is checked with: from `--trusted-root`, else
+   * SIGSTORE_REKOR_PUBLIC_KEY, else undefined (the log's own served key is used).
+   */
+  logKey: () => Promise<PublicKey | LogKeySelector | undefined>;
+}
+
+/**
+ * Reads the sign family's flags: the checks of {@link signingKey}, then the log upload, clock and
+ * a lazily loaded signer.
+ *
+ * @param verb "sign" or "attest", for the messages
+ * @param options `ed25519ph`: how Ed25519 keys sign (cosign: Ed25519ph for logged blobs and for
+ *   every attestation)
+ * @throws {UsageError} for refused flags, and a malformed `SOURCE_DATE_EPOCH`
+ */
+export function signingOptions(
+  ctx: Context,
+  verb: "sign" | "attest",
+  options: { ed25519ph?: boolean } = {},
+): SigningOptions {
+  const key = signingKey(ctx, verb);
+  let signer: Promise<Signer> | undefined;
+  return {
+    key,
+    tlogUpload: ctx.flags["tlog-upload"] === true && ctx.flags["no-upload"] !== true,
+    rekorUrl: ctx.flags["rekor-url"] as string,
+    now: clock(ctx),
+    consent: privacyConsent(ctx),
+    signer: () => signer ??= loadSigningKey(ctx, key, options),
+    logKey: () => uploadLogKey(ctx),
+  };
+}
+
+/**
+ * The log key for checking upload answers: the trusted root's logs (picked by log ID and the
+ * entry's time), else the key at SIGSTORE_REKOR_PUBLIC_KEY.
+ *
+ * @throws {IoError} `INPUT_UNREADABLE` when `--trusted-root` cannot be read
+ */
+async function uploadLogKey(ctx: Context): Promise<PublicKey | LogKeySelector | undefined> {
+  const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+  if (ctx.flags["trusted-root"]) {
+    const { rekorLogKeySelector } = await import("../../lib/trust/trusted_root.ts");
+    return rekorLogKeySelector(await loadTrustedRoot(ctx));
+  }
+  const path = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
+  if (!path) return undefined;
+  const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+  return parsePublicKeyPem(await readKeyRef(path, keyRefDeps(ctx)));
+}
+
+/**
+ * Loads the signer of `--key`, asking for its password when needed.
+ *
+ * @param options `ed25519ph`: Ed25519 keys sign with Ed25519ph (cosign does when logging blobs,
+ *   and always for attestations)
+ * @throws {KeyError} when the key cannot be read or decrypted
+ */
+async function loadSigningKey(
+  ctx: Context,
+  key: string,
+  options: { ed25519ph?: boolean } = {},
+): Promise<Signer> {
+  const { loadSigner } = await import("../../lib/sign/load_signer.ts");
+  return await loadSigner(
+    key,
+    { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) },
+    options,
+  );
+}
+
+/**
+ * cosign's ShouldUploadToTlog: the privacy statement is shown once, and the question asked unless
+ * `--yes`.
+ *
+ * @returns a function to call before each upload (asks once)
+ */
+function privacyConsent(ctx: Context): () => Promise<void> {
+  let asked: Promise<void> | undefined;
+  return () =>
+    asked ??= (async () => {
+      await ctx.info(PRIVACY_STATEMENT);
+      await ctx.info(PRIVACY_CONFIRMATION);
+      if (ctx.flags.yes !== true) await confirmContinue(ctx.io);
+    })();
+}
+
+/** The signing clock: `SOURCE_DATE_EPOCH` when set, as in cosign. */
+function clock(ctx: Context): () => Date {
+  const epoch = ctx.io.getEnv("SOURCE_DATE_EPOCH");
+  if (epoch === undefined || epoch === "") return () => new Date();
+  if (!/^\d+$/.test(epoch)) throw new UsageError(`invalid SOURCE_DATE_EPOCH "${epoch}"`);
+  return () => new Date(Number(epoch) * 1000);
+}
+
+/**
+ * The upload of a signed envelope to the transparency log (attest, attest-blob): the privacy
+ * consent (once), the entry (`--rekor-entry-type`), and cosign's "tlog entry created" line.
+ *
+ * @param entryType `dsse` or `intoto`
+ * @returns the uploader, resolving to the logged entry
+ */
+export function envelopeWitness(
+  ctx: Context,
+  o: SigningOptions,
+  entryType: "dsse" | "intoto",
+): (envelope: Uint8Array) => Promise<RekorEntry> {
+  return async (envelope) => {
+    await o.consent();
+    const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
+    const upload = envelopeUploader(o.rekorUrl, (await o.signer()).publicKey, entryType, {
+      signal: ctx.signal,
+      logKey: await o.logKey(),
+    });
+    const entry = await upload(envelope);
+    await ctx.info(`tlog entry created with index: ${entry.logIndex}`);
+    return entry;
+  };
+}

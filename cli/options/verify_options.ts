@@ -1,0 +1,372 @@
+/**
+ * The verify family's flags (`verify`, `verify-attestation`, `verify-blob`,
+ * `verify-blob-attestation`) turned into one {@link VerificationPolicy}, as cosign's
+ * cmd/cosign/cli/verify/common.go builds its `CheckOpts` in one place: the key or certificate
+ * identity, the transparency log (bundles offline, lookups at `--rekor-url`, `--offline`, the log
+ * key from SIGSTORE_REKOR_PUBLIC_KEY or `--trusted-root`), timestamps, the digest algorithm and
+ * the claims. Flags cosign has that we do not implement yet are refused here, so that no command
+ * prints "Verified OK" for a check it did not make.
+ *
+ * @module
+ */
+import type { Context } from "../command.ts";
+import { UsageError } from "../exit_codes.ts";
+import { writeAll } from "../io.ts";
+import { keyRefDeps } from "../commands/_shared.ts";
+import { flagGiven, type NotYet, refuseNotYet } from "./not_yet.ts";
+import { parseAnnotations } from "./parse_annotations.ts";
+import { IoError, SigstoreError } from "../../lib/errors.ts";
+import type { PublicKey } from "../../lib/keys/public_key.ts";
+import type { TrustedRoot } from "../../lib/trust/trusted_root.ts";
+import type { VerifyHash } from "../../lib/signature/verify_signature.ts";
+import type {
+  CertificateIdentity,
+  ClaimsPolicy,
+  SignerPolicy,
+  TlogPolicy,
+  VerificationPolicy,
+} from "../../lib/verify/verification_policy.ts";
+
+/** What a verify command accepts, for {@link verifyPolicy}. */
+export interface VerifySpec {
+  /** What the tlog warning says is not logged ("signature", "attestation", "blob" …). */
+  noun: string;
+  /** Sigstore bundles, verified against `--trusted-root` (the new bundle format). */
+  newBundle?: boolean;
+  /** `--trusted-root` may stand for SIGSTORE_REKOR_PUBLIC_KEY with old bundles (images). */
+  trustedRootForOldBundles?: boolean;
+  /** `--type` is a claim (attestations). */
+  type?: boolean;
+  /** `-a key=value` are claims (`verify`). */
+  annotations?: boolean;
+  /** No `--key`: a certificate policy (bundles only; the library refuses what it cannot do). */
+  keyless?: boolean;
+}
+
+/** The digests `--signature-digest-algorithm` accepts (cosign options/signature_digest.go). */
+const HASHES = new Set(["sha224", "sha256", "sha384", "sha512"]);
+
+/**
+ * `--signature-digest-algorithm`, default sha256.
+ *
+ * @throws {UsageError} "unknown digest algorithm: X"
+ */
+export function signatureHash(ctx: Context): VerifyHash {
+  const raw = ctx.flags["signature-digest-algorithm"] as string;
+  const hash = raw.trim().toLowerCase() || "sha256";
+  if (!HASHES.has(hash)) throw new UsageError(`unknown digest algorithm: ${raw}`);
+  return hash as VerifyHash;
+}
+
+const TIMESTAMPS = "RFC 3161 timestamp verification is not supported yet";
+const KEYLESS = "certificate (keyless) verification is not supported yet";
+
+/**
+ * Every verify-family flag that is declared but not implemented: refused when given, so a check
+ * is never claimed without being made (cosign would make it, or fail on a missing file).
+ */
+export const VERIFY_FLAGS_NOT_YET: readonly NotYet[] = [
+  ...["rfc3161-timestamp", "timestamp-certificate-chain", "use-signed-timestamps"].map((flag) => ({
+    flag,
+    why: TIMESTAMPS,
+  })),
+  ...["certificate-chain", "ca-roots", "ca-intermediates", "sct", "insecure-ignore-sct"].map((
+    flag,
+  ) => ({ flag, why: KEYLESS })),
+  { flag: "slot", why: "hardware security keys (--sk) are not supported" },
+  {
+    flag: "experimental-oci11",
+    why: "signatures attached as OCI 1.1 referrers are not looked up",
+  },
+];
+
+/** The certificate identity flags (options/certificate.go). */
+const IDENTITY_FLAGS = [
+  "certificate-identity",
+  "certificate-identity-regexp",
+  "certificate-oidc-issuer",
+  "certificate-oidc-issuer-regexp",
+];
+
+/**
+ * A key and a certificate identity are mutually exclusive (cosign 3 KeyAndIdentityParseError;
+ * cosign 2 silently ignored the identity, which would claim a check it did not make).
+ *
+ * @throws {UsageError} with cosign 3's message
+ */
+export function refuseKeyAndIdentity(ctx: Context): void {
+  if (ctx.flags.key === "" || !IDENTITY_FLAGS.some((f) => flagGiven(ctx, f))) return;
+  throw new UsageError(
+    "exactly one of: key reference (--key) or certificate identity " +
+      "(--certificate-identity or --certificate-identity-regexp), must be provided. " +
+      "To determine which to use, inspect the bundle's 'verificationMaterial' field: " +
+      "if 'publicKey' is present, use key reference; if 'certificate' or " +
+      "'x509CertificateChain' is present, use certificate identity",
+  );
+}
+
+/** `--insecure-ignore-tlog` or `--private-infrastructure`. */
+export function ignoresTlog(ctx: Context): boolean {
+  return ctx.flags["insecure-ignore-tlog"] === true ||
+    ctx.flags["private-infrastructure"] === true;
+}
+
+/** cosign's warning for `--insecure-ignore-tlog` (not for `--private-infrastructure`). */
+export async function warnIgnoredTlog(ctx: Context, noun: string): Promise<void> {
+  if (ctx.flags["insecure-ignore-tlog"] === true && ctx.flags["private-infrastructure"] !== true) {
+    await ctx.warn(
+      `Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the ${noun}.`,
+    );
+  }
+}
+
+/**
+ * The one refusal when the log is checked and nothing says which log to trust (cosign would
+ * fetch the keys with TUF; we never skip the log silently).
+ *
+ * @param trustedRoot whether the command accepts `--trusted-root` for this
+ */
+export function tlogUnavailable(trustedRoot: boolean): SigstoreError {
+  return new SigstoreError(
+    "TLOG_UNAVAILABLE",
+    "Cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's " +
+      `public key${trustedRoot ? " or pass --trusted-root" : ""}, or pass ` +
+      "--insecure-ignore-tlog=true to verify without the log",
+  );
+}
+
+/**
+ * Loads `--key`.
+ *
+ * @throws {KeyError} when the key cannot be read or parsed
+ */
+export async function loadPublicKey(ctx: Context): Promise<PublicKey> {
+  const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+  const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+  return parsePublicKeyPem(await readKeyRef(ctx.flags.key as string, keyRefDeps(ctx)));
+}
+
+/**
+ * Loads `--trusted-root`.
+ *
+ * @throws {IoError} `INPUT_UNREADABLE` "Cannot load trusted root: …"
+ */
+export async function loadTrustedRoot(ctx: Context): Promise<TrustedRoot> {
+  const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+  const { parseTrustedRoot } = await import("../../lib/trust/trusted_root.ts");
+  const bytes = await readKeyRef(ctx.flags["trusted-root"] as string, keyRefDeps(ctx)).catch(
+    (e) => {
+      throw new IoError("INPUT_UNREADABLE", `Cannot load trusted root: ${(e as Error).message}`, {
+        cause: e,
+      });
+    },
+  );
+  return parseTrustedRoot(bytes);
+}
+
+/** The environment variables that stop cosign from fetching the trusted root from TUF. */
+const TRUST_ENV = [
+  "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
+  "SIGSTORE_ROOT_FILE",
+  "SIGSTORE_REKOR_PUBLIC_KEY",
+  "SIGSTORE_TSA_CERTIFICATE_FILE",
+];
+
+/**
+ * cosign's checks on the new-bundle path: no detached verification material, a trusted root.
+ *
+ * @param conflicting the flags cosign refuses on this path, and its message for them
+ * @throws {UsageError} for cosign's flag-combination errors
+ */
+export function checkNewBundleFlags(
+  ctx: Context,
+  conflicting: readonly { flags: readonly string[]; message: string }[],
+): void {
+  for (const c of conflicting) {
+    if (c.flags.some((f) => flagGiven(ctx, f))) throw new UsageError(c.message);
+  }
+  if (ctx.flags["trusted-root"] === "") {
+    // Without --trusted-root, cosign fetches the public-good root with TUF unless one of these
+    // variables is set; then it has no trusted root. We have no TUF client yet.
+    const why = TRUST_ENV.some((v) => ctx.io.getEnv(v))
+      ? ""
+      : " (fetching it with TUF is not supported yet: pass --trusted-root)";
+    throw new UsageError(`trusted root is required when using new bundle format${why}`);
+  }
+}
+
+/** cosign's message for detached material on the blob commands' new-bundle path. */
+const BLOB_NEW_BUNDLE_CONFLICT =
+  "when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root";
+
+/** The transparency-log part of the policy. */
+async function tlogPolicy(ctx: Context, spec: VerifySpec): Promise<TlogPolicy> {
+  if (ignoresTlog(ctx)) return { ignore: true };
+  if (spec.newBundle) return { trustedRoot: await loadTrustedRoot(ctx) };
+  // cosign's old bundles: the log key from --trusted-root (the log picked by ID, valid at the
+  // entry's time; SIGSTORE_REKOR_PUBLIC_KEY is then not used) or SIGSTORE_REKOR_PUBLIC_KEY.
+  const useRoot = spec.trustedRootForOldBundles === true && ctx.flags["trusted-root"] !== "";
+  const keyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
+  if (!useRoot && !keyPath) throw tlogUnavailable(spec.trustedRootForOldBundles === true);
+  let logKey;
+  if (useRoot) {
+    const { rekorLogKeySelector } = await import("../../lib/trust/trusted_root.ts");
+    logKey = rekorLogKeySelector(await loadTrustedRoot(ctx));
+  } else {
+    const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+    const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+    logKey = parsePublicKeyPem(await readKeyRef(keyPath!, keyRefDeps(ctx)));
+  }
+  const offline = ctx.flags.offline === true;
+  const { RekorClient } = await import("../../lib/rekor/client.ts");
+  // A signature without a bundle is looked up at --rekor-url (cosign's online verification).
+  const rekor = offline
+    ? undefined
+    : new RekorClient(ctx.flags["rekor-url"] as string, { signal: ctx.signal });
+  return { logKey, rekor, offline };
+}
+
+/** The certificate identities of the flags (cosign CertVerifyOptions.Identities). */
+function identities(ctx: Context): CertificateIdentity[] {
+  const f = ctx.flags;
+  const identity: CertificateIdentity = {};
+  if (flagGiven(ctx, "certificate-identity")) {
+    identity.subject = f["certificate-identity"] as string;
+  }
+  if (flagGiven(ctx, "certificate-identity-regexp")) {
+    identity.subjectRegExp = f["certificate-identity-regexp"] as string;
+  }
+  if (flagGiven(ctx, "certificate-oidc-issuer")) {
+    identity.issuer = f["certificate-oidc-issuer"] as string;
+  }
+  if (flagGiven(ctx, "certificate-oidc-issuer-regexp")) {
+    identity.issuerRegExp = f["certificate-oidc-issuer-regexp"] as string;
+  }
+  return Object.keys(identity).length ? [identity] : [];
+}
+
+/**
+ * Builds the policy from the command's flags: the refusals first (no I/O), then the tlog
+ * warning, the log material, the key.
+ *
+ * @param spec what the command accepts
+ * @returns the policy
+ * @throws {UsageError} for refused flags and combinations
+ * @throws {SigstoreError} `TLOG_UNAVAILABLE` when the log is checked and no log key is given
+ * @throws {KeyError | IoError} when a key, log key or trusted root cannot be loaded
+ */
+export async function verifyPolicy(ctx: Context, spec: VerifySpec): Promise<VerificationPolicy> {
+  const hash = signatureHash(ctx);
+  refuseKeyAndIdentity(ctx);
+  refuseNotYet(ctx, VERIFY_FLAGS_NOT_YET);
+  const claims: ClaimsPolicy = {};
+  if ("check-claims" in ctx.flags) claims.check = ctx.flags["check-claims"] === true;
+  if (spec.annotations) claims.annotations = parseAnnotations(ctx);
+  if (spec.type) claims.type = ctx.flags.type as string;
+  await warnIgnoredTlog(ctx, spec.noun);
+  const tlog = await tlogPolicy(ctx, spec);
+  let signer: SignerPolicy;
+  if (ctx.flags.key !== "") signer = { key: [await loadPublicKey(ctx)] };
+  else if (spec.keyless) signer = { certificate: { identities: identities(ctx) } };
+  else throw new UsageError("cannot verify without --key yet: pass --key");
+  return { signer, hash, tlog, claims };
+}
+
+/**
+ * Reads the `--bundle` file (path, `env://`, URL), if one was given.
+ *
+ * @throws {IoError} `INPUT_UNREADABLE` "Cannot read bundle F: …"
+ */
+export async function readBundleFlag(ctx: Context): Promise<Uint8Array | undefined> {
+  const path = ctx.flags.bundle as string;
+  if (path === "") return undefined;
+  const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+  return await readKeyRef(path, keyRefDeps(ctx)).catch((e) => {
+    throw new IoError(
+      "INPUT_UNREADABLE",
+      `Cannot read bundle ${path}: ${
+        (e as Error).message.replace(/^Cannot read key file [^:]*: /, "")
+      }`,
+      { cause: e },
+    );
+  });
+}
+
+/**
+ * Whether a blob command takes the Sigstore-bundle path: `--new-bundle-format`, or a `--bundle`
+ * file that loads as a Sigstore bundle (cosign's checkNewBundle).
+ *
+ * @param bundle the `--bundle` file, when one was given and read
+ */
+async function isNewBundle(ctx: Context, bundle: Uint8Array | undefined): Promise<boolean> {
+  if (ctx.flags["new-bundle-format"] === true) return true;
+  if (!bundle) return false;
+  const { isSigstoreBundle } = await import("../../lib/bundle/bundle.ts");
+  return isSigstoreBundle(bundle);
+}
+
+/**
+ * The bundle the new-bundle path needs.
+ *
+ * @throws {IoError} `INPUT_NOT_FOUND` without `--bundle`
+ */
+function requireBundle(bundle: Uint8Array | undefined): Uint8Array {
+  if (!bundle) {
+    throw new IoError(
+      "INPUT_NOT_FOUND",
+      "Cannot read bundle: --bundle is required with --new-bundle-format",
+    );
+  }
+  return bundle;
+}
+
+/**
+ * Prints cosign's header after a verified image (`PrintVerificationHeader`) on stderr, stating
+ * exactly the checks the policy made.
+ *
+ * @param ref the image as given
+ * @param tlogVerified whether a log entry was verified (cosign's bundleVerified)
+ */
+export async function printVerificationHeader(
+  ctx: Context,
+  ref: string,
+  policy: VerificationPolicy,
+  tlogVerified: boolean,
+): Promise<void> {
+  const { renderVerificationHeader } = await import("../../lib/verify/verify_image.ts");
+  const header = renderVerificationHeader({
+    ref,
+    checkClaims: policy.claims?.check !== false,
+    annotations: policy.claims?.annotations !== undefined,
+    bundleVerified: tlogVerified,
+    publicKey: "key" in policy.signer,
+  });
+  await writeAll(ctx.io.stderr, header);
+}
+
+/**
+ * The blob commands' Sigstore-bundle path (`--new-bundle-format`, or a `--bundle` file that loads
+ * as a Sigstore bundle): cosign's refusals of detached material, a trusted root, the policy.
+ *
+ * @param bundle the `--bundle` file, if read
+ * @param spec what the command accepts; `detachedSignature`: `--signature` conflicts too
+ * @returns the policy and the bundle, or undefined for cosign's old formats
+ * @throws {UsageError} for refused flags; {@link IoError} without `--bundle`
+ */
+export async function newBundlePolicy(
+  ctx: Context,
+  bundle: Uint8Array | undefined,
+  spec: Omit<VerifySpec, "newBundle"> & { detachedSignature?: boolean },
+): Promise<{ policy: VerificationPolicy; bundle: Uint8Array } | undefined> {
+  if (!(await isNewBundle(ctx, bundle))) return undefined;
+  // verify_blob.go and verify_blob_attestation.go: detached material (and for verify-blob a
+  // detached --signature) conflicts with the bundle.
+  const flags = [
+    ...["rfc3161-timestamp", "timestamp-certificate-chain", "certificate-chain", "ca-roots"],
+    ...["ca-intermediates", "certificate", "sct"],
+    ...(spec.detachedSignature ? ["signature"] : []),
+  ];
+  checkNewBundleFlags(ctx, [{ flags, message: BLOB_NEW_BUNDLE_CONFLICT }]);
+  const policy = await verifyPolicy(ctx, { ...spec, newBundle: true });
+  return { policy, bundle: requireBundle(bundle) };
+}
