@@ -48,17 +48,28 @@ export type {
   CertificateIdentity,
   CertificatePolicy,
   CertificateSignerPolicy,
-  CertificateVerifier,
   ClaimsPolicy,
+  GithubWorkflowPolicy,
   KeySignerPolicy,
   SignerPolicy,
   TimestampPolicy,
-  TimestampVerifier,
   TlogCheck,
   TlogPolicy,
   VerificationPolicy,
-  VerifiedTime,
 } from "./verification_policy.ts";
+export { verifyCertificateMaterial } from "./verify_certificate_material.ts";
+export type {
+  CertificateCheckPolicy,
+  CertificateMaterial,
+  CertificateTrust,
+  SigningTime,
+  SigningTimeEvidence,
+  SigningTimePolicy,
+  VerifiedCertificateMaterial,
+  VerifyCertificateMaterialOptions,
+} from "./verify_certificate_material.ts";
+export { certificateTrust, splitRootFile, splitTsaChain } from "./certificate_trust.ts";
+export type { CertificateTrustSource, LegacyTrustSource } from "./certificate_trust.ts";
 export { verifyImageAttestations } from "./verify_image_attestation.ts";
 export type {
   VerifiedAttestation,

@@ -10,6 +10,7 @@ import type { PublicKey } from "../keys/public_key.ts";
 import type { DsseEnvelope } from "../payload/dsse.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
 import type { ByteReader } from "../stream.ts";
+import type { VerifiedCertificateMaterial } from "./verify_certificate_material.ts";
 
 /** A signed entity: what was signed, with what, and the evidence that came with it. */
 export interface SignedEntity {
@@ -106,4 +107,6 @@ export interface VerifiedFacts {
   artifactDigest?: Uint8Array;
   /** The statement a DSSE envelope carried (decoded payload), once its signature verified. */
   statement?: Uint8Array;
+  /** Keyless: what the certificate step established (chain, signing times, identity, fields). */
+  certificate?: VerifiedCertificateMaterial;
 }

@@ -11,7 +11,9 @@ import type { PublicKey } from "../keys/public_key.ts";
 import type { RekorClient } from "../rekor/client.ts";
 import type { LogKeySelector } from "../rekor/verify_entry.ts";
 import type { VerifyHash } from "../signature/verify_signature.ts";
+import type { TimestampAuthority } from "../timestamp/verify_timestamp.ts";
 import type { TrustedRoot } from "../trust/trusted_root.ts";
+import type { CertificateTrust } from "./verify_certificate_material.ts";
 
 /** A complete verification policy. */
 export interface VerificationPolicy {
@@ -21,7 +23,7 @@ export interface VerificationPolicy {
   hash?: VerifyHash;
   /** How the transparency log is checked. */
   tlog: TlogPolicy;
-  /** How signed timestamps are checked (the RFC 3161 seam). */
+  /** How signed timestamps are checked (RFC 3161). */
   timestamps?: TimestampPolicy;
   /** What the signed content must claim. */
   claims?: ClaimsPolicy;
@@ -53,50 +55,42 @@ export interface CertificateIdentity {
   issuerRegExp?: string;
 }
 
-/** The time a verified log entry or timestamp vouches for (the signature existed then). */
-export interface VerifiedTime {
-  /** Milliseconds since the epoch. */
-  time: number;
-  /** What vouched for it. */
-  source: "tlog" | "rfc3161";
-}
-
 /**
- * The keyless seam: the certificate chain, its identity and SCT, checked against the times the
- * log and timestamps vouched for. Filled in by lib/x509 (chains), lib/tuf and lib/trust (roots).
+ * cosign's `--certificate-github-workflow-*` values (extensions 1.3.6.1.4.1.57264.1.2-1.6),
+ * each compared exactly when given.
  */
-export interface CertificateVerifier {
-  /**
-   * Verifies the leaf against the policy.
-   *
-   * @param input the leaf and chain the signature carries (DER), and the verified times
-   * @returns the leaf's public key, which the signature must verify with
-   * @throws {VerificationError} with the code of the failed check
-   */
-  verify(input: {
-    certificate: Uint8Array;
-    chain: Uint8Array[];
-    policy: CertificatePolicy;
-    times: VerifiedTime[];
-  }): Promise<PublicKey>;
+export interface GithubWorkflowPolicy {
+  trigger?: string;
+  sha?: string;
+  name?: string;
+  repository?: string;
+  ref?: string;
 }
 
-/** What a certificate must satisfy (cosign's certificate flags and trusted root). */
+/** What a certificate must satisfy (cosign's certificate flags and trust material). */
 export interface CertificatePolicy {
-  /** Accepted identities (any one); cosign requires at least one for keyless verification. */
+  /**
+   * Accepted identities; cosign requires exactly one for keyless verification (its
+   * `Identities()`), and sigstore-go supports no more. None: any identity (library use only).
+   */
   identities: CertificateIdentity[];
-  /** Trust anchors, DER (`--ca-roots`, the last certificate of `--certificate-chain`). */
-  roots?: Uint8Array[];
-  /** Intermediate CAs, DER (`--ca-intermediates`). */
-  intermediates?: Uint8Array[];
-  /** The trusted root's CAs and CT logs (`--trusted-root`, TUF). */
-  trustedRoot?: TrustedRoot;
-  /** A certificate given on the command line (`--certificate`), DER. */
+  /** `--certificate-github-workflow-*`. */
+  githubWorkflow?: GithubWorkflowPolicy;
+  /**
+   * The certificate authorities, CT log keys and timestamp authorities (lib/verify
+   * `certificateTrust`: a trusted root, or cosign's `SIGSTORE_ROOT_FILE`, `--ca-roots`,
+   * `--certificate-chain` pieces). Without it certificate verification is refused.
+   */
+  trust?: CertificateTrust;
+  /** A certificate given on the command line (`--certificate`), DER: used instead of the signature's. */
   certificate?: Uint8Array;
+  /**
+   * `verify-blob --certificate-chain`: the chain (root last) set as the signature's, as cosign
+   * does (its intermediates complete the path when the trust has none of its own).
+   */
+  chain?: Uint8Array[];
   /** SCT requirement: a detached SCT (`--sct`), or none required (`--insecure-ignore-sct`). */
   sct?: { detached?: Uint8Array; ignore?: boolean };
-  /** The verifier; without it certificate verification is refused (not supported yet). */
-  verifier?: CertificateVerifier;
 }
 
 /**
@@ -122,23 +116,19 @@ export interface TlogCheck {
   offline?: boolean;
 }
 
-/** The RFC 3161 seam: a verifier of the signed timestamps a signature carries. */
-export interface TimestampVerifier {
-  /**
-   * Verifies each timestamp over the signature.
-   *
-   * @returns the verified times
-   * @throws {VerificationError} with the code of the failed check
-   */
-  verify(input: { signature: Uint8Array; timestamps: Uint8Array[] }): Promise<VerifiedTime[]>;
-}
-
-/** How signed timestamps are checked (`--use-signed-timestamps`, `--timestamp-certificate-chain`). */
+/**
+ * How signed timestamps are checked (`--use-signed-timestamps`, `--timestamp-certificate-chain`,
+ * `SIGSTORE_TSA_CERTIFICATE_FILE`, a trusted root's timestamp authorities).
+ */
 export interface TimestampPolicy {
-  /** At least one signed timestamp must verify. */
+  /**
+   * At least one signed timestamp must verify (sigstore-go `WithSignedTimestamps(1)`); for
+   * cosign's old formats, a signature that carries none is let through, as cosign's
+   * `VerifyRFC3161Timestamp` does, and every one it carries must verify.
+   */
   required: boolean;
-  /** The verifier; a policy that requires timestamps without one is refused (not supported yet). */
-  verifier?: TimestampVerifier;
+  /** The trusted timestamp authorities. */
+  authorities: readonly TimestampAuthority[];
 }
 
 /** What the signed content must claim (cosign's claim verifiers and policy step). */

@@ -140,6 +140,11 @@ export interface SigningTimeEvidence {
   /** RFC 3161 timestamps (DER TimeStampResp or token) from the bundle, annotation or file. */
   timestamps?: readonly Uint8Array[];
   /**
+   * The timestamps already verified (lib/timestamp `verifySignedTimestamps`, with the trust's
+   * timestamp authorities); when given, `timestamps` is not looked at.
+   */
+  verifiedTimestamps?: readonly VerifiedTimestamp[];
+  /**
    * The bytes the timestamps are over: the raw signature; for old-format attestations, the DSSE
    * envelope (cosign `VerifyRFC3161Timestamp`).
    */
@@ -149,7 +154,7 @@ export interface SigningTimeEvidence {
 }
 
 /** The identity and SCT policy. */
-export interface CertificatePolicy {
+export interface CertificateCheckPolicy {
   /** `--certificate-identity*`, `--certificate-oidc-issuer*`, `--certificate-github-workflow-*`. */
   identity?: CertificateIdentityOptions;
   /**
@@ -169,7 +174,7 @@ export interface VerifyCertificateMaterialOptions {
   material: CertificateMaterial;
   trust: CertificateTrust;
   evidence: SigningTimeEvidence;
-  policy?: CertificatePolicy;
+  policy?: CertificateCheckPolicy;
 }
 
 /** A time the certificate was checked at. */
@@ -217,6 +222,7 @@ async function verifyTimestamps(
   trust: CertificateTrust,
   threshold: number,
 ): Promise<VerifiedTimestamp[]> {
+  if (evidence.verifiedTimestamps) return [...evidence.verifiedTimestamps];
   if (!evidence.timestampedBytes) throw new TypeError("Cannot verify timestamps: no signature");
   const { verified } = await verifySignedTimestamps({
     timestamps: evidence.timestamps ?? [],
@@ -257,7 +263,7 @@ async function signingTimes(
       }
       return { times: logTimes, timestamps: [] };
     case "signed": {
-      if ((evidence.timestamps ?? []).length === 0) {
+      if ((evidence.verifiedTimestamps ?? evidence.timestamps ?? []).length === 0) {
         throw fail(
           "SIGNING_TIME_MISSING",
           "threshold not met for verified signed timestamps: 0 < 1 (no RFC 3161 timestamp)",
@@ -269,7 +275,7 @@ async function signingTimes(
     case "observer": {
       let verified: VerifiedTimestamp[] = [];
       let problem: unknown;
-      if ((evidence.timestamps ?? []).length > 0) {
+      if ((evidence.verifiedTimestamps ?? evidence.timestamps ?? []).length > 0) {
         try {
           verified = await verifyTimestamps(evidence, trust, 1);
         } catch (e) {
@@ -289,7 +295,7 @@ async function signingTimes(
     }
     case "all": {
       let verified: VerifiedTimestamp[] = [];
-      if ((evidence.timestamps ?? []).length > 0) {
+      if ((evidence.verifiedTimestamps ?? evidence.timestamps ?? []).length > 0) {
         verified = await verifyTimestamps(evidence, trust, 1);
       }
       const times = [...asTimes(verified), ...logTimes];

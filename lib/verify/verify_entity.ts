@@ -7,15 +7,21 @@
  * 0. material — the policy can verify what the entity carries (a key policy and a keyless-only
  *    bundle, a certificate policy and a key-only bundle or no certificate are refused), and the
  *    policy has what the log step will need (no I/O yet);
- * 1. timestamps — signed RFC 3161 timestamps, when the policy asks (the seam; refused today);
+ * 1. timestamps — signed RFC 3161 timestamps over the signature, when the policy asks
+ *    (lib/timestamp, against the policy's timestamp authorities);
  * 2. transparency log — the entry from the bundle verified offline (log key, SET, time, proofs,
- *    and its binding to this signature, key and artifact), or looked up online;
- * 3. signer — the policy's keys, or the certificate chain and identity (the keyless seam);
+ *    and its binding to this signature, key or certificate, and artifact), or looked up online;
+ *    it yields the log's SET-signed integrated time;
+ * 3. signer — the policy's keys, or (keyless) the certificate step
+ *    (verify_certificate_material.ts): the path to a trusted authority at the signing times the
+ *    log and the timestamps proved, the identity, the SCT; it yields the leaf's key;
  * 4. signature — over the payload, the streamed blob, or the DSSE envelope;
  * 5. policy — the entity's claims (image digest, annotations, in-toto subjects, predicate type).
  *
  * A blob is read once, as a stream: its digest is known only once the signature step has read
- * it, so for blob content step 2 runs after step 4 (its preconditions still run in step 0).
+ * it, so for blob content step 2 runs after step 4 (its preconditions still run in step 0); with
+ * a certificate, step 4 uses the leaf's key and step 3 (which needs the log's time) runs last,
+ * so that a blob whose certificate does not verify still fails.
  *
  * @module
  */
@@ -31,11 +37,21 @@ import { parseRekorBundle } from "../rekor/blob_bundle.ts";
 import { findTlogEntry } from "../rekor/find_entry.ts";
 import { verifyTlogEntry } from "../rekor/verify_entry.ts";
 import { verifyBundleTlog } from "../bundle/verify_bundle_tlog.ts";
-import { verifySignature } from "../signature/verify_signature.ts";
+import { type VerifyHash, verifySignature } from "../signature/verify_signature.ts";
 import { bytesReader } from "../stream.ts";
 import { decodeStdBase64 } from "../base64.ts";
+import { verifySignedTimestamps } from "../timestamp/verify_signed_timestamps.ts";
+import type { VerifiedTimestamp } from "../timestamp/verify_timestamp.ts";
+import { parseCertificate } from "../x509/certificate.ts";
+import { parseDetachedSct } from "../x509/sct.ts";
+import type { CertificateIdentityOptions } from "../x509/match_identity.ts";
 import type { SignedEntity, VerifiedFacts } from "./signed_entity.ts";
-import type { TlogCheck, VerificationPolicy, VerifiedTime } from "./verification_policy.ts";
+import type { CertificatePolicy, TlogCheck, VerificationPolicy } from "./verification_policy.ts";
+import {
+  type SigningTimeEvidence,
+  type SigningTimePolicy,
+  verifyCertificateMaterial,
+} from "./verify_certificate_material.ts";
 
 /**
  * Verifies a signed entity against a policy.
@@ -58,18 +74,129 @@ export async function verifyEntity(
   checkMaterial(policy, entity);
   const tlog = policy.tlog.ignore ? undefined : policy.tlog;
   if (tlog) checkTlogPreconditions(tlog, entity);
-  const times = await verifyTimestamps(policy, entity);
+  const timestamps = await verifyTimestamps(policy, entity);
   const streamed = entity.content.kind === "blob";
-  let tlogVerified = false;
-  if (tlog && !streamed) tlogVerified = await verifyTlog(policy, tlog, entity);
-  const keys = await signerKeys(policy, entity, times);
-  const facts = await verifySignatureStep(policy, entity, keys);
-  if (tlog && streamed) {
-    tlogVerified = await verifyTlog(policy, tlog, entity, facts.artifactDigest, facts.publicKey);
+  if (!("key" in policy.signer)) {
+    return await verifyKeyless(policy, policy.signer.certificate, entity, tlog, timestamps);
   }
-  facts.tlogVerified = tlogVerified;
+  let log: TlogResult | undefined;
+  if (tlog && !streamed) log = await verifyTlog(policy, tlog, entity);
+  const facts = await verifySignatureStep(policy, entity, policy.signer.key);
+  if (tlog && streamed) {
+    log = await verifyTlog(policy, tlog, entity, facts.artifactDigest, facts.publicKey);
+  }
+  facts.tlogVerified = log !== undefined;
   await entity.checkClaims?.(facts);
   return facts;
+}
+
+/**
+ * Steps 2 to 5 with a certificate: the log (bound to the certificate) and the timestamps give
+ * the signing times, the certificate step gives the key. For a streamed blob the signature is
+ * checked with the leaf's key first (the blob is read once, and its digest binds the log entry),
+ * then the log, then the certificate.
+ */
+async function verifyKeyless(
+  policy: VerificationPolicy,
+  cert: CertificatePolicy,
+  entity: SignedEntity,
+  tlog: TlogCheck | undefined,
+  timestamps: VerifiedTimestamp[] | undefined,
+): Promise<VerifiedFacts> {
+  const m = entity.material;
+  if (m.kind !== "certificate" || !cert.trust) throw keylessUnsupported(entity);
+  const leafDer = cert.certificate ?? m.certificate;
+  const chainDer = cert.chain ?? m.chain;
+  const sigstoreBundle = entity.tlog.kind === "bundle";
+  const certify = async (log: TlogResult | undefined) => {
+    const evidence: SigningTimeEvidence = {
+      policy: timePolicy(policy, entity, tlog),
+      logTimes: log?.logTimes ?? [],
+      unsignedLogTimes: log?.unsignedLogTimes ?? [],
+      verifiedTimestamps: timestamps ?? [],
+      now: policy.now,
+    };
+    return await verifyCertificateMaterial({
+      material: {
+        leaf: parseCertificate(leafDer),
+        chain: chainDer.map(parseCertificate),
+        chainSource: sigstoreBundle && !cert.chain ? "bundle" : "signature",
+      },
+      trust: cert.trust!,
+      evidence,
+      policy: {
+        identity: identityOptions(cert),
+        identityMode: sigstoreBundle ? "sigstore-go" : "cosign",
+        ignoreSct: cert.sct?.ignore,
+        detachedSct: cert.sct?.detached ? parseDetachedSct(cert.sct.detached) : undefined,
+      },
+    });
+  };
+  const certificateKey = { certificate: leafDer };
+  if (entity.content.kind === "blob") {
+    const { parsePublicKeyDer } = await import("../keys/public_key.ts");
+    const leafKey = parsePublicKeyDer(parseCertificate(leafDer).spki);
+    const facts = await verifySignatureStep(
+      policy,
+      entity,
+      [leafKey],
+      sigstoreBundle ? "sigstore-go" : "cosign",
+    );
+    const log = tlog
+      ? await verifyTlog(policy, tlog, entity, facts.artifactDigest, undefined, certificateKey)
+      : undefined;
+    facts.certificate = await certify(log);
+    facts.tlogVerified = log !== undefined;
+    await entity.checkClaims?.(facts);
+    return facts;
+  }
+  const log = tlog
+    ? await verifyTlog(policy, tlog, entity, undefined, undefined, certificateKey)
+    : undefined;
+  const verified = await certify(log);
+  const facts = await verifySignatureStep(
+    policy,
+    entity,
+    [verified.publicKey],
+    sigstoreBundle ? "sigstore-go" : "cosign",
+  );
+  facts.certificate = verified;
+  facts.tlogVerified = log !== undefined;
+  await entity.checkClaims?.(facts);
+  return facts;
+}
+
+/**
+ * Which signing times count, as cosign chooses them: Sigstore bundles with sigstore-go's options
+ * (the log's integrated time, or signed timestamps with `--use-signed-timestamps`, or the current
+ * time when the log is ignored), cosign's old formats with its own `verifyInternal` (every time
+ * the log and the timestamps gave, else the current time).
+ */
+function timePolicy(
+  policy: VerificationPolicy,
+  entity: SignedEntity,
+  tlog: TlogCheck | undefined,
+): SigningTimePolicy {
+  if (entity.tlog.kind !== "bundle") return "all";
+  if (policy.timestamps?.required) return "signed";
+  return tlog ? "log" : "now";
+}
+
+/** The identity policy in lib/x509's terms. */
+function identityOptions(cert: CertificatePolicy): CertificateIdentityOptions {
+  const [id] = cert.identities;
+  const w = cert.githubWorkflow ?? {};
+  return {
+    certificateIdentity: id?.subject,
+    certificateIdentityRegexp: id?.subjectRegExp,
+    certificateOidcIssuer: id?.issuer,
+    certificateOidcIssuerRegexp: id?.issuerRegExp,
+    certificateGithubWorkflowTrigger: w.trigger,
+    certificateGithubWorkflowSha: w.sha,
+    certificateGithubWorkflowName: w.name,
+    certificateGithubWorkflowRepository: w.repository,
+    certificateGithubWorkflowRef: w.ref,
+  };
 }
 
 /** Step 0: what the entity carries can be verified with what the policy trusts. */
@@ -130,27 +257,43 @@ function checkTlogPreconditions(tlog: TlogCheck, entity: SignedEntity): void {
   }
 }
 
-/** Step 1: signed timestamps (the RFC 3161 seam). */
+/**
+ * Step 1: signed timestamps. Sigstore bundles follow sigstore-go's `WithSignedTimestamps(1)`
+ * (at least one must verify); cosign's old formats its `VerifyRFC3161Timestamp` (a signature
+ * without one passes this step, one that it carries must verify).
+ *
+ * @returns the verified timestamps, or undefined when the policy does not ask for them
+ */
 async function verifyTimestamps(
   policy: VerificationPolicy,
   entity: SignedEntity,
-): Promise<VerifiedTime[]> {
+): Promise<VerifiedTimestamp[] | undefined> {
   const t = policy.timestamps;
-  if (!t?.required) return [];
-  if (!t.verifier) {
-    throw new VerificationError(
-      "UNSUPPORTED",
-      "Cannot verify the signed timestamps: RFC 3161 timestamp verification is not supported yet",
-    );
-  }
+  if (!t?.required) return undefined;
   const timestamps = entity.timestamps ?? [];
   if (timestamps.length === 0) {
+    if (entity.tlog.kind !== "bundle") return [];
     throw new VerificationError(
-      "UNSUPPORTED",
-      "Cannot verify the signed timestamps: the signature carries none",
+      "SIGNING_TIME_MISSING",
+      "Cannot verify the signed timestamps: threshold not met for verified signed timestamps: 0 < 1 (the bundle carries none)",
     );
   }
-  return await t.verifier.verify({ signature: signatureBytes(entity), timestamps });
+  const { verified } = await verifySignedTimestamps({
+    timestamps,
+    signature: timestampedBytes(entity),
+    authorities: t.authorities,
+  });
+  return verified;
+}
+
+/**
+ * What a timestamp is over: the raw signature; for cosign's old-format attestations (which carry
+ * no raw signature) the envelope as stored (pkg/cosign/verify.go `VerifyRFC3161Timestamp`).
+ */
+function timestampedBytes(entity: SignedEntity): Uint8Array {
+  const c = entity.content;
+  if (c.kind === "envelope" && c.raw && entity.tlog.kind !== "bundle") return c.raw;
+  return signatureBytes(entity);
 }
 
 /** The raw signature (an envelope's first). */
@@ -174,12 +317,21 @@ async function withAnyKey<T>(keys: PublicKey[], fn: (key: PublicKey) => Promise<
   throw failure;
 }
 
+/** What the log step established. */
+interface TlogResult {
+  /** Integrated times a verified SET signs, with the log's URL (milliseconds). */
+  logTimes: { time: number; uri?: string }[];
+  /** Integrated times of verified entries no SET covers (milliseconds; 0 for Rekor v2). */
+  unsignedLogTimes: number[];
+}
+
 /**
  * Step 2: the transparency log. A bundle that fails never falls back to a lookup (cosign).
  *
  * @param digest the blob's digest (blob content only)
  * @param verifiedKey the key the blob's signature verified with (blob content only)
- * @returns true once an entry verified (cosign's bundleVerified)
+ * @param keyless the signing certificate the entry must name (certificate policies)
+ * @returns the times the verified entries vouch for
  */
 async function verifyTlog(
   policy: VerificationPolicy,
@@ -187,32 +339,54 @@ async function verifyTlog(
   entity: SignedEntity,
   digest?: Uint8Array,
   verifiedKey?: PublicKey,
-): Promise<boolean> {
+  keyless?: { certificate: Uint8Array },
+): Promise<TlogResult> {
   const c = entity.content;
   const now = policy.now;
   const evidence = entity.tlog;
-  // The keys an entry may name: the policy's (undefined: the certificate the entity carries).
-  const keys = verifiedKey ? [verifiedKey] : "key" in policy.signer ? policy.signer.key : undefined;
+  const signed = (seconds: number) => ({
+    logTimes: [{ time: seconds * 1000 }],
+    unsignedLogTimes: [],
+  });
   if (evidence.kind === "bundle") {
-    const artifactDigest = c.kind === "blob"
-      ? { algorithm: c.digestAlgorithm, value: digest! }
+    const artifactDigest = c.kind === "blob" && digest
+      ? { algorithm: c.digestAlgorithm, value: digest }
       : undefined;
-    if (!keys) {
+    let entries;
+    if (keyless) {
       // Bound to the bundle's certificate.
-      await verifyBundleTlog(evidence.bundle, { trustedRoot: tlog.trustedRoot!, now });
-      return true;
-    }
-    await withAnyKey(keys, (key) =>
-      verifyBundleTlog(evidence.bundle, {
+      entries = await verifyBundleTlog(evidence.bundle, {
         trustedRoot: tlog.trustedRoot!,
-        keyDer: key.spki,
         artifactDigest,
         now,
-      }));
-    return true;
+      });
+    } else {
+      const keys = verifiedKey ? [verifiedKey] : "key" in policy.signer ? policy.signer.key : [];
+      entries = await withAnyKey(keys, (key) =>
+        verifyBundleTlog(evidence.bundle, {
+          trustedRoot: tlog.trustedRoot!,
+          keyDer: key.spki,
+          artifactDigest,
+          now,
+        }));
+    }
+    return {
+      logTimes: entries.filter((e) => e.integratedTime !== undefined).map((e) => ({
+        time: e.integratedTime! * 1000,
+        ...(e.log.baseUrl ? { uri: e.log.baseUrl } : {}),
+      })),
+      unsignedLogTimes: entries.filter((e) => e.integratedTime === undefined).map((e) =>
+        e.entry.integratedTime * 1000
+      ),
+    };
   }
-  // cosign's old formats: bound to a key (the keyless binding comes with the certificate step).
-  if (!keys) throw keylessUnsupported(entity);
+  // cosign's old formats: bound to a key, or to the certificate (cosign keyBytes).
+  const bindings: Uint8Array[] = keyless
+    ? [keyless.certificate]
+    : (verifiedKey ? [verifiedKey] : "key" in policy.signer ? policy.signer.key : []).map((k) =>
+      k.spki
+    );
+  const keys = verifiedKey ? [verifiedKey] : "key" in policy.signer ? policy.signer.key : [];
   const logKey = tlog.logKey!;
   const raw = c.kind === "envelope" ? c.raw : undefined;
   if (c.kind === "envelope" && !raw) {
@@ -223,60 +397,66 @@ async function verifyTlog(
       ? parseRekorBundle(evidence.entry)
       : evidence.entry;
     if (c.kind === "envelope") {
-      await withAnyKey(keys, (key) =>
-        verifyEnvelopeEntry(entry, {
-          logKey,
-          now,
-          binding: { envelope: raw!, keyDer: key.spki },
-        }));
-      return true;
+      await withAny(
+        bindings,
+        (keyDer) =>
+          verifyEnvelopeEntry(entry, { logKey, now, binding: { envelope: raw!, keyDer } }),
+      );
+      return signed(entry.integratedTime);
     }
     const value = c.kind === "payload" ? sha256(c.payload) : digest!;
     const algorithm = c.kind === "payload" ? "sha256" : c.digestAlgorithm;
-    await withAnyKey(keys, (key) =>
+    await withAny(bindings, (keyDer) =>
       verifyTlogEntry(entry, {
         logKey,
         now,
-        binding: { signature: c.signature, keyDer: key.spki, digest: { algorithm, value } },
+        binding: { signature: c.signature, keyDer, digest: { algorithm, value } },
       }));
-    return true;
+    return signed(entry.integratedTime);
   }
   // No bundle: the earliest entry the log holds for this signature (cosign tlogValidateEntry).
   const client = tlog.rekor!;
+  if (keyless) {
+    const { parsePublicKeyDer } = await import("../keys/public_key.ts");
+    keys.push(parsePublicKeyDer(parseCertificate(keyless.certificate).spki));
+  }
+  const certificate = keyless?.certificate;
   if (c.kind === "envelope") {
-    await withAnyKey(
+    const found = await withAnyKey(
       keys,
-      (publicKey) => findEnvelopeEntry({ client, logKey, envelope: raw!, publicKey, now }),
+      (publicKey) =>
+        findEnvelopeEntry({ client, logKey, envelope: raw!, publicKey, certificate, now }),
     );
-    return true;
+    return signed(found.integratedTime);
   }
   const value = c.kind === "payload" ? sha256(c.payload) : digest!;
-  await withAnyKey(
+  const found = await withAnyKey(
     keys,
     (publicKey) =>
-      findTlogEntry({ client, logKey, signature: c.signature, publicKey, digest: value, now }),
+      findTlogEntry({
+        client,
+        logKey,
+        signature: c.signature,
+        publicKey,
+        certificate,
+        digest: value,
+        now,
+      }),
   );
-  return true;
+  return signed(found.integratedTime);
 }
 
-/** Step 3: the keys the signature must verify with. */
-async function signerKeys(
-  policy: VerificationPolicy,
-  entity: SignedEntity,
-  times: VerifiedTime[],
-): Promise<PublicKey[]> {
-  if ("key" in policy.signer) return policy.signer.key;
-  const cert = policy.signer.certificate;
-  const m = entity.material;
-  if (m.kind !== "certificate" || !cert.verifier) throw keylessUnsupported(entity);
-  return [
-    await cert.verifier.verify({
-      certificate: cert.certificate ?? m.certificate,
-      chain: m.chain,
-      policy: cert,
-      times,
-    }),
-  ];
+/** Runs `fn` with each binding until one passes; rethrows the last failure. */
+async function withAny<T>(items: Uint8Array[], fn: (item: Uint8Array) => Promise<T>): Promise<T> {
+  let failure: unknown = new TypeError("Cannot verify: no key");
+  for (const item of items) {
+    try {
+      return await fn(item);
+    } catch (e) {
+      failure = e;
+    }
+  }
+  throw failure;
 }
 
 /** Step 4: the signature, with any of the keys. */
@@ -284,14 +464,22 @@ async function verifySignatureStep(
   policy: VerificationPolicy,
   entity: SignedEntity,
   keys: PublicKey[],
+  certificate?: "cosign" | "sigstore-go",
 ): Promise<VerifiedFacts> {
-  const hash = policy.hash ?? "sha256";
   const c = entity.content;
+  // A key policy: --signature-digest-algorithm. A certificate's key: cosign loads it with SHA-256
+  // (ValidateAndUnpackCert); sigstore-go with the key's own hash (P-384: SHA-384, P-521:
+  // SHA-512), a message signature with the digest its bundle names, and falls back to SHA-256
+  // for v0.1-v0.3 bundles (its compatibility verifier).
+  let hash = certificate ? "sha256" : policy.hash ?? "sha256";
+  if (certificate === "sigstore-go") {
+    hash = c.kind === "blob" ? c.digestAlgorithm : keyHash(keys[0]);
+  }
   if (c.kind === "payload") {
     const publicKey = await withAnyKey(keys, async (publicKey) => {
       await verifySignature({
         publicKey,
-        hash,
+        hash: hash as VerifyHash,
         signature: c.signature,
         reader: bytesReader(c.payload),
       });
@@ -307,7 +495,7 @@ async function verifySignatureStep(
     const hashed = hashingReader(c.reader, c.digestAlgorithm);
     await verifySignature({
       publicKey: keys[0],
-      hash,
+      hash: hash as VerifyHash,
       signature: c.signature,
       reader: hashed.reader,
     });
@@ -337,7 +525,12 @@ async function verifySignatureStep(
   if (legacy && !/^https?:\/\//.test(envelope.payloadType)) throw refuse();
   let statement: Uint8Array | undefined;
   const publicKey = await withAnyKey(keys, async (publicKey) => {
-    statement = await verifyDsse({ envelope, publicKey, hash });
+    try {
+      statement = await verifyDsse({ envelope, publicKey, hash: hash as VerifyHash });
+    } catch (e) {
+      if (certificate !== "sigstore-go" || hash === "sha256") throw e;
+      statement = await verifyDsse({ envelope, publicKey, hash: "sha256" });
+    }
     return publicKey;
   });
   if (legacy) {
@@ -350,4 +543,10 @@ async function verifySignatureStep(
     if (named !== envelope.payloadType) throw refuse();
   }
   return { publicKey, tlogVerified: false, statement };
+}
+
+/** sigstore-go's default hash for a key (its PublicKeyDetails defaults). */
+function keyHash(key: PublicKey | undefined): VerifyHash {
+  if (key?.kind !== "ecdsa") return "sha256";
+  return key.curve === "P-384" ? "sha384" : key.curve === "P-521" ? "sha512" : "sha256";
 }

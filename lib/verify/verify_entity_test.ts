@@ -50,11 +50,10 @@ const blobEntity = (over: Partial<SignedEntity> = {}, sig = signature): SignedEn
   subject: "signature",
   ...over,
 });
-const keyless = (verifier?: () => Promise<typeof publicKey>): VerificationPolicy => ({
+const keyless = (): VerificationPolicy => ({
   signer: {
     certificate: {
       identities: [{ subject: "a@example.com", issuer: "https://issuer.example" }],
-      verifier: verifier && { verify: verifier },
     },
   },
   tlog: { ignore: true },
@@ -129,16 +128,22 @@ const cases: Case[] = [
     code("NO_CERTIFICATE", /^no certificate found on signature$/),
   ],
   [
-    "signer: certificate verification, the keyless seam left empty",
+    "signer: a certificate policy without trust material",
     keyless(),
     payloadEntity({ material: { kind: "certificate", certificate: DER, chain: [], only: false } }),
     code("UNSUPPORTED", /certificate verification is not supported yet$/),
   ],
   [
-    "timestamps: required, no timestamp verifier",
-    { ...keyPolicy(publicKey), timestamps: { required: true } },
-    payloadEntity(),
-    code("UNSUPPORTED", /^Cannot verify the signed timestamps: /),
+    "timestamps: required, and the one the signature carries is not a timestamp",
+    { ...keyPolicy(publicKey), timestamps: { required: true, authorities: [] } },
+    payloadEntity({ timestamps: [Uint8Array.of(1, 2, 3)] }),
+    code("TIMESTAMP_INVALID", /threshold not met for verified signed timestamps: 0 < 1/),
+  ],
+  [
+    "timestamps: required, a Sigstore bundle carrying none",
+    { ...keyPolicy(publicKey), timestamps: { required: true, authorities: [] } },
+    payloadEntity({ tlog: { kind: "bundle", bundle: {} as never } }),
+    code("SIGNING_TIME_MISSING"),
   ],
   [
     "log: no bundle and offline",
@@ -228,34 +233,4 @@ for (const [name, policy, entity, check] of cases) {
 
 Deno.test("verifyEntity() refuses to read a streamed blob for two keys", async () => {
   await assert.rejects(verifyEntity(keyPolicy([publicKey, otherKey]), blobEntity()), TypeError);
-});
-
-Deno.test("verifyEntity() hands certificates and verified times to the keyless seam", async () => {
-  const calls: unknown[] = [];
-  const facts = await verifyEntity(
-    {
-      ...keyless(),
-      signer: {
-        certificate: {
-          identities: [],
-          verifier: {
-            verify: (input) => {
-              calls.push(input.certificate, input.times);
-              return Promise.resolve(publicKey);
-            },
-          },
-        },
-      },
-      timestamps: {
-        required: true,
-        verifier: { verify: () => Promise.resolve([{ time: 1, source: "rfc3161" }]) },
-      },
-    },
-    payloadEntity({
-      material: { kind: "certificate", certificate: DER, chain: [], only: true },
-      timestamps: [new Uint8Array([1])],
-    }),
-  );
-  assert.equal(facts.publicKey, publicKey);
-  assert.deepEqual(calls, [DER, [{ time: 1, source: "rfc3161" }]]);
 });
