@@ -18,7 +18,18 @@ export const verifyCommand: Command = {
   short: "Verify a signature on the supplied container image",
   long: `Verify signature and annotations on an image by checking the claims
 against the transparency log.`,
-  example: `  # verify image with an on-disk public key (signature made with --tlog-upload=false)
+  example: `  # verify image with a Fulcio certificate (keyless): the identity and its OIDC issuer
+  cosign verify --certificate-identity=name@example.com --certificate-oidc-issuer=https://accounts.example.com <IMAGE>
+
+  # verify image with a Fulcio certificate, the identity given by regular expressions
+  cosign verify --certificate-identity-regexp='@example\.com$' --certificate-oidc-issuer-regexp='^https://' <IMAGE>
+
+  # keyless with a private Sigstore deployment's trusted root, or its individual pieces
+  cosign verify --trusted-root trusted_root.json --certificate-identity=... --certificate-oidc-issuer=... <IMAGE>
+  SIGSTORE_ROOT_FILE=fulcio.pem SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub SIGSTORE_CT_LOG_PUBLIC_KEY_FILE=ctfe.pub \\
+    cosign verify --certificate-identity=... --certificate-oidc-issuer=... <IMAGE>
+
+  # verify image with an on-disk public key (signature made with --tlog-upload=false)
   cosign verify --key cosign.pub --insecure-ignore-tlog=true <IMAGE>
 
   # verify multiple images
@@ -55,12 +66,7 @@ against the transparency log.`,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    if (f.key === "") {
-      throw new UsageError(
-        "cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
-      );
-    }
-    if (f.sk === true || f.certificate !== "") {
+    if (f.sk === true || (f.key !== "" && f.certificate !== "")) {
       throw new UsageError(
         "exactly one of: key reference (--key), certificate (--cert) or hardware token (--sk) must be provided",
       );
@@ -79,19 +85,26 @@ against the transparency log.`,
         noun: "signature",
         newBundle: true,
         annotations: true,
+        keyless: true,
       });
       return await verifyBundles(ctx, policy);
     }
     const policy = await verifyPolicy(ctx, OLD_FORMAT);
-    const { verifyImage, renderVerificationOutput } = await import(
-      "../../lib/verify/verify_image.ts"
-    );
+    const { verifyImage, renderVerificationOutput, certificateOptional, renderCertificateSummary } =
+      await import("../../lib/verify/verify_image.ts");
     const verifyOne = async (registry: Registry, image: LocalOrRemote) => {
       const result = await verifyImage({ registry, policy, ...image });
       await printVerificationHeader(ctx, image.arg, policy, result.bundleVerified);
+      if (f.output === "text") {
+        // cosign's text mode: each certificate's summary on stderr, the payloads on stdout.
+        for (const s of result.signatures) {
+          const summary = renderCertificateSummary(s.certificate);
+          if (summary) await writeAll(ctx.io.stderr, summary);
+        }
+      }
       await writeAll(
         ctx.io.stdout,
-        renderVerificationOutput(result.signatures, f.output as string),
+        renderVerificationOutput(result.signatures, f.output as string, certificateOptional),
       );
     };
     if (f["local-image"] !== true) return await forEachImage(ctx, verifyOne);
@@ -118,7 +131,12 @@ against the transparency log.`,
 };
 
 /** `verify` checks annotations; old bundles' log key may come from `--trusted-root`. */
-const OLD_FORMAT = { noun: "signature", trustedRootForOldBundles: true, annotations: true };
+const OLD_FORMAT = {
+  noun: "signature",
+  trustedRootForOldBundles: true,
+  annotations: true,
+  keyless: true,
+};
 
 /** cosign's refusals of detached material with `--new-bundle-format` on images (verify.go). */
 const IMAGE_NEW_BUNDLE_CONFLICTS = [

@@ -54,11 +54,6 @@ against the transparency log.`,
         "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
       );
     }
-    if (f.key === "") {
-      throw new UsageError(
-        "cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
-      );
-    }
     if (((f.policy as string[] | undefined) ?? []).length > 0) {
       throw new UsageError("cannot validate --policy yet: CUE and Rego policies are not supported");
     }
@@ -76,14 +71,21 @@ against the transparency log.`,
       noun: "attestation",
       trustedRootForOldBundles: true,
       type: true,
+      keyless: true,
     });
     const { verifyImageAttestations, renderAttestationOutput } = await import(
       "../../lib/verify/verify_image_attestation.ts"
     );
+    const { renderCertificateSummary } = await import("../../lib/verify/verify_image.ts");
     await forEachImage(ctx, async (registry, image) => {
       const result = await verifyImageAttestations({ registry, policy, ...image });
       await printVerificationHeader(ctx, image.arg, policy, result.bundleVerified);
-      // cosign prints attestations in its "text" mode whatever -o says: each envelope as stored.
+      // cosign prints attestations in its "text" mode whatever -o says: each certificate's
+      // summary on stderr, each envelope as stored on stdout.
+      for (const a of result.attestations) {
+        const summary = renderCertificateSummary(a.certificate);
+        if (summary) await writeAll(ctx.io.stderr, summary);
+      }
       await writeAll(ctx.io.stdout, renderAttestationOutput(result.attestations));
     });
   },

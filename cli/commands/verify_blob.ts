@@ -3,7 +3,12 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { blobVerifyFileFlags, verifyFamilyFlags } from "../flags/groups.ts";
 import { keyRefDeps } from "./_shared.ts";
-import { newBundlePolicy, readBundleFlag, verifyPolicy } from "../options/verify_options.ts";
+import {
+  newBundlePolicy,
+  readBundleFlag,
+  rfc3161TimestampFlag,
+  verifyPolicy,
+} from "../options/verify_options.ts";
 
 export const verifyBlobCommand: Command = {
   name: "verify-blob",
@@ -56,7 +61,7 @@ The blob may be specified as a path to a file or - for stdin.`,
     }
     const bundle = await readBundleFlag(ctx);
     const { openBlob } = await import("../../lib/blob_input.ts");
-    // Sigstore bundles: the key, or the bundle's certificate (refused until keyless lands).
+    // Sigstore bundles: the key, or the bundle's certificate.
     const sigstore = await newBundlePolicy(ctx, bundle, {
       noun: "blob",
       keyless: true,
@@ -76,15 +81,12 @@ The blob may be specified as a path to a file or - for stdin.`,
     if (f["trusted-root"] !== "") {
       throw new UsageError("--trusted-root only supported with --new-bundle-format");
     }
-    if (f.key === "") {
-      throw new UsageError(
-        "cannot verify without --key yet: certificates and hardware tokens are not supported",
-      );
-    }
+    const timestampFile = await rfc3161TimestampFlag(ctx);
     if (f.signature === "" && f.bundle === "") throw new UsageError("missing flag '--signature'");
     // cosign's bundle file's entry is verified offline; a signature without one is looked up in
-    // the log at --rekor-url (unless --offline).
-    const policy = await verifyPolicy(ctx, { noun: "blob" });
+    // the log at --rekor-url (unless --offline). Keyless: the bundle's certificate, or
+    // --certificate, checked against the trusted root (TUF's) or SIGSTORE_ROOT_FILE & co.
+    const policy = await verifyPolicy(ctx, { noun: "blob", keyless: true, signatureChain: true });
     const { verifyBlob } = await import("../../lib/verify/verify_blob.ts");
     const input = await openBlob(ctx.args[0], ctx.io.stdin, ctx.io.isTerminal.stdin);
     try {
@@ -94,6 +96,7 @@ The blob may be specified as a path to a file or - for stdin.`,
         input: input.reader,
         deps: keyRefDeps(ctx),
         bundle,
+        rfc3161Timestamp: timestampFile,
       });
     } finally {
       input.close();

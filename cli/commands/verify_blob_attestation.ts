@@ -7,7 +7,12 @@ import {
   subjectDigestFlags,
   verifyFamilyFlags,
 } from "../flags/groups.ts";
-import { newBundlePolicy, readBundleFlag, verifyPolicy } from "../options/verify_options.ts";
+import {
+  newBundlePolicy,
+  readBundleFlag,
+  rfc3161TimestampFlag,
+  verifyPolicy,
+} from "../options/verify_options.ts";
 
 export const verifyBlobAttestationCommand: Command = {
   name: "verify-blob-attestation",
@@ -90,11 +95,6 @@ The blob may be specified as a path to a file.`,
         "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
       );
     }
-    if (key === "") {
-      throw new UsageError(
-        "cannot verify without --key yet: certificates, hardware tokens and bundles are not supported",
-      );
-    }
     const { openBlob } = await import("../../lib/blob_input.ts");
     const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
     const path = checkClaims && ctx.args.length === 1 ? ctx.args[0] : undefined;
@@ -112,6 +112,7 @@ The blob may be specified as a path to a file.`,
     const sigstore = await newBundlePolicy(ctx, bundle, {
       noun: "blob attestation",
       type: true,
+      keyless: true,
     });
     if (sigstore) {
       const { verifyBlobAttestationBundle } = await import(
@@ -129,7 +130,13 @@ The blob may be specified as a path to a file.`,
     }
     // The bundle's entry is verified offline, and an envelope without one (--signature, or a
     // bundle with no rekorBundle) is looked up at --rekor-url (unless --offline).
-    const policy = await verifyPolicy(ctx, { noun: "blob attestation", type: true });
+    const timestampFile = await rfc3161TimestampFlag(ctx);
+    const policy = await verifyPolicy(ctx, {
+      noun: "blob attestation",
+      type: true,
+      keyless: true,
+      signatureChain: true,
+    });
     const { verifyBlobAttestation } = await import("../../lib/verify/verify_blob_attestation.ts");
     if (path !== undefined && digest !== "" && digestAlg !== "") {
       await ctx.warn("Ignoring provided digest and digestAlg in favor of provided blob");
@@ -138,6 +145,7 @@ The blob may be specified as a path to a file.`,
       policy,
       envelopePath: f.signature as string,
       bundlePath: bundlePath === "" ? undefined : bundlePath,
+      rfc3161Timestamp: timestampFile,
       ...blob,
     });
     await ctx.info("Verified OK");

@@ -205,6 +205,37 @@ export const certVerifyFlags: Flag[] = [
     type: "string",
     help: "A regular expression alternative to --certificate-oidc-issuer.",
   },
+  // Fulcio's extensions (fulcio docs/oid-info.md), compared exactly when given.
+  {
+    name: "certificate-github-workflow-trigger",
+    type: "string",
+    help:
+      "contains the event_name claim from the GitHub OIDC Identity token that contains the name of the event that triggered the workflow run",
+  },
+  {
+    name: "certificate-github-workflow-sha",
+    type: "string",
+    help:
+      "contains the sha claim from the GitHub OIDC Identity token that contains the commit SHA that the workflow run was based upon.",
+  },
+  {
+    name: "certificate-github-workflow-name",
+    type: "string",
+    help:
+      "contains the workflow claim from the GitHub OIDC Identity token that contains the name of the executed workflow.",
+  },
+  {
+    name: "certificate-github-workflow-repository",
+    type: "string",
+    help:
+      "contains the repository claim from the GitHub OIDC Identity token that contains the repository that the workflow run was based upon",
+  },
+  {
+    name: "certificate-github-workflow-ref",
+    type: "string",
+    help:
+      "contains the ref claim from the GitHub OIDC Identity token that contains the git ref that the workflow run was based upon.",
+  },
   {
     name: "certificate-chain",
     type: "string",

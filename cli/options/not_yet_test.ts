@@ -69,18 +69,7 @@ const BASE: Record<string, string[]> = {
 
 /** The refused flags each command declares: pinned, so a refusal cannot silently disappear. */
 const REFUSED: Record<string, string[]> = {
-  "verify-blob": [
-    "rfc3161-timestamp",
-    "timestamp-certificate-chain",
-    "use-signed-timestamps",
-    "certificate-chain",
-    "ca-roots",
-    "ca-intermediates",
-    "sct",
-    "insecure-ignore-sct",
-    "slot",
-    "experimental-oci11",
-  ],
+  "verify-blob": ["slot", "experimental-oci11"],
   "sign-blob": [
     "fulcio-url",
     "identity-token",
@@ -95,8 +84,7 @@ const REFUSED: Record<string, string[]> = {
   ],
 };
 REFUSED["verify-blob-attestation"] = REFUSED["verify-blob"];
-// The image commands have no --rfc3161-timestamp (cosign reads it from the signature).
-REFUSED["verify"] = REFUSED["verify-blob"].filter((f) => f !== "rfc3161-timestamp");
+REFUSED["verify"] = REFUSED["verify-blob"];
 REFUSED["verify-attestation"] = REFUSED["verify"];
 REFUSED["sign"] = REFUSED["sign-blob"];
 const TIMESTAMP_CLIENT = [
@@ -154,11 +142,22 @@ for (const [name, refused] of Object.entries(REFUSED)) {
 
 Deno.test("a refused flag bound from COSIGN_<FLAG> is refused too", async () => {
   const { code, io } = await cosign(["verify-blob", ...BASE["verify-blob"]], {
+    env: { ...ENV, COSIGN_SLOT: "9a" },
+  });
+  assert.equal(
+    io.err(),
+    "error: cannot use --slot yet: hardware security keys (--sk) are not supported\n",
+  );
+  assert.equal(code, USAGE);
+});
+
+Deno.test("a flag bound from COSIGN_<FLAG> is read: --rfc3161-timestamp without --use-signed-timestamps is cosign's usage error", async () => {
+  const { code, io } = await cosign(["verify-blob", ...BASE["verify-blob"]], {
     env: { ...ENV, COSIGN_RFC3161_TIMESTAMP: MISSING },
   });
   assert.equal(
     io.err(),
-    "error: cannot use --rfc3161-timestamp yet: RFC 3161 timestamp verification is not supported yet\n",
+    "error: when specifying --rfc3161-timestamp-path, you must also specify --use-signed-timestamps or --timestamp-certificate-chain\n",
   );
   assert.equal(code, USAGE);
 });

@@ -15,12 +15,17 @@ import { writeAll } from "../io.ts";
 import { keyRefDeps } from "../commands/_shared.ts";
 import { flagGiven, type NotYet, refuseNotYet } from "./not_yet.ts";
 import { parseAnnotations } from "./parse_annotations.ts";
+import {
+  certificatePolicy,
+  requireIdentity,
+  resolveTrustedRoot,
+  timestampPolicy,
+} from "./certificate_options.ts";
 import { IoError, SigstoreError } from "../../lib/errors.ts";
 import type { PublicKey } from "../../lib/keys/public_key.ts";
 import type { TrustedRoot } from "../../lib/trust/trusted_root.ts";
 import type { VerifyHash } from "../../lib/signature/verify_signature.ts";
 import type {
-  CertificateIdentity,
   ClaimsPolicy,
   SignerPolicy,
   TlogPolicy,
@@ -39,8 +44,10 @@ export interface VerifySpec {
   type?: boolean;
   /** `-a key=value` are claims (`verify`). */
   annotations?: boolean;
-  /** No `--key`: a certificate policy (bundles only; the library refuses what it cannot do). */
+  /** No `--key`: a certificate policy. */
   keyless?: boolean;
+  /** `--certificate-chain` is also the signature's chain (verify-blob, verify-blob-attestation). */
+  signatureChain?: boolean;
 }
 
 /** The digests `--signature-digest-algorithm` accepts (cosign options/signature_digest.go). */
@@ -58,21 +65,11 @@ export function signatureHash(ctx: Context): VerifyHash {
   return hash as VerifyHash;
 }
 
-const TIMESTAMPS = "RFC 3161 timestamp verification is not supported yet";
-const KEYLESS = "certificate (keyless) verification is not supported yet";
-
 /**
  * Every verify-family flag that is declared but not implemented: refused when given, so a check
  * is never claimed without being made (cosign would make it, or fail on a missing file).
  */
 export const VERIFY_FLAGS_NOT_YET: readonly NotYet[] = [
-  ...["rfc3161-timestamp", "timestamp-certificate-chain", "use-signed-timestamps"].map((flag) => ({
-    flag,
-    why: TIMESTAMPS,
-  })),
-  ...["certificate-chain", "ca-roots", "ca-intermediates", "sct", "insecure-ignore-sct"].map((
-    flag,
-  ) => ({ flag, why: KEYLESS })),
   { flag: "slot", why: "hardware security keys (--sk) are not supported" },
   {
     flag: "experimental-oci11",
@@ -164,16 +161,9 @@ export async function loadTrustedRoot(ctx: Context): Promise<TrustedRoot> {
   return parseTrustedRoot(bytes);
 }
 
-/** The environment variables that stop cosign from fetching the trusted root from TUF. */
-const TRUST_ENV = [
-  "SIGSTORE_CT_LOG_PUBLIC_KEY_FILE",
-  "SIGSTORE_ROOT_FILE",
-  "SIGSTORE_REKOR_PUBLIC_KEY",
-  "SIGSTORE_TSA_CERTIFICATE_FILE",
-];
-
 /**
- * cosign's checks on the new-bundle path: no detached verification material, a trusted root.
+ * cosign's checks on the new-bundle path: no detached verification material (the trusted root,
+ * `--trusted-root` or TUF's, is required when the policy is built).
  *
  * @param conflicting the flags cosign refuses on this path, and its message for them
  * @throws {UsageError} for cosign's flag-combination errors
@@ -185,14 +175,6 @@ export function checkNewBundleFlags(
   for (const c of conflicting) {
     if (c.flags.some((f) => flagGiven(ctx, f))) throw new UsageError(c.message);
   }
-  if (ctx.flags["trusted-root"] === "") {
-    // Without --trusted-root, cosign fetches the public-good root with TUF unless one of these
-    // variables is set; then it has no trusted root. We have no TUF client yet.
-    const why = TRUST_ENV.some((v) => ctx.io.getEnv(v))
-      ? ""
-      : " (fetching it with TUF is not supported yet: pass --trusted-root)";
-    throw new UsageError(`trusted root is required when using new bundle format${why}`);
-  }
 }
 
 /** cosign's message for detached material on the blob commands' new-bundle path. */
@@ -200,18 +182,25 @@ const BLOB_NEW_BUNDLE_CONFLICT =
   "when using --new-bundle-format, please supply signed content with --bundle and verification content with --trusted-root";
 
 /** The transparency-log part of the policy. */
-async function tlogPolicy(ctx: Context, spec: VerifySpec): Promise<TlogPolicy> {
+async function tlogPolicy(
+  ctx: Context,
+  spec: VerifySpec,
+  root: TrustedRoot | undefined,
+): Promise<TlogPolicy> {
   if (ignoresTlog(ctx)) return { ignore: true };
-  if (spec.newBundle) return { trustedRoot: await loadTrustedRoot(ctx) };
-  // cosign's old bundles: the log key from --trusted-root (the log picked by ID, valid at the
-  // entry's time; SIGSTORE_REKOR_PUBLIC_KEY is then not used) or SIGSTORE_REKOR_PUBLIC_KEY.
-  const useRoot = spec.trustedRootForOldBundles === true && ctx.flags["trusted-root"] !== "";
+  if (spec.newBundle) {
+    if (!root) throw new UsageError("trusted root is required when using new bundle format");
+    return { trustedRoot: root };
+  }
+  // cosign's old bundles: the log key from the trusted root (--trusted-root where the command
+  // takes it, or TUF's: the log picked by ID, valid at the entry's time; SIGSTORE_REKOR_PUBLIC_KEY
+  // is then not used) or SIGSTORE_REKOR_PUBLIC_KEY.
   const keyPath = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-  if (!useRoot && !keyPath) throw tlogUnavailable(spec.trustedRootForOldBundles === true);
+  if (!root && !keyPath) throw tlogUnavailable(spec.trustedRootForOldBundles === true);
   let logKey;
-  if (useRoot) {
+  if (root) {
     const { rekorLogKeySelector } = await import("../../lib/trust/trusted_root.ts");
-    logKey = rekorLogKeySelector(await loadTrustedRoot(ctx));
+    logKey = rekorLogKeySelector(root);
   } else {
     const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
     const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
@@ -224,25 +213,6 @@ async function tlogPolicy(ctx: Context, spec: VerifySpec): Promise<TlogPolicy> {
     ? undefined
     : new RekorClient(ctx.flags["rekor-url"] as string, { signal: ctx.signal });
   return { logKey, rekor, offline };
-}
-
-/** The certificate identities of the flags (cosign CertVerifyOptions.Identities). */
-function identities(ctx: Context): CertificateIdentity[] {
-  const f = ctx.flags;
-  const identity: CertificateIdentity = {};
-  if (flagGiven(ctx, "certificate-identity")) {
-    identity.subject = f["certificate-identity"] as string;
-  }
-  if (flagGiven(ctx, "certificate-identity-regexp")) {
-    identity.subjectRegExp = f["certificate-identity-regexp"] as string;
-  }
-  if (flagGiven(ctx, "certificate-oidc-issuer")) {
-    identity.issuer = f["certificate-oidc-issuer"] as string;
-  }
-  if (flagGiven(ctx, "certificate-oidc-issuer-regexp")) {
-    identity.issuerRegExp = f["certificate-oidc-issuer-regexp"] as string;
-  }
-  return Object.keys(identity).length ? [identity] : [];
 }
 
 /**
@@ -259,17 +229,36 @@ export async function verifyPolicy(ctx: Context, spec: VerifySpec): Promise<Veri
   const hash = signatureHash(ctx);
   refuseKeyAndIdentity(ctx);
   refuseNotYet(ctx, VERIFY_FLAGS_NOT_YET);
+  const keyless = ctx.flags.key === "";
+  if (keyless && !spec.keyless) throw new UsageError("cannot verify without --key yet: pass --key");
+  // cosign reads the identity flags first (CertVerifyOptions.Identities).
+  if (keyless) requireIdentity(ctx);
   const claims: ClaimsPolicy = {};
   if ("check-claims" in ctx.flags) claims.check = ctx.flags["check-claims"] === true;
   if (spec.annotations) claims.annotations = parseAnnotations(ctx);
   if (spec.type) claims.type = ctx.flags.type as string;
   await warnIgnoredTlog(ctx, spec.noun);
-  const tlog = await tlogPolicy(ctx, spec);
+  // The trusted root: --trusted-root where the command takes it; TUF's when cosign would fetch it
+  // and it is needed (keyless, Sigstore bundles). Key-based old formats keep to
+  // SIGSTORE_REKOR_PUBLIC_KEY or --trusted-root.
+  const useFlag = spec.newBundle === true || spec.trustedRootForOldBundles === true;
+  const root = keyless || spec.newBundle
+    ? await resolveTrustedRoot(ctx, useFlag)
+    : useFlag && ctx.flags["trusted-root"] !== ""
+    ? await loadTrustedRoot(ctx)
+    : undefined;
+  const tlog = await tlogPolicy(ctx, spec, root);
+  const timestamps = await timestampPolicy(ctx, root);
   let signer: SignerPolicy;
-  if (ctx.flags.key !== "") signer = { key: [await loadPublicKey(ctx)] };
-  else if (spec.keyless) signer = { certificate: { identities: identities(ctx) } };
-  else throw new UsageError("cannot verify without --key yet: pass --key");
-  return { signer, hash, tlog, claims };
+  if (!keyless) signer = { key: [await loadPublicKey(ctx)] };
+  else {
+    signer = {
+      certificate: await certificatePolicy(ctx, root, timestamps, {
+        signatureChain: spec.signatureChain,
+      }),
+    };
+  }
+  return { signer, hash, tlog, claims, ...(timestamps ? { timestamps } : {}) };
 }
 
 /**
@@ -340,6 +329,7 @@ export async function printVerificationHeader(
     annotations: policy.claims?.annotations !== undefined,
     bundleVerified: tlogVerified,
     publicKey: "key" in policy.signer,
+    fulcioVerified: "certificate" in policy.signer,
   });
   await writeAll(ctx.io.stderr, header);
 }
@@ -369,4 +359,41 @@ export async function newBundlePolicy(
   checkNewBundleFlags(ctx, [{ flags, message: BLOB_NEW_BUNDLE_CONFLICT }]);
   const policy = await verifyPolicy(ctx, { ...spec, newBundle: true });
   return { policy, bundle: requireBundle(bundle) };
+}
+
+/**
+ * `--rfc3161-timestamp` of the blob commands, with cosign's pairing rule: the file and
+ * `--use-signed-timestamps` (or `--timestamp-certificate-chain`) go together.
+ *
+ * @returns the DER timestamp response, or undefined without the flag
+ * @throws {UsageError} with cosign's messages for a file without the flag or the other way round
+ * @throws {IoError | SyntaxError} when the file cannot be read or is not cosign's timestamp JSON
+ */
+export async function rfc3161TimestampFlag(ctx: Context): Promise<Uint8Array | undefined> {
+  const path = flagGiven(ctx, "rfc3161-timestamp") ? ctx.flags["rfc3161-timestamp"] as string : "";
+  const wanted = ctx.flags["use-signed-timestamps"] === true ||
+    flagGiven(ctx, "timestamp-certificate-chain");
+  if (path !== "" && !wanted) {
+    throw new UsageError(
+      "when specifying --rfc3161-timestamp-path, you must also specify --use-signed-timestamps or --timestamp-certificate-chain",
+    );
+  }
+  if (path === "" && wanted) {
+    throw new UsageError(
+      "when specifying --use-signed-timestamps or --timestamp-certificate-chain, you must also specify --rfc3161-timestamp-path",
+    );
+  }
+  if (path === "") return undefined;
+  const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+  const { parseRfc3161Timestamp } = await import("../../lib/timestamp/rfc3161_timestamp.ts");
+  const bytes = await readKeyRef(path, keyRefDeps(ctx)).catch((e) => {
+    throw new IoError(
+      "INPUT_UNREADABLE",
+      `Cannot read RFC 3161 timestamp ${path}: ${
+        (e as Error).message.replace(/^Cannot read key file [^:]*: /, "")
+      }`,
+      { cause: e },
+    );
+  });
+  return parseRfc3161Timestamp(bytes);
 }

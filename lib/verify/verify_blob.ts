@@ -6,11 +6,9 @@
  *
  * @module
  */
-import { decodeStdBase64 } from "../base64.ts";
 import { IoError, VerificationError } from "../errors.ts";
 import { describeFsError } from "../atomic_file.ts";
 import { type KeyRefDeps, readKeyRef } from "../keys/key_ref.ts";
-import { decodePem } from "../keys/pem.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import type { ByteReader } from "../stream.ts";
 import { readAllBounded } from "../stream.ts";
@@ -20,6 +18,7 @@ import { decodeSignature } from "./decode_signature.ts";
 import type { SignedEntity, VerificationMaterial } from "./signed_entity.ts";
 import type { VerificationPolicy } from "./verification_policy.ts";
 import { verifyEntity } from "./verify_entity.ts";
+import { bundleCertificate } from "./_cosign_material.ts";
 
 /** Most bytes accepted for a signature (a file, URL or literal). */
 const SIGNATURE_LIMIT = 1024 * 1024;
@@ -42,6 +41,8 @@ export interface VerifyBlobOptions {
    * very signature, key and blob) unless the policy ignores the log.
    */
   bundle?: Uint8Array;
+  /** `--rfc3161-timestamp`: the DER timestamp response (lib/timestamp `parseRfc3161Timestamp`). */
+  rfc3161Timestamp?: Uint8Array;
 }
 
 /**
@@ -105,20 +106,44 @@ export async function readSignatureRef(ref: string, deps: KeyRefDeps): Promise<U
 export async function verifyBlob(options: VerifyBlobOptions): Promise<PublicKey> {
   const { policy } = options;
   const ignoreTlog = policy.tlog.ignore === true;
+  // Keyless: `--certificate` (and `--certificate-chain`) given on the command line.
+  const given = "certificate" in policy.signer ? policy.signer.certificate : undefined;
+  const timestamps = options.rfc3161Timestamp ? [options.rfc3161Timestamp] : undefined;
   let entity: SignedEntity;
   if (!options.bundle) {
     const signature = await readSignatureRef(options.signatureRef, options.deps);
     entity = {
       // Looked up online as cosign proposes it: by the blob's SHA-256.
       content: { kind: "blob", reader: options.input, signature, digestAlgorithm: "sha256" },
-      material: { kind: "none" },
+      material: given?.certificate
+        ? { kind: "certificate", certificate: given.certificate, chain: [], only: true }
+        : { kind: "none" },
       tlog: { kind: "none" },
+      timestamps,
       subject: "signature",
     };
   } else {
     const bundle = parseLocalBundle(options.bundle);
-    const material: VerificationMaterial = bundle.cert
-      ? { kind: "certificate", certificate: bundleCertificate(bundle.cert), chain: [], only: true }
+    const bundleCert = bundle.cert ? bundleCertificate(bundle.cert) : undefined;
+    if (given && !bundleCert && !given.certificate) {
+      throw new VerificationError(
+        "NO_CERTIFICATE",
+        "bundle does not contain cert for verification, please provide public key",
+      );
+    }
+    if (
+      given?.certificate && bundleCert &&
+      (bundleCert.length !== given.certificate.length ||
+        !bundleCert.every((b, i) => b === given.certificate![i]))
+    ) {
+      throw new VerificationError(
+        "SIGNATURE_INVALID",
+        "the cert passed in does not match the cert in the provided bundle",
+      );
+    }
+    const certificate = given?.certificate ?? bundleCert;
+    const material: VerificationMaterial = certificate
+      ? { kind: "certificate", certificate, chain: [], only: true }
       : { kind: "none" };
     const signature = options.signatureRef
       ? await readSignatureRef(options.signatureRef, options.deps)
@@ -145,17 +170,9 @@ export async function verifyBlob(options: VerifyBlobOptions): Promise<PublicKey>
       content: { kind: "blob", reader: options.input, signature, digestAlgorithm: algorithm },
       material,
       tlog: entry ? { kind: "rekor", entry } : { kind: "none" },
+      timestamps,
       subject: "signature",
     };
   }
   return (await verifyEntity(policy, entity)).publicKey;
-}
-
-/** The bundle's `cert` (base64 of a PEM certificate), DER; empty when it does not decode. */
-function bundleCertificate(cert: string): Uint8Array {
-  try {
-    return decodePem(decodeStdBase64(cert))?.bytes ?? new Uint8Array();
-  } catch {
-    return new Uint8Array();
-  }
 }

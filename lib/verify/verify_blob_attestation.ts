@@ -23,7 +23,9 @@ import type { BlobInput } from "../blob_input.ts";
 import { forEachChunk, readAllBounded } from "../stream.ts";
 import { MAX_BUNDLE_BYTES, parseLocalBundle } from "../rekor/blob_bundle.ts";
 import type { VerificationPolicy } from "./verification_policy.ts";
+import type { VerificationMaterial } from "./signed_entity.ts";
 import { verifyEntity } from "./verify_entity.ts";
+import { bundleCertificate } from "./_cosign_material.ts";
 
 /** What {@link verifyBlobAttestation} checks. */
 export interface VerifyBlobAttestationOptions {
@@ -45,6 +47,8 @@ export interface VerifyBlobAttestationOptions {
   digest?: { hex: string; algorithm: string };
   /** The most bytes read from the envelope file, and from the blob (COSIGN_MAX_ATTACHMENT_SIZE). */
   maxSize: number;
+  /** `--rfc3161-timestamp`: the DER timestamp response, over the envelope. */
+  rfc3161Timestamp?: Uint8Array;
 }
 
 function fail(
@@ -165,9 +169,11 @@ export async function verifyBlobAttestation(
   const expected = (claims.check ?? true) ? await claimsDigest(opts) : undefined;
   let bytes: Uint8Array;
   let entry;
+  let bundleCert: Uint8Array | undefined;
   let source = opts.envelopePath;
   if (opts.bundlePath !== undefined) {
     const bundle = parseLocalBundle(await readEnvelope(opts.bundlePath, MAX_BUNDLE_BYTES));
+    bundleCert = bundle.cert ? bundleCertificate(bundle.cert) : undefined;
     source = opts.bundlePath;
     try {
       bytes = decodeStdBase64(bundle.base64Signature);
@@ -202,8 +208,9 @@ export async function verifyBlobAttestation(
       envelope: () => parse().envelope,
       legacyPayloadType: true,
     },
-    material: { kind: "none" },
+    material: material(opts.policy, bundleCert),
     tlog: entry ? { kind: "rekor", entry } : { kind: "none" },
+    timestamps: opts.rfc3161Timestamp ? [opts.rfc3161Timestamp] : undefined,
     subject: "attestation",
     checkClaims: () => {
       const { json, envelope } = parse();
@@ -268,4 +275,34 @@ export function checkPredicate(
 /** {@link parseStatement} with cosign's wording for a statement that does not read. */
 export function readStatement(bytes: Uint8Array, what: string): InTotoStatement {
   return statementOf(bytes, what);
+}
+
+/**
+ * The certificate a keyless verification uses: `--certificate`, else the bundle's (cosign refuses
+ * the two when they differ, and a bundle without one when no key or certificate is given).
+ */
+function material(
+  policy: VerificationPolicy,
+  bundleCert: Uint8Array | undefined,
+): VerificationMaterial {
+  const given = "certificate" in policy.signer ? policy.signer.certificate : undefined;
+  if (!given) {
+    return bundleCert
+      ? { kind: "certificate", certificate: bundleCert, chain: [], only: true }
+      : { kind: "none" };
+  }
+  if (
+    given.certificate && bundleCert &&
+    (bundleCert.length !== given.certificate.length ||
+      !bundleCert.every((b, i) => b === given.certificate![i]))
+  ) {
+    throw new VerificationError(
+      "SIGNATURE_INVALID",
+      "the cert passed in does not match the cert in the provided bundle",
+    );
+  }
+  const certificate = given.certificate ?? bundleCert;
+  return certificate
+    ? { kind: "certificate", certificate, chain: [], only: true }
+    : { kind: "none" };
 }

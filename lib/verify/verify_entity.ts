@@ -104,9 +104,11 @@ async function verifyKeyless(
   timestamps: VerifiedTimestamp[] | undefined,
 ): Promise<VerifiedFacts> {
   const m = entity.material;
-  if (m.kind !== "certificate" || !cert.trust) throw keylessUnsupported(entity);
-  const leafDer = cert.certificate ?? m.certificate;
-  const chainDer = cert.chain ?? m.chain;
+  if (!cert.trust) throw keylessUnsupported(entity);
+  const carried = m.kind === "certificate" ? m : undefined;
+  const leafDer = cert.certificate ?? carried?.certificate;
+  if (!leafDer) throw new VerificationError("NO_CERTIFICATE", "no certificate found on signature");
+  const chainDer = cert.chain ?? carried?.chain ?? [];
   const sigstoreBundle = entity.tlog.kind === "bundle";
   const certify = async (log: TlogResult | undefined) => {
     const evidence: SigningTimeEvidence = {
@@ -212,7 +214,7 @@ function checkMaterial(policy: VerificationPolicy, entity: SignedEntity): void {
       "Cannot verify the bundle: it names a public key: pass it with --key",
     );
   }
-  if (m.kind === "none") {
+  if (m.kind === "none" && !policy.signer.certificate.certificate) {
     // cosign ErrNoCertificateFoundOnSignature (exit 13).
     throw new VerificationError("NO_CERTIFICATE", "no certificate found on signature");
   }

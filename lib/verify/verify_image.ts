@@ -16,7 +16,6 @@
 import { settleInOrder } from "../concurrency.ts";
 import { decodeStdBase64 } from "../base64.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
-import { decodePem } from "../keys/pem.ts";
 import {
   BUNDLE_ANNOTATION,
   CERTIFICATE_ANNOTATION,
@@ -37,9 +36,11 @@ import {
   parseSimpleSigningPayload,
   type SimpleSigningPayload,
 } from "../payload/simple_signing.ts";
-import type { VerificationMaterial } from "./signed_entity.ts";
 import type { VerificationPolicy } from "./verification_policy.ts";
 import { verifyEntity } from "./verify_entity.ts";
+import { annotationMaterial, annotationTimestamps, pemBlocks } from "./_cosign_material.ts";
+import { type Certificate, parseCertificate } from "../x509/certificate.ts";
+import { cosignCertificateFields } from "../x509/fulcio_extensions.ts";
 
 /** At most this many signatures are processed (cosign pkg/cosign/fetch.go `maxAllowedSigsOrAtts`). */
 export const MAX_SIGNATURES = 100;
@@ -193,8 +194,9 @@ async function verifyLayer(
   const claims = opts.policy.claims;
   const facts = await verifyEntity(opts.policy, {
     content: { kind: "payload", payload, signature: decodeStdBase64(base64Signature) },
-    material: layerMaterial(layer),
+    material: annotationMaterial(ann),
     tlog: layer.bundle ? { kind: "rekor", entry: layer.bundle } : { kind: "none" },
+    timestamps: annotationTimestamps(ann),
     subject: "signature",
     // cosign's SimpleClaimVerifier: the payload names this image, with the wanted annotations.
     checkClaims: (claims?.check ?? true)
@@ -209,21 +211,6 @@ async function verifyLayer(
       : undefined,
   });
   return { ...layer, bundleVerified: facts.tlogVerified };
-}
-
-/** Every PEM block of a text, decoded (Go's pem.Decode in a loop). */
-function pemBlocks(text: string | undefined): Uint8Array[] {
-  if (!text) return [];
-  return text.split(/(?=-----BEGIN )/).map((part) => decodePem(part)?.bytes).filter((
-    b,
-  ): b is Uint8Array => b !== undefined);
-}
-
-/** The certificate and chain annotations (a key policy ignores them, as cosign does). */
-function layerMaterial(layer: SignatureLayer): VerificationMaterial {
-  const [certificate] = pemBlocks(layer.certificate);
-  if (!certificate) return { kind: "none" };
-  return { kind: "certificate", certificate, chain: pemBlocks(layer.chain), only: false };
 }
 
 /** What {@link renderVerificationHeader} describes. */
@@ -355,6 +342,58 @@ function rfc3161Json(text: string): string | undefined {
     const t = parseJsonBounded(text, "timestamp", 64) as Record<string, unknown>;
     const v = t.SignedRFC3161Timestamp;
     return `{"SignedRFC3161Timestamp":${typeof v === "string" ? goJsonString(v) : "null"}}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The certificate fields cosign's `PrintVerification` adds to each payload's `optional` in JSON
+ * output (Subject, Issuer and the GitHub workflow values, by name and by OID), for a signature
+ * whose certificate annotation reads as a certificate; pass it as `extraOptional` to
+ * {@link renderVerificationOutput}.
+ *
+ * @param signature the verified signature (its `certificate` annotation)
+ * @returns the fields, or undefined without a certificate
+ */
+export function certificateOptional(
+  signature: { certificate?: string },
+): Record<string, unknown> | undefined {
+  const cert = annotationCertificate(signature.certificate);
+  return cert ? { ...cosignCertificateFields(cert) } : undefined;
+}
+
+/**
+ * The lines cosign's `PrintVerification` writes to stderr for a signature with a certificate in
+ * its "text" mode (`verify -o text`, and always for `verify-attestation`): "Certificate subject:
+ * …", then the issuer URL and the GitHub workflow values that are present.
+ *
+ * @param certificate the certificate annotation (PEM)
+ * @returns the lines, each ending in "\n" ("" without a readable certificate)
+ */
+export function renderCertificateSummary(certificate: string | undefined): string {
+  const cert = annotationCertificate(certificate);
+  if (!cert) return "";
+  const f = cosignCertificateFields(cert);
+  const lines = [`Certificate subject: ${f.Subject}`];
+  if (f.Issuer) lines.push(`Certificate issuer URL: ${f.Issuer}`);
+  const named: [keyof typeof f, string][] = [
+    ["githubWorkflowTrigger", "GitHub Workflow Trigger"],
+    ["githubWorkflowSha", "GitHub Workflow SHA"],
+    ["githubWorkflowName", "GitHub Workflow Name"],
+    ["githubWorkflowRepository", "GitHub Workflow Repository"],
+    ["githubWorkflowRef", "GitHub Workflow Ref"],
+  ];
+  for (const [key, label] of named) if (f[key]) lines.push(`${label}: ${f[key]}`);
+  return lines.map((l) => `${l}\n`).join("");
+}
+
+/** The certificate of an annotation (cosign `sig.Cert()`), or undefined when it does not read. */
+function annotationCertificate(pem: string | undefined): Certificate | undefined {
+  const [der] = pemBlocks(pem);
+  if (!der) return undefined;
+  try {
+    return parseCertificate(der);
   } catch {
     return undefined;
   }

@@ -25,6 +25,7 @@ import { decodeStdBase64 } from "../base64.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
 import {
   BUNDLE_ANNOTATION,
+  CERTIFICATE_ANNOTATION,
   fetchSignaturePayload,
   readSignatureImage,
   SIGNATURE_ANNOTATION,
@@ -38,6 +39,7 @@ import { checkTypedStatement, parseStatement } from "../payload/intoto.ts";
 import { predicateTypeUri } from "../payload/predicate_types.ts";
 import type { VerificationPolicy } from "./verification_policy.ts";
 import { verifyEntity } from "./verify_entity.ts";
+import { annotationMaterial, annotationTimestamps } from "./_cosign_material.ts";
 
 /** At most this many attestations are processed (cosign's `maxAllowedSigsOrAtts`). */
 export const MAX_ATTESTATIONS = 100;
@@ -73,6 +75,8 @@ export interface VerifiedAttestation {
   predicateType?: string;
   /** Whether the transparency-log step verified a bundle offline. */
   bundleVerified: boolean;
+  /** The certificate annotation (PEM), when the layer has one. */
+  certificate?: string;
 }
 
 /** The result of {@link verifyImageAttestations}. */
@@ -230,8 +234,9 @@ async function verifyLayer(
       },
       legacyPayloadType: true,
     },
-    material: { kind: "none" },
+    material: annotationMaterial(annotations),
     tlog: bundle ? { kind: "rekor", entry: bundle } : { kind: "none" },
+    timestamps: annotationTimestamps(annotations),
     subject: "attestation",
     checkClaims: () => {
       const outer = parseGoJson(envelope);
@@ -255,7 +260,16 @@ async function verifyLayer(
       predicateType = parsed.predicateType;
     },
   });
-  return { descriptor, envelope, statement, predicateType, bundleVerified: facts.tlogVerified };
+  return {
+    descriptor,
+    envelope,
+    statement,
+    predicateType,
+    bundleVerified: facts.tlogVerified,
+    ...(annotations[CERTIFICATE_ANNOTATION]
+      ? { certificate: annotations[CERTIFICATE_ANNOTATION] }
+      : {}),
+  };
 }
 
 /** pkg/policy AttestationToPayloadJSON's reading of the statement. */

@@ -8,7 +8,13 @@ import {
   parseCertificateChainPem,
   parseCertificatePem,
 } from "./certificate.ts";
-import { ATTR, issueTestCertificate, subjectAltName, testExtension, testName } from "../../tests/helpers/test_ca.ts";
+import {
+  ATTR,
+  issueTestCertificate,
+  subjectAltName,
+  testExtension,
+  testName,
+} from "../../tests/helpers/test_ca.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/x509/", import.meta.url);
 const read = (name: string) => Deno.readFileSync(new URL(name, FIXTURES));

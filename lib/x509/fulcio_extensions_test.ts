@@ -10,7 +10,11 @@ import {
   rawExtension,
   subjectAlternativeNames,
 } from "./fulcio_extensions.ts";
-import { issueTestCertificate, subjectAltName, testExtension } from "../../tests/helpers/test_ca.ts";
+import {
+  issueTestCertificate,
+  subjectAltName,
+  testExtension,
+} from "../../tests/helpers/test_ca.ts";
 
 const FIXTURES = new URL("../../tests/fixtures/x509/", import.meta.url);
 const pem = (name: string) => parseCertificatePem(Deno.readFileSync(new URL(name, FIXTURES)));
