@@ -229,11 +229,11 @@ const bad: Array<{ name: string; argv: () => Promise<string[]>; code: number; er
       "error: cannot verify the transparency log entries: set SIGSTORE_REKOR_PUBLIC_KEY to the log's public key or pass --trusted-root, or pass --insecure-ignore-tlog=true to verify without the log",
   },
   {
-    name: "keyless verify",
+    name: "keyless verify without an identity (cosign's Identities())",
     argv: async () => ["verify-attestation", "--insecure-ignore-tlog", (await image()).ref],
     code: 1,
     err:
-      "error: cannot verify without --key yet: keyless (certificate) verification is not supported; pass --key",
+      "error: --certificate-identity or --certificate-identity-regexp is required for verification in keyless mode",
   },
   {
     name: "an image without attestations (cosign: exit 1)",
