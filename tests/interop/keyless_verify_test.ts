@@ -17,6 +17,7 @@ import { TestTufRepository } from "../helpers/tuf_repository.ts";
 import { createRegistry } from "../../lib/registry/client.ts";
 import { startKeylessPeers } from "../peers/keyless.ts";
 import { startRegistry } from "../peers/registry.ts";
+import { startTsa } from "../peers/tsa.ts";
 import { writeTrustedRootFile } from "../peers/trusted_root.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import {
@@ -545,5 +546,177 @@ Deno.test("verify and verify-attestation keyless on images signed by the Go cosi
     client.close();
     await registry.stop();
     await peers.stop();
+  }
+});
+
+Deno.test("keyless with RFC 3161 timestamps from a live timestamp authority: v0.3 bundles, old bundles with --rfc3161-timestamp, no log entry, image annotations", async () => {
+  const tsa = await startTsa();
+  const otherTsa = await startTsa();
+  const peers = await startKeylessPeers({
+    timestampAuthorities: [{
+      uri: tsa.url,
+      chainPem: tsa.certChainPem,
+      subject: { organization: "local", commonName: "tsa" },
+      validFor: { start: "2020-01-01T00:00:00Z" },
+    }],
+  });
+  const registry = await startRegistry({ mode: "http" });
+  const client = createRegistry({});
+  try {
+    const live = suiteOptions(dir);
+    const root = ["--trusted-root", peers.trustedRootPath];
+    const token = await peers.oidc.emailToken("alice@example.com");
+    const ts = ["--timestamp-server-url", tsa.timestampUrl];
+    const file = (name: string) => join(dir, name);
+    await Deno.writeTextFile(file("tsa-blob.txt"), `timestamped ${crypto.randomUUID()}\n`);
+    const sign = async (extra: string[], what: string) =>
+      expectSuccess(
+        await run("go", [
+          "sign-blob",
+          ...peers.signArgs(token),
+          ...root,
+          ...ts,
+          ...extra,
+          file("tsa-blob.txt"),
+        ], live),
+        what,
+      );
+    await sign(["--new-bundle-format", "--bundle", file("tsa.sigstore.json")], "v0.3 with TSA");
+    await sign(
+      ["--bundle", file("tsa.bundle"), "--rfc3161-timestamp", file("tsa.ts.json")],
+      "old bundle with TSA",
+    );
+    await sign([
+      "--tlog-upload=false",
+      "--bundle",
+      file("nolog.bundle"),
+      "--rfc3161-timestamp",
+      file("nolog.ts.json"),
+    ], "no log entry, TSA only");
+    const v3 = await Deno.readTextFile(file("tsa.sigstore.json"));
+    assert.equal(
+      JSON.parse(v3).verificationMaterial.timestampVerificationData.rfc3161Timestamps.length,
+      1,
+    );
+    const who = [
+      "--certificate-identity",
+      "alice@example.com",
+      "--certificate-oidc-issuer",
+      peers.emailIssuer,
+    ];
+    const env = (more: Record<string, string> = {}) =>
+      suiteOptions(dir, {
+        SIGSTORE_ROOT_FILE: peers.files.fulcioChain,
+        SIGSTORE_REKOR_PUBLIC_KEY: peers.files.rekorKey,
+        SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: peers.files.ctLogKey!,
+        ...more,
+      });
+    const blob = (args: string[]) => ["verify-blob", ...who, ...args, file("tsa-blob.txt")];
+    const v3args = ["--new-bundle-format", "--bundle", file("tsa.sigstore.json"), ...root];
+    const oldArgs = (bundle: string, stamp: string) => [
+      "--bundle",
+      file(bundle),
+      "--rfc3161-timestamp",
+      file(stamp),
+    ];
+    await both([
+      ["v0.3, the log's time", blob(v3args), live, true],
+      ["v0.3, --use-signed-timestamps", blob([...v3args, "--use-signed-timestamps"]), live, true],
+      [
+        "v0.3, the timestamp alone (--insecure-ignore-tlog)",
+        blob([...v3args, "--use-signed-timestamps", "--insecure-ignore-tlog"]),
+        live,
+        true,
+      ],
+      [
+        "old bundle, --timestamp-certificate-chain",
+        blob([
+          ...oldArgs("tsa.bundle", "tsa.ts.json"),
+          "--timestamp-certificate-chain",
+          tsa.certChainPath,
+        ]),
+        env(),
+        true,
+      ],
+      [
+        "old bundle, SIGSTORE_TSA_CERTIFICATE_FILE",
+        blob([...oldArgs("tsa.bundle", "tsa.ts.json"), "--use-signed-timestamps"]),
+        env({ SIGSTORE_TSA_CERTIFICATE_FILE: tsa.certChainPath }),
+        true,
+      ],
+      [
+        "old bundle, another authority's chain",
+        blob([
+          ...oldArgs("tsa.bundle", "tsa.ts.json"),
+          "--timestamp-certificate-chain",
+          otherTsa.certChainPath,
+        ]),
+        env(),
+        false,
+      ],
+      [
+        "old bundle, the timestamp of another signature",
+        blob([
+          ...oldArgs("tsa.bundle", "nolog.ts.json"),
+          "--timestamp-certificate-chain",
+          tsa.certChainPath,
+        ]),
+        env(),
+        false,
+      ],
+      [
+        "no log entry, the timestamp alone",
+        blob([
+          ...oldArgs("nolog.bundle", "nolog.ts.json"),
+          "--timestamp-certificate-chain",
+          tsa.certChainPath,
+          "--insecure-ignore-tlog",
+        ]),
+        env(),
+        true,
+      ],
+      [
+        "--rfc3161-timestamp without --use-signed-timestamps",
+        blob(oldArgs("tsa.bundle", "tsa.ts.json")),
+        env(),
+        false,
+      ],
+    ]);
+    // An image signed with a timestamp: verified with --use-signed-timestamps and the trusted root.
+    const repo = "keyless/tsa";
+    const { digest } = await pushImage(client, { registry: registry.host, repository: repo }, "v1");
+    const ref = `${registry.host}/${repo}@${digest}`;
+    expectSuccess(
+      await run("go", ["sign", ...peers.signArgs(token), ...root, ...ts, ref], live),
+      "sign with TSA",
+    );
+    const [[go, ours]] = await both([
+      [
+        "verify --use-signed-timestamps",
+        ["verify", ...who, ...root, "--use-signed-timestamps", ref],
+        live,
+        true,
+      ],
+      [
+        "verify with SIGSTORE_* trust and --timestamp-certificate-chain",
+        ["verify", ...who, "--timestamp-certificate-chain", tsa.certChainPath, ref],
+        env(),
+        true,
+      ],
+      [
+        "verify, another authority's chain",
+        ["verify", ...who, "--timestamp-certificate-chain", otherTsa.certChainPath, ref],
+        env(),
+        false,
+      ],
+    ], "");
+    assert.equal(ours.stdout, go.stdout);
+    assert.ok(JSON.parse(go.stdout)[0].optional.RFC3161Timestamp);
+  } finally {
+    client.close();
+    await registry.stop();
+    await peers.stop();
+    await otherTsa.stop();
+    await tsa.stop();
   }
 });
