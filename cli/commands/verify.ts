@@ -5,6 +5,7 @@ import { writeAll } from "../io.ts";
 import { annotationFlags, imageVerifyFlags } from "../flags/groups.ts";
 import {
   checkNewBundleFlags,
+  IMAGE_NEW_BUNDLE_CONFLICTS,
   printVerificationHeader,
   verifyPolicy,
 } from "../options/verify_options.ts";
@@ -137,25 +138,6 @@ const OLD_FORMAT = {
   annotations: true,
   keyless: true,
 };
-
-/** cosign's refusals of detached material with `--new-bundle-format` on images (verify.go). */
-const IMAGE_NEW_BUNDLE_CONFLICTS = [
-  {
-    flags: ["certificate-chain"],
-    message:
-      "unsupported: certificate chain may not be provided using --certificate-chain when using --new-bundle-format (cert must be in bundle)",
-  },
-  {
-    flags: ["ca-roots", "ca-intermediates"],
-    message:
-      "unsupported: CA roots/intermediates must be provided using --trusted-root when using --new-bundle-format",
-  },
-  {
-    flags: ["timestamp-certificate-chain"],
-    message:
-      "unsupported: TSA certificate chain path may only be provided using --trusted-root when using --new-bundle-format",
-  },
-];
 
 /**
  * `--new-bundle-format` (verify.go, the `co.NewBundleFormat` branch): the Sigstore bundles

@@ -1,9 +1,14 @@
 /** `cosign verify-attestation`. @module */
-import type { Command } from "../command.ts";
+import type { Command, Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { imageVerifyFlags, predicateTypeFlag } from "../flags/groups.ts";
-import { printVerificationHeader, verifyPolicy } from "../options/verify_options.ts";
+import {
+  checkNewBundleFlags,
+  IMAGE_NEW_BUNDLE_CONFLICTS,
+  printVerificationHeader,
+  verifyPolicy,
+} from "../options/verify_options.ts";
 import { forEachImage } from "./_registry.ts";
 
 export const verifyAttestationCommand: Command = {
@@ -60,11 +65,7 @@ against the transparency log.`,
     if (f["local-image"] === true) {
       throw new UsageError("cannot verify attestations of a --local-image yet");
     }
-    if (f["new-bundle-format"] === true) {
-      throw new UsageError(
-        "cannot verify Sigstore bundles yet: --new-bundle-format is not supported",
-      );
-    }
+    if (f["new-bundle-format"] === true) return await verifyBundles(ctx);
     // Each attestation's bundle annotation is verified offline, and an attestation without one
     // is looked up at --rekor-url (unless --offline).
     const policy = await verifyPolicy(ctx, {
@@ -90,3 +91,46 @@ against the transparency log.`,
     });
   },
 };
+
+/**
+ * `--new-bundle-format` (cosign's `verifyImageAttestationsSigstoreBundle`): the Sigstore bundles
+ * attached as referrers, verified against the trusted root; those whose statement has the
+ * `--type` predicate are printed (their DSSE envelopes, as cosign marshals them).
+ */
+async function verifyBundles(ctx: Context): Promise<void> {
+  checkNewBundleFlags(ctx, [
+    ...IMAGE_NEW_BUNDLE_CONFLICTS,
+    {
+      flags: ["certificate"],
+      message:
+        "unsupported: certificate reference currently not supported with --new-bundle-format",
+    },
+  ]);
+  const policy = await verifyPolicy(ctx, {
+    noun: "attestation",
+    newBundle: true,
+    type: true,
+    keyless: true,
+  });
+  const { verifyImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
+  const { predicateTypeUri } = await import("../../lib/payload/predicate_types.ts");
+  const { VerificationError } = await import("../../lib/errors.ts");
+  const type = (ctx.flags.type as string) || "custom";
+  await forEachImage(ctx, async (registry, { arg, ref }) => {
+    const result = await verifyImageBundles({ registry, ref, name: arg, policy });
+    const found = result.verified.map((v) => v.statement.predicateType);
+    const matched = result.verified.filter((v) =>
+      v.statement.predicateType === predicateTypeUri(type)
+    );
+    if (matched.length === 0) {
+      throw new VerificationError(
+        "CLAIMS_MISMATCH",
+        `none of the attestations matched the predicate type: ${type}, found: ${found.join(",")}`,
+      );
+    }
+    await printVerificationHeader(ctx, arg, policy, true);
+    for (const v of matched) {
+      await writeAll(ctx.io.stdout, new Uint8Array([...v.envelope, 0x0a]));
+    }
+  });
+}

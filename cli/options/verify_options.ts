@@ -397,3 +397,22 @@ export async function rfc3161TimestampFlag(ctx: Context): Promise<Uint8Array | u
   });
   return parseRfc3161Timestamp(bytes);
 }
+
+/** cosign's refusals of detached material with `--new-bundle-format` on images (verify.go). */
+export const IMAGE_NEW_BUNDLE_CONFLICTS = [
+  {
+    flags: ["certificate-chain"],
+    message:
+      "unsupported: certificate chain may not be provided using --certificate-chain when using --new-bundle-format (cert must be in bundle)",
+  },
+  {
+    flags: ["ca-roots", "ca-intermediates"],
+    message:
+      "unsupported: CA roots/intermediates must be provided using --trusted-root when using --new-bundle-format",
+  },
+  {
+    flags: ["timestamp-certificate-chain"],
+    message:
+      "unsupported: TSA certificate chain path may only be provided using --trusted-root when using --new-bundle-format",
+  },
+];

@@ -15,6 +15,7 @@ import { MAX_SIGSTORE_BUNDLE_BYTES } from "../bundle/bundle.ts";
 import type { ImageManifest, Reference, Registry, Repository } from "../registry/types.ts";
 import { readBlob } from "../registry/read_blob.ts";
 import type { InTotoStatement } from "../payload/intoto.ts";
+import { goJsonString } from "../payload/go_json.ts";
 import { marshalSimpleSigning } from "../payload/simple_signing.ts";
 import { verifyBlobAttestationBundle } from "./verify_blob_attestation_bundle.ts";
 import { MAX_SIGNATURES } from "./verify_image.ts";
@@ -40,6 +41,12 @@ export interface VerifiedImageBundle {
   statement: InTotoStatement;
   /** cosign's `transformOutput`: a `SimpleContainerImage` naming the statement's first subject. */
   payload: Uint8Array;
+  /**
+   * The bundle's DSSE envelope as Go's encoding/json marshals the protobuf message, which
+   * `verify-attestation --new-bundle-format` prints: `{"payload":…,"payloadType":…,
+   * "signatures":[{"sig":…,"keyid":…}]}`, empty members left out.
+   */
+  envelope: Uint8Array;
 }
 
 /**
@@ -113,7 +120,12 @@ export async function verifyImageBundles(
           optional: null,
         }))
         : new Uint8Array();
-      verified.push({ manifestDigest: b.manifestDigest, statement, payload });
+      verified.push({
+        manifestDigest: b.manifestDigest,
+        statement,
+        payload,
+        envelope: marshalProtoEnvelope(parseBundle(b.bytes)),
+      });
     } catch (e) {
       if (!(e instanceof Error) || e instanceof RangeError) throw e;
       errors.push(e.message);
@@ -126,4 +138,22 @@ export async function verifyImageBundles(
     );
   }
   return { digest, verified };
+}
+
+/** The protobuf `Envelope` of a bundle through Go's encoding/json (omitempty fields). */
+function marshalProtoEnvelope(bundle: ReturnType<typeof parseBundle>): Uint8Array {
+  const env = bundle.dsseEnvelope!;
+  const parts: string[] = [];
+  if (env.payload.length) parts.push(`"payload":${goJsonString(env.payload.toBase64())}`);
+  if (env.payloadType) parts.push(`"payloadType":${goJsonString(env.payloadType)}`);
+  if (env.signatures.length) {
+    const sigs = env.signatures.map((s) => {
+      const fields: string[] = [];
+      if (s.sig.length) fields.push(`"sig":${goJsonString(s.sig.toBase64())}`);
+      if (s.keyid) fields.push(`"keyid":${goJsonString(s.keyid)}`);
+      return `{${fields.join(",")}}`;
+    });
+    parts.push(`"signatures":[${sigs.join(",")}]`);
+  }
+  return new TextEncoder().encode(`{${parts.join(",")}}`);
 }

@@ -542,6 +542,52 @@ Deno.test("verify and verify-attestation keyless on images signed by the Go cosi
     ], "");
     assert.equal(oursAtt.stdout, goAtt.stdout);
     assert.equal(oursAtt.stderr, goAtt.stderr);
+    // Sigstore bundles attached as referrers (attest --new-bundle-format), on another image.
+    const { digest: digest2 } = await pushImage(
+      client,
+      { registry: registry.host, repository: "keyless/bundles" },
+      "v1",
+    );
+    const ref2 = `${registry.host}/keyless/bundles@${digest2}`;
+    expectSuccess(
+      await run("go", [
+        "attest",
+        ...peers.signArgs(token),
+        ...root,
+        "--new-bundle-format",
+        "--predicate",
+        join(dir, "pred.json"),
+        "--type",
+        "slsaprovenance",
+        ref2,
+      ], live),
+      "attest --new-bundle-format",
+    );
+    const nb = ["--new-bundle-format", ...root];
+    const [[goNb, oursNb], , [goV, oursV]] = await both([
+      [
+        "verify-attestation --new-bundle-format",
+        ["verify-attestation", ...nb, "--type", "slsaprovenance", ...who, ref2],
+        live,
+        true,
+      ],
+      [
+        "verify-attestation --new-bundle-format, another identity",
+        ["verify-attestation", ...nb, "--type", "slsaprovenance", ...bob, ref2],
+        live,
+        false,
+      ],
+      ["verify --new-bundle-format", ["verify", ...nb, ...who, ref2], live, true],
+      [
+        "verify --new-bundle-format, another identity",
+        ["verify", ...nb, ...bob, ref2],
+        live,
+        false,
+      ],
+    ], "");
+    assert.equal(oursNb.stdout, goNb.stdout);
+    assert.equal(oursNb.stderr, goNb.stderr);
+    assert.equal(oursV.stdout, goV.stdout);
   } finally {
     client.close();
     await registry.stop();
