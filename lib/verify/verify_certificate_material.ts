@@ -374,7 +374,7 @@ export async function verifyCertificateMaterial(
     } catch (e) {
       if (
         t.source === "now" && e instanceof VerificationError && e.code === "CERT_EXPIRED" &&
-        (evidence.policy === "all" || evidence.policy === "now")
+        evidence.policy === "all"
       ) {
         // cosign verifyInternal, without a log entry or timestamp to say when it was signed.
         throw fail(
