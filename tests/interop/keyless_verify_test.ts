@@ -18,7 +18,6 @@ import { createRegistry } from "../../lib/registry/client.ts";
 import { startKeylessPeers } from "../peers/keyless.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startTsa } from "../peers/tsa.ts";
-import { writeTrustedRootFile } from "../peers/trusted_root.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import {
   describe,
