@@ -1,0 +1,179 @@
+/**
+ * Our keyless signing for real, on loopback: our cosign gets a certificate from a real Fulcio
+ * v1.8.8 (with our OIDC issuer's token, `--identity-token`), checks its SCT against the real CT
+ * log's key, logs to a real Rekor with the certificate as the entry's verifier, and the real Go
+ * cosign v2.6.4 verifies the result with `--certificate-identity` / `--certificate-oidc-issuer`
+ * (SIGSTORE_* trust for the old bundle, `--trusted-root` for the Sigstore bundle; what Go needs is
+ * learnt in tests/interop/keyless_go_test.ts). Refusals (a token for another audience, an expired
+ * token) fail with one line, exit 1, and write nothing.
+ */
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { join } from "node:path";
+import { startKeylessPeers } from "../peers/keyless.ts";
+import { pemBlocks } from "../peers/trusted_root.ts";
+import {
+  describe,
+  expectSuccess,
+  expectVerified,
+  runGo,
+  runOurs,
+  suiteDir,
+  suiteOptions,
+} from "./_run.ts";
+
+const peers = await startKeylessPeers();
+const dir = await suiteDir("cosign-interop-keyless-sign-");
+globalThis.addEventListener("unload", () => void peers.stop());
+
+const ALICE = "alice@example.com";
+const opts = suiteOptions(dir);
+const envTrust = suiteOptions(dir, {
+  SIGSTORE_ROOT_FILE: peers.files.fulcioChain,
+  SIGSTORE_REKOR_PUBLIC_KEY: peers.files.rekorKey,
+  SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: peers.files.ctLogKey!,
+});
+const trustedRoot = ["--trusted-root", peers.trustedRootPath];
+const blobText = `keyless ${crypto.randomUUID()}\n`;
+await Deno.writeTextFile(join(dir, "blob.txt"), blobText);
+
+const exists = (name: string) => Deno.stat(join(dir, name)).then(() => true, () => false);
+
+/** Asserts a leaf issued by the local Fulcio's intermediate for `san`. */
+function assertLeaf(der: Uint8Array, san: string): void {
+  const cert = new X509Certificate(der);
+  assert.equal(cert.issuer, "O=cosign-deno tests\nCN=local-fulcio-intermediate");
+  assert.equal(cert.subjectAltName, san);
+}
+
+const goVerifyBlob = (bundle: string, extra: string[], options = envTrust) =>
+  runGo([
+    "verify-blob",
+    "--bundle",
+    bundle,
+    "--certificate-identity",
+    ALICE,
+    "--certificate-oidc-issuer",
+    peers.emailIssuer,
+    ...extra,
+    "blob.txt",
+  ], options);
+
+Deno.test("sign-blob keyless (old bundle, SCT checked with SIGSTORE_CT_LOG_PUBLIC_KEY_FILE): Go verify-blob accepts it", async () => {
+  const token = await peers.oidc.emailToken(ALICE);
+  const signed = expectSuccess(
+    await runOurs([
+      "sign-blob",
+      ...peers.signArgs(token),
+      "--bundle",
+      "blob.bundle",
+      "--output-signature",
+      "blob.sig",
+      "--output-certificate",
+      "blob.crt",
+      "blob.txt",
+    ], envTrust),
+    "our sign-blob keyless",
+  );
+  assert.ok(signed.stderr.includes("Generating ephemeral keys...\n"), describe(signed));
+  assert.ok(signed.stderr.includes("Successfully verified SCT...\n"), describe(signed));
+  assert.match(signed.stderr, /tlog entry created with index: \d+\n/);
+
+  const bundle = JSON.parse(await Deno.readTextFile(join(dir, "blob.bundle")));
+  assert.deepEqual(Object.keys(bundle), ["base64Signature", "cert", "rekorBundle"]);
+  assert.equal(bundle.base64Signature, (await Deno.readTextFile(join(dir, "blob.sig"))).trim());
+  // As Go writes them: --output-certificate and the bundle's cert are base64 of the PEM leaf.
+  assert.equal(bundle.cert, (await Deno.readTextFile(join(dir, "blob.crt"))).trim());
+  const pem = new TextDecoder().decode(Uint8Array.fromBase64(bundle.cert));
+  const certs = pemBlocks(pem, "CERTIFICATE");
+  assert.equal(certs.length, 1);
+  assertLeaf(certs[0], `email:${ALICE}`);
+  // The Rekor entry records the certificate (hashedrekord with the certificate, as cosign).
+  const body = JSON.parse(atob(bundle.rekorBundle.Payload.body));
+  assert.equal(body.kind, "hashedrekord");
+  assert.equal(atob(body.spec.signature.publicKey.content), pem);
+
+  expectVerified(await goVerifyBlob("blob.bundle", []), "Go verify-blob of our keyless bundle");
+  // Go refuses it for another identity: the certificate really binds alice.
+  const other = await runGo([
+    "verify-blob",
+    "--bundle",
+    "blob.bundle",
+    "--certificate-identity",
+    "bob@example.com",
+    "--certificate-oidc-issuer",
+    peers.emailIssuer,
+    "blob.txt",
+  ], envTrust);
+  assert.equal(other.code, 1, describe(other));
+});
+
+Deno.test("sign-blob keyless --new-bundle-format (SCT checked with --trusted-root): Go verify-blob --trusted-root accepts it", async () => {
+  const token = await peers.oidc.emailToken(ALICE);
+  expectSuccess(
+    await runOurs([
+      "sign-blob",
+      ...peers.signArgs(token),
+      ...trustedRoot,
+      "--new-bundle-format",
+      "--bundle",
+      "blob.sigstore.json",
+      "blob.txt",
+    ], opts),
+    "our sign-blob keyless --new-bundle-format",
+  );
+  const bundle = JSON.parse(await Deno.readTextFile(join(dir, "blob.sigstore.json")));
+  assert.deepEqual(Object.keys(bundle.verificationMaterial), ["certificate", "tlogEntries"]);
+  assertLeaf(
+    Uint8Array.fromBase64(bundle.verificationMaterial.certificate.rawBytes),
+    `email:${ALICE}`,
+  );
+  expectVerified(
+    await goVerifyBlob("blob.sigstore.json", [...trustedRoot, "--new-bundle-format"], opts),
+    "Go verify-blob of our keyless Sigstore bundle",
+  );
+});
+
+Deno.test("sign-blob keyless refuses bad tokens with one line, exit 1, nothing written", async () => {
+  const cases: [string, string, string][] = [
+    [
+      "a token for another audience",
+      await peers.oidc.emailToken(ALICE, { claims: { aud: "not-sigstore" } }),
+      "audience is not-sigstore, expected sigstore",
+    ],
+    [
+      "an expired token",
+      await peers.oidc.emailToken(ALICE, {
+        claims: { exp: Math.floor(Date.now() / 1000) - 600 },
+      }),
+      "expired",
+    ],
+  ];
+  const failures: string[] = [];
+  for (const [what, token, needle] of cases) {
+    const out = `refused-${failures.length}-${crypto.randomUUID()}`;
+    const r = await runOurs([
+      "sign-blob",
+      ...peers.signArgs(token),
+      "--bundle",
+      `${out}.bundle`,
+      "--output-signature",
+      `${out}.sig`,
+      "blob.txt",
+    ], envTrust);
+    const lines = r.stderr.trim().split("\n");
+    const last = lines[lines.length - 1];
+    try {
+      assert.equal(r.code, 1, describe(r));
+      assert.ok(last.startsWith("error: "), describe(r));
+      assert.ok(last.includes(needle), describe(r));
+      assert.ok(!r.stderr.includes("tlog entry created"), describe(r));
+      assert.equal(r.stdout, "");
+      assert.equal(await exists(`${out}.bundle`), false);
+      assert.equal(await exists(`${out}.sig`), false);
+    } catch (e) {
+      failures.push(`- ${what}: ${(e as Error).message}`);
+    }
+  }
+  if (failures.length) throw new Error(failures.join("\n"));
+});
