@@ -10,7 +10,10 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
+import { createRegistry } from "../../lib/registry/client.ts";
 import { startKeylessPeers } from "../peers/keyless.ts";
+import { startRegistry } from "../peers/registry.ts";
+import { pushImage } from "../registry/_helpers.ts";
 import { pemBlocks } from "../peers/trusted_root.ts";
 import {
   describe,
@@ -23,8 +26,11 @@ import {
 } from "./_run.ts";
 
 const peers = await startKeylessPeers();
+const registry = await startRegistry({ mode: "http" });
+const client = createRegistry({});
 const dir = await suiteDir("cosign-interop-keyless-sign-");
-globalThis.addEventListener("unload", () => void peers.stop());
+addEventListener("unload", () => client.close());
+globalThis.addEventListener("unload", () => void Promise.all([peers.stop(), registry.stop()]));
 
 const ALICE = "alice@example.com";
 const opts = suiteOptions(dir);
@@ -176,4 +182,60 @@ Deno.test("sign-blob keyless refuses bad tokens with one line, exit 1, nothing w
     }
   }
   if (failures.length) throw new Error(failures.join("\n"));
+});
+
+let n = 0;
+async function image(): Promise<{ ref: string; repo: string; digest: string }> {
+  const repo = `keyless-ours/app${++n}`;
+  const { digest } = await pushImage(client, { registry: registry.host, repository: repo }, "v1");
+  return { ref: `${registry.host}/${repo}@${digest}`, repo, digest };
+}
+
+const goVerifyImage = (ref: string, identity: string) =>
+  runGo([
+    "verify",
+    "--certificate-identity",
+    identity,
+    "--certificate-oidc-issuer",
+    peers.emailIssuer,
+    ...trustedRoot,
+    ref,
+  ], opts);
+
+Deno.test("sign an image keylessly: certificate, chain and bundle annotations; Go verify accepts it, another identity exits 12", async () => {
+  const { ref, repo, digest } = await image();
+  const token = await peers.oidc.emailToken(ALICE);
+  expectSuccess(
+    await runOurs(["sign", ...peers.signArgs(token), ...trustedRoot, ref], opts),
+    "our sign keyless",
+  );
+  const sig = await client.getManifest(
+    { registry: registry.host, repository: repo },
+    `${digest.replace(":", "-")}.sig`,
+  );
+  const [layer] = (sig.manifest as { layers: { annotations: Record<string, string> }[] }).layers;
+  const a = layer.annotations;
+  assert.deepEqual(Object.keys(a).sort(), [
+    "dev.cosignproject.cosign/signature",
+    "dev.sigstore.cosign/bundle",
+    "dev.sigstore.cosign/certificate",
+    "dev.sigstore.cosign/chain",
+  ]);
+  assertLeaf(pemBlocks(a["dev.sigstore.cosign/certificate"], "CERTIFICATE")[0], `email:${ALICE}`);
+  assert.deepEqual(
+    pemBlocks(a["dev.sigstore.cosign/chain"], "CERTIFICATE").map((c) => c.toHex()),
+    pemBlocks(peers.fulcio.ca.chainPem, "CERTIFICATE").map((c) => c.toHex()),
+  );
+  const ok = expectSuccess(
+    await goVerifyImage(ref, ALICE),
+    "Go verify of our keyless image signature",
+  );
+  assert.ok(
+    ok.stderr.includes(
+      "  - The code-signing certificate was verified using trusted certificate authority certificates\n",
+    ),
+    describe(ok),
+  );
+  const other = await goVerifyImage(ref, "bob@example.com");
+  assert.equal(other.code, 12, describe(other));
 });
