@@ -239,3 +239,121 @@ Deno.test("sign an image keylessly: certificate, chain and bundle annotations; G
   const other = await goVerifyImage(ref, "bob@example.com");
   assert.equal(other.code, 12, describe(other));
 });
+
+await Deno.writeTextFile(
+  join(dir, "predicate.json"),
+  '{"builder":{"id":"https://example.com/b"},"buildType":"https://example.com/t"}',
+);
+
+Deno.test("attest-blob keyless (old bundle and --new-bundle-format): Go verify-blob-attestation accepts both; --output-certificate as Go writes it", async () => {
+  const attestBlob = async (tool: "ours" | "go", extra: string[]) => {
+    const token = await peers.oidc.emailToken(ALICE);
+    const args = [
+      "attest-blob",
+      ...peers.signArgs(token),
+      ...trustedRoot,
+      "--predicate",
+      "predicate.json",
+      "--type",
+      "slsaprovenance",
+      ...extra,
+      "blob.txt",
+    ];
+    return expectSuccess(
+      await (tool === "ours" ? runOurs(args, opts) : runGo(args, opts)),
+      `${tool} attest-blob ${extra.join(" ")}`,
+    );
+  };
+  const ours = await attestBlob("ours", [
+    "--bundle",
+    "att.bundle",
+    "--output-certificate",
+    "att-ours.crt",
+  ]);
+  const go = await attestBlob("go", [
+    "--bundle",
+    "att-go.bundle",
+    "--output-certificate",
+    "att-go.crt",
+  ]);
+  // The same certificate file format and message as Go's.
+  const oursCrt = await Deno.readTextFile(join(dir, "att-ours.crt"));
+  const goCrt = await Deno.readTextFile(join(dir, "att-go.crt"));
+  assert.equal(
+    oursCrt.startsWith("-----BEGIN CERTIFICATE-----\n"),
+    goCrt.startsWith("-----BEGIN CERTIFICATE-----\n"),
+  );
+  const line = (r: { stderr: string }, file: string) =>
+    r.stderr.split("\n").find((l) => l.includes(file))?.replace(file, "F");
+  assert.equal(line(ours, "att-ours.crt"), line(go, "att-go.crt"), describe(ours));
+  const bundle = JSON.parse(await Deno.readTextFile(join(dir, "att.bundle")));
+  assert.deepEqual(Object.keys(bundle), ["base64Signature", "cert", "rekorBundle"]);
+  const pem = new TextDecoder().decode(Uint8Array.fromBase64(bundle.cert));
+  assertLeaf(pemBlocks(pem, "CERTIFICATE")[0], `email:${ALICE}`);
+  const verify = (b: string, extra: string[], options = envTrust) =>
+    runGo([
+      "verify-blob-attestation",
+      "--bundle",
+      b,
+      "--type",
+      "slsaprovenance",
+      "--certificate-identity",
+      ALICE,
+      "--certificate-oidc-issuer",
+      peers.emailIssuer,
+      ...extra,
+      "blob.txt",
+    ], options);
+  expectVerified(await verify("att.bundle", []), "Go verify-blob-attestation of our old bundle");
+
+  await attestBlob("ours", ["--new-bundle-format", "--bundle", "att.sigstore.json"]);
+  const nb = JSON.parse(await Deno.readTextFile(join(dir, "att.sigstore.json")));
+  assert.ok(nb.verificationMaterial.certificate, "certificate in the Sigstore bundle");
+  expectVerified(
+    await verify("att.sigstore.json", ["--new-bundle-format", ...trustedRoot], opts),
+    "Go verify-blob-attestation of our Sigstore bundle",
+  );
+});
+
+Deno.test("attest an image keylessly: certificate and chain annotations; Go verify-attestation accepts it", async () => {
+  const { ref, repo, digest } = await image();
+  const token = await peers.oidc.emailToken(ALICE);
+  expectSuccess(
+    await runOurs([
+      "attest",
+      ...peers.signArgs(token),
+      ...trustedRoot,
+      "--predicate",
+      "predicate.json",
+      "--type",
+      "slsaprovenance",
+      ref,
+    ], opts),
+    "our attest keyless",
+  );
+  const att = await client.getManifest(
+    { registry: registry.host, repository: repo },
+    `${digest.replace(":", "-")}.att`,
+  );
+  const [layer] = (att.manifest as { layers: { annotations: Record<string, string> }[] }).layers;
+  const a = layer.annotations;
+  assertLeaf(pemBlocks(a["dev.sigstore.cosign/certificate"], "CERTIFICATE")[0], `email:${ALICE}`);
+  assert.deepEqual(
+    pemBlocks(a["dev.sigstore.cosign/chain"], "CERTIFICATE").map((c) => c.toHex()),
+    pemBlocks(peers.fulcio.ca.chainPem, "CERTIFICATE").map((c) => c.toHex()),
+  );
+  const ok = expectSuccess(
+    await runGo([
+      "verify-attestation",
+      "--type",
+      "slsaprovenance",
+      "--certificate-identity",
+      ALICE,
+      "--certificate-oidc-issuer",
+      peers.emailIssuer,
+      ref,
+    ], envTrust),
+    "Go verify-attestation of our keyless attestation",
+  );
+  assert.ok(ok.stderr.includes(`Certificate subject: ${ALICE}\n`), describe(ok));
+});
