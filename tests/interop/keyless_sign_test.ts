@@ -8,7 +8,7 @@
  * token) fail with one line, exit 1, and write nothing.
  */
 import assert from "node:assert/strict";
-import { X509Certificate } from "node:crypto";
+import { createSign, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { createRegistry } from "../../lib/registry/client.ts";
 import { startKeylessPeers } from "../peers/keyless.ts";
@@ -356,4 +356,83 @@ Deno.test("attest an image keylessly: certificate and chain annotations; Go veri
     "Go verify-attestation of our keyless attestation",
   );
   assert.ok(ok.stderr.includes(`Certificate subject: ${ALICE}\n`), describe(ok));
+});
+
+/**
+ * A Fulcio in front of the real one that swaps the asker's key for its own (with a valid proof
+ * of possession over the token's e-mail): the real Fulcio then certifies another key.
+ */
+function startKeySwappingFulcio(): { url: string; close(): Promise<void> } {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const pem = publicKey.export({ type: "spki", format: "pem" }) as string;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    let body = await req.text();
+    if (url.pathname === "/api/v1/signingCert") {
+      const token = req.headers.get("authorization")!.replace(/^Bearer /, "");
+      const claims = JSON.parse(
+        new TextDecoder().decode(
+          Uint8Array.fromBase64(token.split(".")[1], { alphabet: "base64url" }),
+        ),
+      );
+      const proof = createSign("sha256").update(claims.email).sign(privateKey);
+      body = JSON.stringify({
+        publicKey: { content: new TextEncoder().encode(pem).toBase64() },
+        signedEmailAddress: new Uint8Array(proof).toBase64(),
+        certificateSigningRequest: null,
+      });
+    }
+    const res = await fetch(`${peers.fulcio.url}${url.pathname}`, {
+      method: req.method,
+      headers: req.headers,
+      body: req.method === "POST" ? body : undefined,
+    });
+    return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
+  });
+  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+Deno.test("a Fulcio certifying another key is refused: one line, exit 1, nothing written, logged or pushed", async () => {
+  const lying = startKeySwappingFulcio();
+  try {
+    const { ref, repo, digest } = await image();
+    const args = async () => [
+      ...peers.signArgs(await peers.oidc.emailToken(ALICE)),
+      ...trustedRoot,
+      "--fulcio-url",
+      lying.url,
+    ];
+    const MESSAGE =
+      "error: cannot use Fulcio certificate: it certifies another public key than the one that asked";
+    const blob = await runOurs([
+      "sign-blob",
+      ...await args(),
+      "--bundle",
+      "swapped.bundle",
+      "--output-signature",
+      "swapped.sig",
+      "blob.txt",
+    ], opts);
+    const img = await runOurs(["sign", ...await args(), ref], opts);
+    const att = await runOurs([
+      "attest",
+      ...await args(),
+      "--predicate",
+      "predicate.json",
+      ref,
+    ], opts);
+    for (const r of [blob, img, att]) {
+      assert.equal(r.code, 1, describe(r));
+      assert.equal(r.stderr.trimEnd().split("\n").at(-1), MESSAGE, describe(r));
+      assert.ok(!r.stderr.includes("tlog entry created"), describe(r));
+      assert.equal(r.stdout, "", describe(r));
+    }
+    assert.equal(await exists("swapped.bundle"), false);
+    assert.equal(await exists("swapped.sig"), false);
+    const tags = await client.listTags({ registry: registry.host, repository: repo });
+    const suffix = digest.replace(":", "-");
+    assert.ok(!tags.includes(`${suffix}.sig`) && !tags.includes(`${suffix}.att`), String(tags));
+  } finally {
+    await lying.close();
+  }
 });
