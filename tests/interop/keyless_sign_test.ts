@@ -436,3 +436,46 @@ Deno.test("a Fulcio certifying another key is refused: one line, exit 1, nothing
     await lying.close();
   }
 });
+
+Deno.test("sign-blob --issue-certificate --key: Fulcio certifies our key (SCT check skipped with --insecure-skip-verify); Go verify-blob accepts it", async () => {
+  expectSuccess(
+    await runOurs(["generate-key-pair", "--output-key-prefix", "issued"], opts),
+    "generate-key-pair",
+  );
+  const token = await peers.oidc.emailToken(ALICE);
+  const signed = expectSuccess(
+    await runOurs([
+      "sign-blob",
+      ...peers.signArgs(token),
+      "--insecure-skip-verify",
+      "--key",
+      "issued.key",
+      "--issue-certificate",
+      "--bundle",
+      "issued.bundle",
+      "blob.txt",
+    ], opts),
+    "our sign-blob --issue-certificate",
+  );
+  assert.ok(!signed.stderr.includes("Generating ephemeral keys..."), describe(signed));
+  assert.ok(!signed.stderr.includes("Successfully verified SCT..."), describe(signed));
+  const bundle = JSON.parse(await Deno.readTextFile(join(dir, "issued.bundle")));
+  const leaf = new X509Certificate(
+    pemBlocks(new TextDecoder().decode(Uint8Array.fromBase64(bundle.cert)), "CERTIFICATE")[0],
+  );
+  const pub = await Deno.readTextFile(join(dir, "issued.pub"));
+  assert.equal(leaf.publicKey.export({ type: "spki", format: "pem" }), pub);
+  expectVerified(await goVerifyBlob("issued.bundle", []), "Go verify-blob of --issue-certificate");
+});
+
+Deno.test("keyless signing without CT log keys (no --trusted-root, no SIGSTORE_CT_LOG_PUBLIC_KEY_FILE) is refused before Fulcio is asked", async () => {
+  const token = await peers.oidc.emailToken(ALICE);
+  const r = await runOurs(["sign-blob", ...peers.signArgs(token), "blob.txt"], opts);
+  assert.equal(r.code, 1, describe(r));
+  assert.equal(
+    r.stderr.trimEnd().split("\n").at(-1),
+    "error: cannot verify Fulcio's SCT without CT log keys: pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify (the public-good trusted root is not fetched yet)",
+  );
+  assert.ok(!r.stderr.includes("Retrieving signed certificate..."), describe(r));
+  assert.equal(r.stdout, "");
+});
