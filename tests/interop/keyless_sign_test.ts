@@ -479,3 +479,31 @@ Deno.test("keyless signing without CT log keys (no --trusted-root, no SIGSTORE_C
   assert.ok(!r.stderr.includes("Retrieving signed certificate..."), describe(r));
   assert.equal(r.stdout, "");
 });
+
+Deno.test("keyless sign-blob and attest-blob print what Go prints, in the same order", async () => {
+  const cases = [
+    ["sign-blob", "--bundle", "TOOL.order.bundle", "blob.txt"],
+    ["attest-blob", "--predicate", "predicate.json", "--bundle", "TOOL.order.att", "blob.txt"],
+  ];
+  for (const [cmd, ...rest] of cases) {
+    const stderr: Record<string, string> = {};
+    for (const tool of ["go", "ours"] as const) {
+      const token = await peers.oidc.emailToken(ALICE);
+      const args = [
+        cmd,
+        ...peers.signArgs(token),
+        ...trustedRoot,
+        ...rest.map((a) => a.replace("TOOL", tool)),
+      ];
+      const r = expectSuccess(
+        await (tool === "go" ? runGo(args, opts) : runOurs(args, opts)),
+        `${tool} ${cmd}`,
+      );
+      stderr[tool] = r.stderr.replaceAll(`${tool}.order`, "TOOL.order").replace(
+        /index: \d+/,
+        "index: N",
+      );
+    }
+    assert.equal(stderr.ours, stderr.go, cmd);
+  }
+});
