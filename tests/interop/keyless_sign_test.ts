@@ -507,3 +507,28 @@ Deno.test("keyless sign-blob and attest-blob print what Go prints, in the same o
     assert.equal(stderr.ours, stderr.go, cmd);
   }
 });
+
+Deno.test("sign an image keylessly with --new-bundle-format: Go verify --new-bundle-format --trusted-root accepts it", async () => {
+  const { ref } = await image();
+  const token = await peers.oidc.emailToken(ALICE);
+  expectSuccess(
+    await runOurs(
+      ["sign", ...peers.signArgs(token), ...trustedRoot, "--new-bundle-format", ref],
+      opts,
+    ),
+    "our sign keyless --new-bundle-format",
+  );
+  expectSuccess(
+    await runGo([
+      "verify",
+      "--new-bundle-format",
+      "--certificate-identity",
+      ALICE,
+      "--certificate-oidc-issuer",
+      peers.emailIssuer,
+      ...trustedRoot,
+      ref,
+    ], opts),
+    "Go verify --new-bundle-format of our keyless bundle",
+  );
+});
