@@ -81,18 +81,8 @@ const REFUSED: Record<string, string[]> = {
     "slot",
     "experimental-oci11",
   ],
-  "sign-blob": [
-    "fulcio-url",
-    "identity-token",
-    "fulcio-auth-flow",
-    "insecure-skip-verify",
-    "oidc-issuer",
-    "oidc-client-id",
-    "oidc-client-secret-file",
-    "oidc-redirect-url",
-    "oidc-provider",
-    "oidc-disable-ambient-providers",
-  ],
+  // The Fulcio and OIDC flags are keyless signing's (tests/interop/keyless_sign_test.ts).
+  "sign-blob": [],
 };
 REFUSED["verify-blob-attestation"] = REFUSED["verify-blob"];
 // The image commands have no --rfc3161-timestamp (cosign reads it from the signature).
