@@ -28,7 +28,8 @@ export async function signNewBundle(
   if (o.tlogUpload) {
     const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
     // cosign's TLogUploadDSSEEnvelope: always a dsse entry.
-    upload = envelopeUploader(o.rekorUrl, signer.publicKey, "dsse", {
+    // A keyless signer's entry records its certificate.
+    upload = envelopeUploader(o.rekorUrl, signer, "dsse", {
       signal: ctx.signal,
       logKey: await o.logKey(),
     });

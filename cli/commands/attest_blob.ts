@@ -131,6 +131,9 @@ export const attestBlobCommand: Command = {
     const { marshalLocalBundle } = await import("../../lib/rekor/blob_bundle.ts");
     const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");
     const signer = await getSigner();
+    // Keyless (or --issue-certificate): the signer's certificate stands for its key everywhere.
+    const certPem = (signer as { certificatePem?: string }).certificatePem;
+    const certDer = (signer as { certificateDer?: Uint8Array }).certificateDer;
     const entry = o.tlogUpload
       ? await envelopeWitness(ctx, o, entryType)(result.envelope)
       : undefined;
@@ -138,7 +141,12 @@ export const attestBlobCommand: Command = {
       // cosign's MakeNewBundle: a v0.3 Sigstore bundle with the DSSE envelope.
       const { keyDsseBundle, marshalBundle } = await import("../../lib/bundle/marshal_bundle.ts");
       const bundle = marshalBundle(
-        await keyDsseBundle({ spki: signer.publicKey.spki, envelope: result.envelope, entry }),
+        await keyDsseBundle({
+          spki: signer.publicKey.spki,
+          certificate: certDer,
+          envelope: result.envelope,
+          entry,
+        }),
       );
       await writeFileAtomic(f.bundle as string, bundle, { mode: 0o600 });
       await ctx.info(`Bundle wrote in the file  ${f.bundle}`);
@@ -146,7 +154,8 @@ export const attestBlobCommand: Command = {
       // cosign's LocalSignedPayload: the envelope, the signer's PEM, the log entry.
       const bundle = marshalLocalBundle({
         base64Signature: result.envelope.toBase64(),
-        cert: new TextEncoder().encode(marshalPublicKeyPem(signer.publicKey)).toBase64(),
+        cert: new TextEncoder().encode(certPem ?? marshalPublicKeyPem(signer.publicKey))
+          .toBase64(),
         entry,
       });
       await writeFileAtomic(f.bundle as string, bundle, { mode: 0o600 });
@@ -165,7 +174,11 @@ export const attestBlobCommand: Command = {
       await writeFileAtomic(outputAttestation, result.statement, { mode: 0o600 });
       await ctx.info(`Attestation written in ${outputAttestation}`);
     }
-    if (f["output-certificate"] !== "") {
+    if (f["output-certificate"] !== "" && certPem !== undefined) {
+      await writeFileAtomic(f["output-certificate"] as string, certPem, { mode: 0o600 });
+      // cosign's Println("Certificate written to file ", path): two spaces.
+      await ctx.info(`Certificate written to file  ${f["output-certificate"]}`);
+    } else if (f["output-certificate"] !== "") {
       // cosign tries to parse the public key as a certificate and says so.
       await ctx.info(
         "Could not output signer certificate. Was a certificate used?  x509: malformed serial number",

@@ -144,7 +144,8 @@ race conditions or (worse) malicious tampering.`,
           witness: o.tlogUpload
             ? (await import("../../lib/sign/rekor_witness.ts")).rekorWitness(
               o.rekorUrl,
-              signer.publicKey,
+              // A keyless signer's entry records its certificate.
+              signer,
               {
                 signal: ctx.signal,
                 logKey: await o.logKey(),
@@ -163,11 +164,13 @@ race conditions or (worse) malicious tampering.`,
             await writeFileAtomic(`${f["output-payload"]}${suffix}`, sig.payload, { mode: 0o600 });
           }
           if (f["output-certificate"] !== "") {
-            // cosign sign.go: the signer's bytes — with a key, its PEM public key.
+            // cosign sign.go: the signer's bytes — its certificate PEM when keyless, else its
+            // PEM public key.
             const { marshalPublicKeyPem } = await import("../../lib/keys/public_key.ts");
             await writeFileAtomic(
               f["output-certificate"] as string,
-              marshalPublicKeyPem(signer.publicKey),
+              (signer as { certificatePem?: string }).certificatePem ??
+                marshalPublicKeyPem(signer.publicKey),
               { mode: 0o600 },
             );
             await ctx.info(`Certificate wrote in the file ${f["output-certificate"]}`);

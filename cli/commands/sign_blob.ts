@@ -80,6 +80,19 @@ export const signBlobCommand: Command = {
           await writeFileAtomic(f.bundle as string, contents, { mode: 0o600 });
           await ctx.info(`Wrote bundle to file ${f.bundle}`);
         }
+        // cosign writes the certificate (base64 of its PEM unless --b64=false) only when there
+        // is one: keyless, or --issue-certificate (sign_blob.go, `rekorBytes`).
+        const certPem = (signer as { certificatePem?: string }).certificatePem;
+        if (f["output-certificate"] !== "" && certPem !== undefined) {
+          const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+          const pem = new TextEncoder().encode(certPem);
+          await writeFileAtomic(
+            f["output-certificate"] as string,
+            f.b64 === true ? pem.toBase64() : pem,
+            { mode: 0o600 },
+          );
+          await ctx.info(`Wrote certificate to file ${f["output-certificate"]}`);
+        }
         const signature = signed.signature;
         const out = f.b64 === true ? new TextEncoder().encode(signature.toBase64()) : signature;
         if (outputSignature !== "") {

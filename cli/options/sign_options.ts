@@ -8,15 +8,17 @@
  */
 import type { Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { confirmContinue, readPassword } from "../io.ts";
+import { confirmContinue, readPassword, writeAll } from "../io.ts";
 // _shared.ts keeps these two: every command reads key references and refuses --key with --sk.
 import { keyRefDeps, rejectKeyAndSk, signingKeyRef } from "../commands/_shared.ts";
 import { type NotYet, refuseNotYet } from "./not_yet.ts";
-import { fulcioFlags, oidcFlags, timestampClientFlags } from "../flags/groups.ts";
+import { timestampClientFlags } from "../flags/groups.ts";
 import type { LogKeySelector, RekorEntry } from "../../lib/rekor/verify_entry.ts";
 import type { PublicKey } from "../../lib/keys/public_key.ts";
 import { loadTrustedRoot } from "./verify_options.ts";
 import type { Signer } from "../../lib/signature/signer.ts";
+import type { KeylessSigner, SctVerifier } from "../../lib/sign/keyless_signer.ts";
+import type { CtLogKey } from "../../lib/x509/sct.ts";
 
 /** cosign cmd/cosign/cli/sign/privacy/privacy.go Statement (its indentation is cosign's). */
 const PRIVACY_STATEMENT = `
@@ -39,17 +41,15 @@ export const TAG_REFERENCE_MESSAGE = (ref: string) =>
     images by tag will be removed in a future release.
 `;
 
-const KEYLESS = "keyless signing (Fulcio, OIDC) is not supported yet; sign with --key";
 const TIMESTAMPS = "RFC 3161 timestamping is not supported yet";
 
 /**
  * Every sign-family flag that is declared but not implemented: refused when given, never
- * silently ignored: every Fulcio and OIDC flag (keyless) and every timestamp flag. (`--trusted-root`
- * gives the log key the log's answer to an upload is checked with.) (`sign-blob --output-certificate` with a key writes nothing in cosign either,
- * and `attest-blob --output-certificate` prints cosign's message: both are implemented.)
+ * silently ignored: every timestamp flag. (The Fulcio and OIDC flags are keyless signing's; the
+ * `--trusted-root` gives the log key the log's answer to an upload is checked with, and the CT
+ * log keys Fulcio's SCT is checked with.)
  */
 export const SIGN_FLAGS_NOT_YET: readonly NotYet[] = [
-  ...[...fulcioFlags, ...oidcFlags].map(({ name }) => ({ flag: name, why: KEYLESS })),
   ...[...timestampClientFlags.map((f) => f.name), "rfc3161-timestamp-bundle"].map((flag) => ({
     flag,
     why: TIMESTAMPS,
@@ -57,31 +57,30 @@ export const SIGN_FLAGS_NOT_YET: readonly NotYet[] = [
 ];
 
 /**
- * The signing key reference, after cosign's checks and ours: `--key` and `--sk` together, no key
- * or `--issue-certificate` (keyless), and every flag of {@link SIGN_FLAGS_NOT_YET} are refused.
- * `--sk` (with `--slot`) names the PIV token's key as `piv:<slot>`.
+ * The signing key reference, after cosign's checks and ours: `--key` and `--sk` together, and
+ * every flag of {@link SIGN_FLAGS_NOT_YET} are refused. `--sk` (with `--slot`) names the PIV
+ * token's key as `piv:<slot>`.
  *
  * @param verb "sign" or "attest", for the messages
- * @returns `--key`, or `piv:<slot>` for `--sk`
+ * @returns `--key`, `piv:<slot>` for `--sk`, or "" for keyless signing
  * @throws {UsageError} for each refusal
  */
-export function signingKey(ctx: Context, verb: "sign" | "attest"): string {
-  const f = ctx.flags;
+export function signingKey(ctx: Context, _verb: "sign" | "attest"): string {
   rejectKeyAndSk(ctx);
   const key = signingKeyRef(ctx);
-  if (key === "" || f["issue-certificate"] === true) {
-    throw new UsageError(
-      `cannot ${verb} without --key yet: keyless signing with Fulcio is not supported; pass --key`,
-    );
-  }
   refuseNotYet(ctx, SIGN_FLAGS_NOT_YET);
   return key;
 }
 
 /** The signing options of the sign family's flags. */
 export interface SigningOptions {
-  /** `--key`. */
+  /** `--key` ("" when keyless). */
   key: string;
+  /**
+   * Whether the signer gets a Fulcio certificate: no key (keyless), or `--issue-certificate`
+   * with a key.
+   */
+  keyless: boolean;
   /** `--tlog-upload` (and not `--no-upload` for `attest`). */
   tlogUpload: boolean;
   /** `--rekor-url`. */
@@ -90,7 +89,11 @@ export interface SigningOptions {
   now: () => Date;
   /** Shows the privacy statement and asks (unless `--yes`), once, before the first upload. */
   consent: () => Promise<void>;
-  /** The signer of `--key`, loaded once (its password asked once). */
+  /**
+   * The signer, made once: the key of `--key` (its password asked once); keyless, an ephemeral
+   * key with a Fulcio certificate (a {@link KeylessSigner}); with `--issue-certificate`, the
+   * key of `--key` with a Fulcio certificate.
+   */
   signer: () => Promise<Signer>;
   /**
    * The key the log's answer to an upload is checked with: from `--trusted-root`, else
@@ -114,15 +117,141 @@ export function signingOptions(
   options: { ed25519ph?: boolean } = {},
 ): SigningOptions {
   const key = signingKey(ctx, verb);
+  const keyless = key === "" || ctx.flags["issue-certificate"] === true;
+  const flow = ctx.flags["fulcio-auth-flow"];
+  if (keyless && typeof flow === "string" && flow !== "" && !OAUTH_FLOW_NAMES.includes(flow)) {
+    throw new UsageError(`unsupported oauth flow: ${flow}`);
+  }
   let signer: Promise<Signer> | undefined;
+  const consent = privacyConsent(ctx);
   return {
     key,
+    keyless,
     tlogUpload: ctx.flags["tlog-upload"] === true && ctx.flags["no-upload"] !== true,
     rekorUrl: ctx.flags["rekor-url"] as string,
     now: clock(ctx),
-    consent: privacyConsent(ctx),
-    signer: () => signer ??= loadSigningKey(ctx, key, options),
+    consent,
+    signer: () =>
+      signer ??= keyless
+        ? (async () =>
+          await keylessSigner(
+            ctx,
+            key === "" ? undefined : await loadSigningKey(ctx, key, options),
+            consent,
+          ))()
+        : loadSigningKey(ctx, key, options),
     logKey: () => uploadLogKey(ctx),
+  };
+}
+
+/** cosign's `--fulcio-auth-flow` values (lib/oidc OAUTH_FLOWS). */
+const OAUTH_FLOW_NAMES: readonly string[] = ["normal", "device", "token", "client_credentials"];
+
+/** The most `--oidc-client-secret-file` may hold. */
+const MAX_CLIENT_SECRET_BYTES = 64 * 1024;
+
+/**
+ * A keyless signer, as cosign's sign.KeylessSigner: the identity token (flag, file, ambient
+ * providers, browser or device flow), a Fulcio certificate for an ephemeral key (or for `key`
+ * with `--issue-certificate`), its SCT checked against the CT log keys of `--trusted-root`, else
+ * SIGSTORE_CT_LOG_PUBLIC_KEY_FILE (skipped with `--insecure-skip-verify`).
+ *
+ * @param key the signer to certify (`--issue-certificate --key`), else an ephemeral key
+ * @param consent the privacy consent, asked before the browser flow as cosign does
+ * @returns the signer with its certificate
+ * @throws {IdentityError} `OIDC_*` for the token; {SigstoreError} `FULCIO_*`, `SCT_*`;
+ *   {VerificationError} `FULCIO_KEY_MISMATCH`; {UsageError} when no CT log key is known
+ */
+async function keylessSigner(
+  ctx: Context,
+  key: Signer | undefined,
+  consent: () => Promise<void>,
+): Promise<KeylessSigner> {
+  const f = ctx.flags;
+  const { createKeylessSigner } = await import("../../lib/sign/keyless_signer.ts");
+  let lines = Promise.resolve();
+  const print = (line: string) => {
+    lines = lines.then(() => ctx.info(line));
+  };
+  const printStdout = (line: string) => {
+    lines = lines.then(() => writeAll(ctx.io.stdout, line + "\n"));
+  };
+  let clientSecret: string | undefined;
+  const secretFile = f["oidc-client-secret-file"] as string;
+  if (secretFile) {
+    const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+    const bytes = await readKeyRef(secretFile, keyRefDeps(ctx));
+    if (bytes.length > MAX_CLIENT_SECRET_BYTES) {
+      throw new UsageError(`--oidc-client-secret-file is larger than 64 KiB`);
+    }
+    clientSecret = new TextDecoder().decode(bytes).trim();
+  }
+  const verifySct = f["insecure-skip-verify"] === true ? null : await sctVerifier(ctx);
+  try {
+    return await createKeylessSigner({
+      fulcioUrl: f["fulcio-url"] as string,
+      signer: key,
+      signal: ctx.signal,
+      verifySct,
+      print,
+      identity: {
+        identityToken: f["identity-token"] as string,
+        disableAmbientProviders: f["oidc-disable-ambient-providers"] === true,
+        provider: (f["oidc-provider"] as string) || undefined,
+        getEnv: (name) => ctx.io.getEnv(name),
+        flow: (f["fulcio-auth-flow"] as string) || undefined,
+        issuer: f["oidc-issuer"] as string,
+        clientId: f["oidc-client-id"] as string,
+        clientSecret,
+        redirectUrl: (f["oidc-redirect-url"] as string) || undefined,
+        interactive: ctx.io.isTerminal.stdin,
+        print,
+        printStdout,
+        warn: print,
+        confirm: async () => {
+          await lines;
+          await consent();
+        },
+        signal: ctx.signal,
+      },
+    });
+  } finally {
+    await lines;
+  }
+}
+
+/**
+ * The SCT check of Fulcio's certificate: against `--trusted-root`'s CT logs, else the key at
+ * SIGSTORE_CT_LOG_PUBLIC_KEY_FILE (cosign's fulcioverifier and GetCTLogPubs).
+ *
+ * @throws {UsageError} when neither is given (we do not fetch the public-good trusted root)
+ */
+async function sctVerifier(ctx: Context): Promise<SctVerifier> {
+  const { parseCertificate, parseDetachedSct, verifySct, ctLogId } = await import(
+    "../../lib/x509/mod.ts"
+  );
+  let logs: CtLogKey[];
+  if (ctx.flags["trusted-root"]) {
+    const { ctLogKeys } = await import("../../lib/trust/trusted_root.ts");
+    logs = ctLogKeys(await loadTrustedRoot(ctx));
+  } else {
+    const path = ctx.io.getEnv("SIGSTORE_CT_LOG_PUBLIC_KEY_FILE");
+    if (!path) {
+      throw new UsageError(
+        "cannot verify Fulcio's SCT without CT log keys: pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify (the public-good trusted root is not fetched yet)",
+      );
+    }
+    const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
+    const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
+    const publicKey = parsePublicKeyPem(await readKeyRef(path, keyRefDeps(ctx)));
+    logs = [{ logId: ctLogId(publicKey.spki), publicKey }];
+  }
+  return async ({ certificateDer, chainDer, sct }) => {
+    const leaf = parseCertificate(certificateDer);
+    const issuer = chainDer.length ? parseCertificate(chainDer[0]) : undefined;
+    await verifySct(leaf, issuer, logs, {
+      detached: sct.kind === "detached" ? parseDetachedSct(sct.sct) : undefined,
+    });
   };
 }
 
@@ -203,7 +332,8 @@ export function envelopeWitness(
   return async (envelope) => {
     await o.consent();
     const { envelopeUploader } = await import("../../lib/sign/envelope_uploader.ts");
-    const upload = envelopeUploader(o.rekorUrl, (await o.signer()).publicKey, entryType, {
+    // A keyless signer's entry records its certificate.
+    const upload = envelopeUploader(o.rekorUrl, await o.signer(), entryType, {
       signal: ctx.signal,
       logKey: await o.logKey(),
     });

@@ -200,11 +200,16 @@ export const HASH_ALGORITHM_NAMES = {
  * The v0.3 bundle cosign's `sign-blob --new-bundle-format` writes for a key: the key hint, the
  * log entry (when there is one) and the message signature.
  *
- * @param o the SPKI DER of the key, the digest algorithm and value, the signature, the entry
+ * With a certificate (keyless), the bundle carries it (`verificationMaterial.certificate`) instead
+ * of the key hint, as cosign's sign-blob does.
+ *
+ * @param o the SPKI DER of the key, the leaf certificate DER (keyless), the digest algorithm and
+ *   value, the signature, the entry
  * @returns the bundle
  */
 export async function keyMessageBundle(o: {
   spki: Uint8Array;
+  certificate?: Uint8Array;
   algorithm: keyof typeof HASH_ALGORITHM_NAMES;
   digest: Uint8Array;
   signature: Uint8Array;
@@ -216,7 +221,7 @@ export async function keyMessageBundle(o: {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     version,
     verificationMaterial: {
-      publicKeyHint: hint.toBase64(),
+      ...(o.certificate ? { certificate: o.certificate } : { publicKeyHint: hint.toBase64() }),
       tlogEntries: o.entry ? [bundleEntryFromRekor(o.entry)] : [],
       rfc3161Timestamps: [],
     },
@@ -232,12 +237,16 @@ export async function keyMessageBundle(o: {
  * MakeNewBundle): the key hint, the log entry (when there is one) and the DSSE envelope with the
  * signed payload, its type and the first signature (without key ID).
  *
- * @param o the SPKI DER of the key, the envelope JSON as signed, the entry
+ * With a certificate (keyless), the bundle carries it instead of the key hint.
+ *
+ * @param o the SPKI DER of the key, the leaf certificate DER (keyless), the envelope JSON as
+ *   signed, the entry
  * @returns the bundle
  * @throws {SyntaxError} when the envelope is not DSSE JSON with a signature
  */
 export async function keyDsseBundle(o: {
   spki: Uint8Array;
+  certificate?: Uint8Array;
   envelope: Uint8Array;
   entry?: RekorEntry;
 }): Promise<SigstoreBundle> {
@@ -252,7 +261,7 @@ export async function keyDsseBundle(o: {
     mediaType: BUNDLE_V03_MEDIA_TYPE,
     version: "0.3",
     verificationMaterial: {
-      publicKeyHint: hint.toBase64(),
+      ...(o.certificate ? { certificate: o.certificate } : { publicKeyHint: hint.toBase64() }),
       tlogEntries: o.entry ? [bundleEntryFromRekor(o.entry)] : [],
       rfc3161Timestamps: [],
     },

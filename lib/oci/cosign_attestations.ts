@@ -39,6 +39,8 @@ import { sha256Digest } from "../registry/sha256_digest.ts";
 import { appendCosignLayer } from "./append_cosign_layer.ts";
 import {
   BUNDLE_ANNOTATION,
+  CERTIFICATE_ANNOTATION,
+  CHAIN_ANNOTATION,
   fetchSignaturePayload,
   readSignatureImage,
   SIGNATURE_ANNOTATION,
@@ -65,15 +67,24 @@ const CONCURRENCY = 8;
  *   `attach attestation`
  * @param bundle the Rekor bundle JSON (cosign's `bundle.RekorBundle`) for the
  *   `dev.sigstore.cosign/bundle` annotation, when the envelope was logged
+ * @param certificate the signing certificate and chain (PEM) for the
+ *   `dev.sigstore.cosign/certificate` and `dev.sigstore.cosign/chain` annotations (keyless), as
+ *   cosign's attest writes them
  * @returns `{mediaType, size, digest, annotations}`
  */
 export async function attestationLayerDescriptor(
   envelope: Uint8Array,
   predicateType?: string,
   bundle?: string,
+  certificate?: { certificate: string; chain?: string },
 ): Promise<Descriptor> {
+  // In the order the manifest is written and read back in (Go's sorted map keys).
   const annotations: Record<string, string> = { [SIGNATURE_ANNOTATION]: "" };
   if (bundle !== undefined) annotations[BUNDLE_ANNOTATION] = bundle;
+  if (certificate !== undefined) {
+    annotations[CERTIFICATE_ANNOTATION] = certificate.certificate;
+    annotations[CHAIN_ANNOTATION] = certificate.chain ?? "";
+  }
   if (predicateType !== undefined) annotations[PREDICATE_TYPE_ANNOTATION] = predicateType;
   return {
     mediaType: DSSE_MEDIA_TYPE,

@@ -18,6 +18,7 @@ import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import { generateStatement, PredicateError, validateStatement } from "../payload/intoto.ts";
 import { parsePredicateType } from "../payload/predicate_types.ts";
 import type { Signer } from "../signature/signer.ts";
+import { isCertifiedSigner } from "./_uploaded_verifier.ts";
 
 /** What {@link attestImage} attests and where it stores the attestation. */
 export interface AttestImageOptions extends CosignTagOptions {
@@ -140,7 +141,15 @@ export async function attestImage(opts: AttestImageOptions): Promise<AttestImage
   const signer = typeof opts.signer === "function" ? await opts.signer() : opts.signer;
   const envelope = await signDsse(statement, INTOTO_PAYLOAD_TYPE, signer);
   const witnessed = opts.upload !== false && opts.witness ? await opts.witness(envelope) : {};
-  const layer = await attestationLayerDescriptor(envelope, predicateUri, witnessed.bundle);
+  // A keyless signer's certificate and chain travel in the layer's annotations, as cosign's.
+  const layer = await attestationLayerDescriptor(
+    envelope,
+    predicateUri,
+    witnessed.bundle,
+    isCertifiedSigner(signer)
+      ? { certificate: signer.certificatePem, chain: signer.chainPem }
+      : undefined,
+  );
   const location = cosignAttachmentLocation(repo, digest, "att", opts);
   const result: AttestImageResult = {
     digest,

@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
+import type { PublicKey } from "../keys/public_key.ts";
+import type { Signer } from "../signature/signer.ts";
+import { verifierOf } from "./_uploaded_verifier.ts";
 import { decodeDsseBase64, parseEnvelope } from "../payload/dsse.ts";
 import {
   type EnvelopeEntryType,
@@ -19,7 +21,8 @@ import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
  * Logs signed envelopes in one Rekor.
  *
  * @param rekorUrl the log (`--rekor-url`)
- * @param publicKey the signer's public key, uploaded with the entry
+ * @param publicKey the signer's public key, uploaded with the entry; or the signer, whose
+ *   certificate is uploaded when it has one (keyless), as cosign does
  * @param type `--rekor-entry-type` (cosign's default `dsse`)
  * @param options `logKey`: the log key to check answers with (SIGSTORE_REKOR_PUBLIC_KEY or a
  *   trusted root's logs); without it, the key the log serves, as cosign does
@@ -30,12 +33,12 @@ import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
  */
 export function envelopeUploader(
   rekorUrl: string,
-  publicKey: PublicKey,
+  publicKey: PublicKey | Signer,
   type: EnvelopeEntryType = "dsse",
   options: RekorUploaderOptions = {},
 ): (envelope: Uint8Array) => Promise<RekorLogEntry & { existed: boolean }> {
   const client = new RekorClient(rekorUrl, options);
-  const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));
+  const { pem, der } = verifierOf(publicKey);
   const logKey = uploadLogKey(options.logKey, client);
   return async (envelope) => {
     const parsed = parseEnvelope(envelope);
@@ -45,7 +48,7 @@ export function envelopeUploader(
     return await uploadEntry(client, envelopeProposal(type, envelope, pem), {
       kind: type,
       envelope,
-      keyDer: publicKey.spki,
+      keyDer: der,
       payloadType: parsed.payloadType,
       payload: decodeDsseBase64(parsed.payload),
       signature: decodeDsseBase64(parsed.signatures[0].sig),

@@ -6,7 +6,9 @@
  * @module
  */
 import { sha256 } from "../digest.ts";
-import { marshalPublicKeyPem, type PublicKey } from "../keys/public_key.ts";
+import type { PublicKey } from "../keys/public_key.ts";
+import type { Signer } from "../signature/signer.ts";
+import { verifierOf } from "./_uploaded_verifier.ts";
 import { marshalRekorBundle } from "../rekor/blob_bundle.ts";
 import { hashedRekordProposal, RekorClient } from "../rekor/client.ts";
 import { type RekorUploaderOptions, uploadEntry } from "../rekor/upload_entry.ts";
@@ -17,7 +19,8 @@ import type { SignatureWitness } from "./sign_image.ts";
  * A signImage witness that logs each signature in Rekor and returns its bundle annotation.
  *
  * @param rekorUrl the log (`--rekor-url`)
- * @param publicKey the signer's public key, uploaded with the entry
+ * @param publicKey the signer's public key, uploaded with the entry; or the signer, whose
+ *   certificate is uploaded when it has one (keyless), as cosign does
  * @param options `logKey`: the log key to check answers with (SIGSTORE_REKOR_PUBLIC_KEY or a
  *   trusted root's logs); without it, the key the log serves, as cosign does
  * @returns the witness; it throws {SigstoreError} `TLOG_REQUEST_FAILED` when the log cannot be
@@ -26,12 +29,12 @@ import type { SignatureWitness } from "./sign_image.ts";
  */
 export function rekorWitness(
   rekorUrl: string,
-  publicKey: PublicKey,
+  publicKey: PublicKey | Signer,
   options: RekorUploaderOptions = {},
 ): SignatureWitness {
   const client = new RekorClient(rekorUrl, options);
   const logKey = uploadLogKey(options.logKey, client);
-  const pem = new TextEncoder().encode(marshalPublicKeyPem(publicKey));
+  const { pem, der } = verifierOf(publicKey);
   return async ({ payload, signature }) => {
     const digest = sha256(payload);
     const entry = await uploadEntry(
@@ -40,7 +43,7 @@ export function rekorWitness(
       {
         kind: "hashedrekord",
         signature,
-        keyDer: publicKey.spki,
+        keyDer: der,
         digest: { algorithm: "sha256", value: digest },
       },
       { logKey, rekorUrl, now: options.now },

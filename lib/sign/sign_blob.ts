@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { marshalPublicKeyPem } from "../keys/public_key.ts";
+import { isCertifiedSigner, uploadedVerifier } from "./_uploaded_verifier.ts";
 import { hashingReader, marshalLocalBundle } from "../rekor/blob_bundle.ts";
 import { hashedRekordProposal, RekorClient } from "../rekor/client.ts";
 import type { LogKeySelector, RekorEntry } from "../rekor/verify_entry.ts";
@@ -65,6 +65,9 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
   const signature = await signer.sign(hashed.reader);
   const digest = await hashed.digest();
   let entry: SignedBlob["entry"];
+  // A keyless signer's entry records its certificate (cosign sign_blob.go: rekorBytes).
+  const verifier = uploadedVerifier(signer);
+  const cert = isCertifiedSigner(signer) ? signer : undefined;
   if (options.rekorUrl !== undefined) {
     const client = new RekorClient(options.rekorUrl, {
       fetch: options.fetch,
@@ -76,12 +79,12 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
         algorithm: signer.hash,
         digest,
         signature,
-        publicKeyPem: new TextEncoder().encode(marshalPublicKeyPem(signer.publicKey)),
+        publicKeyPem: verifier.pem,
       }),
       {
         kind: "hashedrekord",
         signature,
-        keyDer: signer.publicKey.spki,
+        keyDer: verifier.der,
         digest: { algorithm: signer.hash, value: digest },
       },
       {
@@ -95,12 +98,19 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
     signature,
     entry,
     digest,
-    bundle: () => marshalLocalBundle({ base64Signature: signature.toBase64(), entry }),
+    // cosign's LocalSignedPayload.Cert: base64 of the certificate PEM.
+    bundle: () =>
+      marshalLocalBundle({
+        base64Signature: signature.toBase64(),
+        cert: cert ? new TextEncoder().encode(cert.certificatePem).toBase64() : undefined,
+        entry,
+      }),
     async newBundle() {
       const { keyMessageBundle, marshalBundle } = await import("../bundle/mod.ts");
       return marshalBundle(
         await keyMessageBundle({
           spki: signer.publicKey.spki,
+          certificate: cert?.certificateDer,
           algorithm: signer.hash,
           digest,
           signature,

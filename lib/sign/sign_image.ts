@@ -19,6 +19,7 @@ import { simpleSigningPayload } from "../payload/simple_signing.ts";
 import { bytesReader } from "../stream.ts";
 import type { Signer } from "../signature/signer.ts";
 import { imagesToSign } from "./_images_to_sign.ts";
+import { isCertifiedSigner } from "./_uploaded_verifier.ts";
 
 /** Proofs added to a signature before it is stored (Rekor bundle, timestamp, certificate). */
 export type SignatureWitness = (
@@ -110,6 +111,12 @@ async function signDigest(
   const signature = await opts.signer.sign(bytesReader(payload));
   const base64Signature = signature.toBase64();
   const extra = opts.witness ? await opts.witness({ digest, payload, signature }) : {};
+  // A keyless signer's certificate and chain travel in the layer's annotations
+  // (`dev.sigstore.cosign/certificate`, `dev.sigstore.cosign/chain`), as cosign's sign does.
+  if (isCertifiedSigner(opts.signer)) {
+    extra.certificate ??= opts.signer.certificatePem;
+    if (opts.signer.chainPem) extra.chain ??= opts.signer.chainPem;
+  }
   const layer = await signatureLayerDescriptor({ ...extra, payload, base64Signature });
   const location = cosignAttachmentLocation(repo, digest, "sig", opts);
   const result: ImageSignature = {

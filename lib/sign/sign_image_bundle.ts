@@ -17,6 +17,7 @@
  */
 import { BUNDLE_V03_MEDIA_TYPE } from "../bundle/bundle.ts";
 import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
+import { isCertifiedSigner } from "./_uploaded_verifier.ts";
 import { RegistryError } from "../errors.ts";
 import { digestOf } from "../registry/verifying_stream.ts";
 import { addFallbackReferrer } from "../registry/fallback_referrer.ts";
@@ -107,7 +108,13 @@ async function signOne(
   const envelope = await signDsse(statement, INTOTO_PAYLOAD_TYPE, signer);
   const entry = opts.upload ? await opts.upload(envelope) : undefined;
   const bundle = marshalBundle(
-    await keyDsseBundle({ spki: signer.publicKey.spki, envelope, entry }),
+    await keyDsseBundle({
+      spki: signer.publicKey.spki,
+      // Keyless: the bundle carries the certificate instead of the key hint.
+      certificate: isCertifiedSigner(signer) ? signer.certificateDer : undefined,
+      envelope,
+      entry,
+    }),
   );
   // WriteReferrer: HEAD the subject first (it must exist), then the blobs, then the manifest.
   const subject = await registry.headManifest(repo, digest);
