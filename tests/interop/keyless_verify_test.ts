@@ -765,3 +765,125 @@ Deno.test("keyless with RFC 3161 timestamps from a live timestamp authority: v0.
     await tsa.stop();
   }
 });
+
+Deno.test("our keyless signatures, verified by both: old and Sigstore blob bundles, --signature/--certificate online, images and attestations", async () => {
+  const peers = await startKeylessPeers();
+  const registry = await startRegistry({ mode: "http" });
+  const client = createRegistry({});
+  try {
+    const live = suiteOptions(dir);
+    const root = ["--trusted-root", peers.trustedRootPath];
+    const env = suiteOptions(dir, {
+      SIGSTORE_ROOT_FILE: peers.files.fulcioChain,
+      SIGSTORE_REKOR_PUBLIC_KEY: peers.files.rekorKey,
+      SIGSTORE_CT_LOG_PUBLIC_KEY_FILE: peers.files.ctLogKey!,
+    });
+    const token = await peers.oidc.emailToken("alice@example.com");
+    const file = (name: string) => join(dir, name);
+    await Deno.writeTextFile(file("ours-blob.txt"), `ours ${crypto.randomUUID()}\n`);
+    const ours = async (args: string[], what: string) =>
+      expectSuccess(await run("ours", [...args, ...peers.signArgs(token), ...root], live), what);
+    await ours([
+      "sign-blob",
+      "--bundle",
+      file("ours.bundle"),
+      "--output-signature",
+      file("ours.sig"),
+      "--output-certificate",
+      file("ours.crt"),
+      file("ours-blob.txt"),
+    ], "our sign-blob");
+    await ours([
+      "sign-blob",
+      "--new-bundle-format",
+      "--bundle",
+      file("ours.sigstore.json"),
+      file("ours-blob.txt"),
+    ], "our sign-blob --new-bundle-format");
+    const who = [
+      "--certificate-identity",
+      "alice@example.com",
+      "--certificate-oidc-issuer",
+      peers.emailIssuer,
+    ];
+    const bob = [
+      "--certificate-identity",
+      "bob@example.com",
+      "--certificate-oidc-issuer",
+      peers.emailIssuer,
+    ];
+    const blob = (args: string[]) => ["verify-blob", ...args, file("ours-blob.txt")];
+    await both([
+      ["old bundle", blob([...who, "--bundle", file("ours.bundle")]), env, true],
+      ["old bundle, another identity", blob([...bob, "--bundle", file("ours.bundle")]), env, false],
+      [
+        "--signature and --certificate, found in the log online",
+        blob([
+          ...who,
+          "--signature",
+          file("ours.sig"),
+          "--certificate",
+          file("ours.crt"),
+          "--rekor-url",
+          peers.rekor.url,
+        ]),
+        env,
+        true,
+      ],
+      [
+        "--signature and --certificate, offline without a bundle",
+        blob([
+          ...who,
+          "--signature",
+          file("ours.sig"),
+          "--certificate",
+          file("ours.crt"),
+          "--offline",
+        ]),
+        env,
+        false,
+      ],
+      ["v0.3", blob([...who, "--bundle", file("ours.sigstore.json"), ...root]), live, true],
+      [
+        "v0.3, another identity",
+        blob([...bob, "--bundle", file("ours.sigstore.json"), ...root]),
+        live,
+        false,
+      ],
+    ]);
+    const repo = "keyless/ours";
+    const { digest } = await pushImage(client, { registry: registry.host, repository: repo }, "v1");
+    const ref = `${registry.host}/${repo}@${digest}`;
+    await ours(["sign", ref], "our sign");
+    await Deno.writeTextFile(
+      file("ours-pred.json"),
+      '{"builder":{"id":"https://example.com/b"},"buildType":"https://example.com/t"}',
+    );
+    await ours(
+      ["attest", "--predicate", file("ours-pred.json"), "--type", "slsaprovenance", ref],
+      "our attest",
+    );
+    const [[go, mine]] = await both([
+      ["verify", ["verify", ...who, ...root, ref], live, true],
+      ["verify, another identity", ["verify", ...bob, ...root, ref], live, false],
+      [
+        "verify-attestation",
+        ["verify-attestation", "--type", "slsaprovenance", ...who, ref],
+        env,
+        true,
+      ],
+      [
+        "verify-attestation, another identity",
+        ["verify-attestation", "--type", "slsaprovenance", ...bob, ref],
+        env,
+        false,
+      ],
+    ], "");
+    assert.equal(mine.stdout, go.stdout);
+    assert.equal(mine.stderr, go.stderr);
+  } finally {
+    client.close();
+    await registry.stop();
+    await peers.stop();
+  }
+});
