@@ -71,11 +71,22 @@ Deno.test("callerDirectory() picks INIT_CWD only when our deno task started us",
 const decoder = new TextDecoder();
 
 /** Spawns `deno task <task> …` (the project's deno.json) from `cwd`, as a user would. */
+/** The environment a shell would pass on: everything but what an outer task runner set. */
+function inherited(): Record<string, string> {
+  const env = Deno.env.toObject();
+  delete env.INIT_CWD;
+  delete env.COSIGN_DENO_TASK;
+  return env;
+}
+
 async function task(cwd: string, args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", "--config", join(PROJECT, "deno.json"), ...args],
     cwd,
-    env: { COSIGN_PASSWORD: "", NO_COLOR: "1", ...env },
+    // As from a user's shell: no INIT_CWD inherited from the `deno task test` running this test
+    // (deno task keeps an inherited INIT_CWD, the documented limitation).
+    clearEnv: true,
+    env: { ...inherited(), COSIGN_PASSWORD: "", NO_COLOR: "1", ...env },
     stdin: "null",
   }).output();
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
