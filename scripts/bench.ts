@@ -36,7 +36,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { ensureCosign } from "./peers/install.ts";
 import { COSIGN_VERSION } from "../tests/peers/cosign.ts";
-import { childEnv, commandLine, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
+import { childEnv, commandLine, OURS_RUN_FLAGS, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
 import { startRegistry } from "./peers/registry.ts";
 import { createRegistry } from "../lib/registry/client.ts";
 
@@ -442,7 +442,7 @@ async function benchSget(
       "--allow-env",
       "--allow-net",
       "--allow-sys",
-      "--v8-flags=--expose-gc",
+      ...OURS_RUN_FLAGS,
       join(REPO_ROOT, "cli", "sget.ts"),
     ]];
     const out = join(root, "sget-out");

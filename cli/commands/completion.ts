@@ -1,5 +1,5 @@
 /** `cosign completion bash|zsh|fish`: static scripts generated from the command tree. @module */
-import type { Command } from "../command.ts";
+import { type Command, loadCommandTree } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import type { Flag } from "../flags/parse.ts";
 import { writeAll } from "../io.ts";
@@ -115,7 +115,8 @@ export function completionCommand(getRoot: () => Command, persistent: Flag[]): C
     minArgs: 1,
     maxArgs: 1,
     async run(ctx) {
-      const root = getRoot();
+      // Every command's flags are needed: load the whole table.
+      const root = await loadCommandTree(getRoot());
       const shell = ctx.args[0];
       const script = shell === "bash"
         ? bashCompletion(root, persistent)
