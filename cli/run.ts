@@ -10,7 +10,7 @@ import { ExitCode, exitCodeFor, UsageError } from "./exit_codes.ts";
 import { helpFlag, rootFlags } from "./flags/groups.ts";
 import { bindEnv, type Flag, normalizeArgs, parseFlags } from "./flags/parse.ts";
 import { type Io, writeAll, type Writer } from "./io.ts";
-import { AtomicFile } from "../lib/atomic_file.ts";
+import type { AtomicFile } from "../lib/atomic_file.ts";
 
 /** Options for {@link run}. */
 export interface RunOptions {
@@ -144,6 +144,8 @@ export async function run(
     const outPath = parsed.values["output-file"];
     if (typeof outPath === "string" && outPath !== "") {
       // cosign sends standard output to this file; we write it atomically, on success only.
+      // Imported here: most commands never need it at start-up.
+      const { AtomicFile } = await import("../lib/atomic_file.ts");
       outputFile = await AtomicFile.create(outPath);
       const stdout: Writer = outputFile;
       cmdIo = { ...io, stdout };
