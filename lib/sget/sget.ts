@@ -22,6 +22,9 @@ export interface SgetWriter {
   write(p: Uint8Array): Promise<number>;
 }
 
+/** What downloads are written to: a file. */
+type SgetSink = Pick<Deno.FsFile, "writeSync">;
+
 /** Where the verified artifact goes. */
 export type SgetOutput = { file: string } | { stdout: SgetWriter };
 
@@ -63,8 +66,8 @@ const IMAGE_MANIFEST_TYPES = new Set([
   "application/vnd.docker.distribution.manifest.v2+json",
 ]);
 
-/** Downloads are written in pieces of this size (fewer, larger writes than the network's reads). */
-const WRITE_BUFFER = 1024 * 1024;
+/** Downloads are written in pieces of this size (see {@link drain}). */
+const WRITE_BUFFER = 256 * 1024;
 
 /**
  * Fetches, verifies and writes an artifact.
@@ -159,7 +162,7 @@ export async function sget(options: SgetOptions): Promise<SgetResult> {
       privatePath = await Deno.makeTempFile({ prefix: "sget-", dir: options.tempDir });
       privateFile = await Deno.open(privatePath, { read: true, write: true });
     }
-    const sink: SgetWriter = atomic ?? privateFile!;
+    const sink: SgetSink = atomic?.file ?? privateFile!;
     const stream = await registry.getBlob(repo, layer.digest, { size: layer.size });
     const received = await drain(stream, sink, (n) => options.onProgress?.(n, layer.size), signal);
     // getBlob errors the stream on a digest mismatch or an oversized body; the size is checked
@@ -197,29 +200,29 @@ export async function sget(options: SgetOptions): Promise<SgetResult> {
 }
 
 /**
- * Copies a stream into `sink` through two reused buffers: one fills from the network (BYOB reads
- * straight into it, hashed where they land by the verifying stream beneath) while the other is
- * being written, so disk writes overlap the download and are fewer and larger than the network's
- * reads. Nothing is allocated per chunk, so memory stays flat without any help from the GC. A
- * broken body becomes `NETWORK`; coded errors pass through.
+ * Copies a stream into `sink` through one reused buffer: BYOB reads fill it straight from the
+ * network (the verifying stream beneath hashes them where they land), then it is written with one
+ * synchronous write while its bytes are still in this core's cache. Nothing is allocated per
+ * chunk, so memory stays flat without any help from the GC. A broken body becomes `NETWORK`;
+ * coded errors pass through.
+ *
+ * Measured on a 2-core VM (1 GiB from a local registry): a buffer the size of the L2 cache or
+ * smaller, written synchronously, costs half the kernel time of 1 MiB buffers written by Deno's
+ * blocking-pool threads (the kernel's copy into the page cache then reads cold memory).
  *
  * @returns the number of bytes copied
  */
 async function drain(
   stream: ReadableStream<Uint8Array>,
-  sink: SgetWriter,
+  sink: SgetSink,
   progress: (received: number) => void,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  const buffers = [new ArrayBuffer(WRITE_BUFFER), new ArrayBuffer(WRITE_BUFFER)];
-  let current = 0;
+  let buf = new ArrayBuffer(WRITE_BUFFER);
   let received = 0;
-  // The write in flight, if any; its buffer is not touched until it settles.
-  let writing: Promise<void> = Promise.resolve();
   const reader = intoReader(stream);
   try {
     for (let eof = false; !eof;) {
-      let buf = buffers[current];
       let filled = 0;
       while (filled < buf.byteLength) {
         signal?.throwIfAborted();
@@ -244,22 +247,14 @@ async function drain(
         received += got.byteLength;
         progress(received);
       }
-      buffers[current] = buf;
-      // The other buffer is free once its write settled; then this one goes out.
-      await writing;
-      if (filled > 0) {
-        writing = writeAll(sink, new Uint8Array(buf, 0, filled));
-        // Surface a write failure at the next await of `writing`, never as an unhandled rejection.
-        writing.catch(() => {});
+      for (let off = 0; off < filled;) {
+        off += sink.writeSync(new Uint8Array(buf, off, filled - off));
       }
-      current ^= 1;
     }
-    await writing;
     reader.releaseLock();
     return received;
   } catch (e) {
     await reader.cancel().catch(() => {});
-    await writing.catch(() => {});
     throw e;
   }
 }
