@@ -40,6 +40,11 @@ export interface Command {
   bindEnv?: boolean;
   subcommands?: Command[];
   hidden?: boolean;
+  /**
+   * Loads the full command: set on the entries of a command table ({@link lazyCommand}), which
+   * name a command and give its one-line help without importing its module.
+   */
+  load?(): Promise<Command>;
   /** Runs the command; returns the exit code (0 when nothing is returned). */
   run?(ctx: Context): Promise<number | void>;
 }
@@ -110,4 +115,47 @@ export function renderHelp(cmd: Command, path: string[], inherited: Flag[]): str
     out.push(`Use "${full} [command] --help" for more information about a command.`, "");
   }
   return out.join("\n");
+}
+
+/**
+ * An entry of a command table: the command's name and one-line help, enough for listings, with
+ * its module imported only when the command is looked up ({@link resolveCommand}). Start-up then
+ * evaluates the modules of the one command that runs, not of every command.
+ *
+ * @param name the command's name
+ * @param short its one-line help (the same as the loaded command's)
+ * @param load imports the command's module and returns the command
+ * @returns the entry
+ */
+export function lazyCommand(name: string, short: string, load: () => Promise<Command>): Command {
+  return { name, short, load };
+}
+
+/**
+ * The full command behind a table entry (the command itself when it is not an entry).
+ *
+ * @param cmd a command or a {@link lazyCommand} entry
+ * @returns the loaded command
+ * @throws {Error} when the loaded command's name is not the entry's (a mistake in the table)
+ */
+export async function resolveCommand(cmd: Command): Promise<Command> {
+  if (!cmd.load) return cmd;
+  const loaded = await cmd.load();
+  if (loaded.name !== cmd.name) {
+    throw new Error(`Cannot load command ${cmd.name}: its module gave ${loaded.name}`);
+  }
+  return loaded;
+}
+
+/**
+ * A command tree with every table entry loaded, for what needs every command's flags (shell
+ * completion scripts).
+ *
+ * @param cmd the root
+ * @returns a copy of the tree without lazy entries
+ */
+export async function loadCommandTree(cmd: Command): Promise<Command> {
+  const full = await resolveCommand(cmd);
+  if (!full.subcommands?.length) return full;
+  return { ...full, subcommands: await Promise.all(full.subcommands.map(loadCommandTree)) };
 }

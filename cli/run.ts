@@ -5,12 +5,12 @@
  * @module
  */
 import type { Command, Context } from "./command.ts";
-import { renderHelp } from "./command.ts";
+import { renderHelp, resolveCommand } from "./command.ts";
 import { ExitCode, exitCodeFor, UsageError } from "./exit_codes.ts";
 import { helpFlag, rootFlags } from "./flags/groups.ts";
 import { bindEnv, type Flag, normalizeArgs, parseFlags } from "./flags/parse.ts";
 import { type Io, writeAll, type Writer } from "./io.ts";
-import { AtomicFile } from "../lib/atomic_file.ts";
+import type { AtomicFile } from "../lib/atomic_file.ts";
 
 /** Options for {@link run}. */
 export interface RunOptions {
@@ -21,15 +21,16 @@ export interface RunOptions {
 }
 
 /**
- * Finds the command named by the leading non-flag words of `argv`.
+ * Finds the command named by the leading non-flag words of `argv`, loading the module of a
+ * command table entry on the way.
  *
  * @returns the command, its path, and `argv` without the command words
  */
-export function findCommand(
+export async function findCommand(
   root: Command,
   argv: string[],
   persistent: Flag[],
-): { cmd: Command; path: string[]; rest: string[] } {
+): Promise<{ cmd: Command; path: string[]; rest: string[] }> {
   let cmd = root;
   const path = [root.name];
   const rest: string[] = [];
@@ -53,7 +54,8 @@ export function findCommand(
     if (descending && cmd.subcommands?.length) {
       const sub = cmd.subcommands.find((c) => c.name === a);
       if (sub) {
-        cmd = sub;
+        // Only now is the command's module imported (cli/commands/mod.ts is a table of names).
+        cmd = await resolveCommand(sub);
         path.push(a);
         continue;
       }
@@ -108,13 +110,13 @@ export async function run(
   }
   // `cosign help [command]`
   if (argv[0] === "help") {
-    const { cmd, path } = findCommand(root, argv.slice(1), persistent);
+    const { cmd, path } = await findCommand(root, argv.slice(1), persistent);
     await writeAll(io.stdout, renderHelp(cmd, path, persistent));
     return ExitCode.ok;
   }
   let outputFile: AtomicFile | undefined;
   try {
-    const { cmd, path, rest } = findCommand(root, argv, persistent);
+    const { cmd, path, rest } = await findCommand(root, argv, persistent);
     const flags = [...(cmd.flags ?? []), ...persistent, helpFlag];
     const parsed = parseFlags(rest, flags);
     verbose = parsed.values.verbose === true;
@@ -142,6 +144,8 @@ export async function run(
     const outPath = parsed.values["output-file"];
     if (typeof outPath === "string" && outPath !== "") {
       // cosign sends standard output to this file; we write it atomically, on success only.
+      // Imported here: most commands never need it at start-up.
+      const { AtomicFile } = await import("../lib/atomic_file.ts");
       outputFile = await AtomicFile.create(outPath);
       const stdout: Writer = outputFile;
       cmdIo = { ...io, stdout };

@@ -243,3 +243,28 @@ Deno.test("completion prints a script for each shell that names the commands", a
   await w.close();
   assert.equal((await check.status).code, 0, "bash -n accepts the script");
 });
+
+Deno.test("run() --output-file writes standard output to the file, and only on success", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/version.txt`;
+    const ok = await cosign(["version", "--json", "--output-file", out]);
+    assert.equal(ok.code, 0);
+    assert.equal(ok.io.out(), "");
+    assert.match(await Deno.readTextFile(out), /"gitVersion"/);
+    const failed = `${dir}/failed.txt`;
+    const bad = await cosign([
+      "verify-blob",
+      "--key",
+      `${dir}/missing.pub`,
+      "--output-file",
+      failed,
+      "x",
+    ]);
+    assert.notEqual(bad.code, 0);
+    await assert.rejects(Deno.stat(failed), Deno.errors.NotFound);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["version.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -17,7 +17,7 @@
  * @module
  */
 import { IoError } from "./errors.ts";
-import { readStreamBounded } from "./stream.ts";
+import { byteStream, intoReader, readStreamBounded } from "./stream.ts";
 
 /** How often and how patiently to retry. */
 export interface RetryOptions {
@@ -203,9 +203,10 @@ async function fetchOnce(
   }
   // Re-wrap the body so that each read is bounded by the idle timeout (pull-based, so time the
   // consumer spends is not counted). One watchdog interval per body rather than a timer per chunk:
-  // a 1 GiB download is ~16k chunks, and per-chunk timers and listeners cost a noticeable share of
-  // the throughput.
-  const reader = res.body.getReader();
+  // per-chunk timers and listeners cost a noticeable share of the throughput. The wrapper is a
+  // byte stream reading the body with a BYOB reader (lib/stream.ts): a consumer that brings its
+  // own buffer gets the bytes straight into it, in reads as large as it asks for.
+  const reader = intoReader(res.body);
   let pendingSince = 0; // when the read in flight started; 0 while none is
   let watchdog: ReturnType<typeof setInterval> | undefined;
   const stopWatchdog = () => {
@@ -225,31 +226,24 @@ async function fetchOnce(
     stopWatchdog();
     reader.cancel(ctrl.signal.reason).catch(() => {});
   }, { once: true });
-  const guarded = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      pendingSince = Date.now();
-      watchdog ??= setInterval(tick, period);
-      try {
-        const { done, value } = await reader.read();
-        pendingSince = 0;
-        if (ctrl.signal.aborted) throw ctrl.signal.reason;
-        if (done) {
-          stopWatchdog();
-          controller.close();
-        } else {
-          controller.enqueue(value);
-        }
-      } catch (err) {
-        pendingSince = 0;
-        stopWatchdog();
-        controller.error(networkError(req.url, ctrl.signal.aborted ? ctrl.signal.reason : err));
-      }
-    },
-    cancel(reason) {
+  const guarded = byteStream(async (view) => {
+    pendingSince = Date.now();
+    watchdog ??= setInterval(tick, period);
+    try {
+      const filled = await reader.read(view);
+      pendingSince = 0;
+      if (ctrl.signal.aborted) throw ctrl.signal.reason;
+      if (filled.byteLength === 0) stopWatchdog();
+      return filled;
+    } catch (err) {
+      pendingSince = 0;
       stopWatchdog();
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+      throw networkError(req.url, ctrl.signal.aborted ? ctrl.signal.reason : err);
+    }
+  }, (reason) => {
+    stopWatchdog();
+    return reader.cancel(reason);
+  });
   const out = new Response(guarded, {
     status: res.status,
     statusText: res.statusText,

@@ -7,6 +7,7 @@ import {
   isRetryableStatus,
   readBodyBounded,
 } from "./http.ts";
+import { intoReader } from "./stream.ts";
 
 /** A fetch that answers from a script and records what it was asked. */
 function scripted(answers: (Response | Error | (() => Promise<Response>))[]) {
@@ -201,4 +202,63 @@ Deno.test("httpRequestSafeRedirects() gives up after too many redirects", async 
 Deno.test("createTlsClient() needs both halves of a client certificate", () => {
   assert.equal(createTlsClient({}), undefined);
   assert.throws(() => createTlsClient({ clientCert: "x" }), TypeError);
+});
+
+Deno.test("httpRequest() passes a BYOB reader's buffer through to the body, in reads of its size", async () => {
+  // A byte-stream body that records the views it is asked to fill: a default reader on the way
+  // would show up as 64 KiB views and fresh buffers.
+  const body = new Uint8Array(300_000).map((_, i) => i % 251);
+  const asked: number[] = [];
+  let off = 0;
+  const source = new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      const v = c.byobRequest!.view as Uint8Array;
+      asked.push(v.byteLength);
+      if (off >= body.length) {
+        c.close();
+        c.byobRequest!.respond(0);
+        return;
+      }
+      const n = Math.min(v.byteLength, body.length - off);
+      v.set(body.subarray(off, off + n));
+      off += n;
+      c.byobRequest!.respond(n);
+    },
+  });
+  const { fetchFn } = scripted([new Response(source)]);
+  const res = await httpRequest({ url: "http://x/blob" }, { fetch: fetchFn });
+  const reader = intoReader(res.body!);
+  let buf = new ArrayBuffer(200_000);
+  const reads: number[] = [];
+  let total = 0;
+  for (;;) {
+    const got = await reader.read(new Uint8Array(buf));
+    buf = got.buffer as ArrayBuffer;
+    if (got.byteLength === 0) break;
+    assert.deepEqual(got, body.subarray(total, total + got.byteLength));
+    total += got.byteLength;
+    reads.push(got.byteLength);
+  }
+  assert.deepEqual(reads, [200_000, 100_000]);
+  assert.deepEqual(asked, [200_000, 200_000, 200_000]);
+});
+
+Deno.test("httpRequest() bodies still read whole with a default reader", async () => {
+  const chunks = ["a", "bc", "def"];
+  const { fetchFn } = scripted([
+    new Response(
+      new ReadableStream({
+        start(c) {
+          for (const t of chunks) c.enqueue(new TextEncoder().encode(t));
+          c.close();
+        },
+      }),
+    ),
+    new Response("plain text"),
+  ]);
+  const first = await httpRequest({ url: "http://x/a" }, { fetch: fetchFn });
+  assert.equal(await first.text(), "abcdef");
+  const second = await httpRequest({ url: "http://x/b" }, { fetch: fetchFn });
+  assert.equal(await second.text(), "plain text");
 });

@@ -11,7 +11,8 @@
  * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_MIB, BENCH_SGET_MIB.
  * `--rss time|proc|none` forces how peak RSS is measured.
  *
- * Measures generate-key-pair, sign-blob and verify-blob (also with a local Rekor), image sign and
+ * Measures start-up (`version`, `verify --help`, and an empty Deno script for reference),
+ * generate-key-pair, sign-blob and verify-blob (also with a local Rekor), image sign and
  * verify: the median wall time of each side, the
  * ratio ours/Go, and each side's peak resident set size (the maximum over the runs). Ours runs as
  * `deno run --allow-read --allow-write --allow-env --allow-net --allow-run --allow-sys
@@ -29,14 +30,16 @@
  * throughput, no verification); same runs, median wall time and peak RSS, in a second table.
  *
  * Prints markdown tables on stdout, for the README's Performance section; progress on stderr.
+ * Writes the run's JSON record (every sample's wall time, CPU time and peak RSS, with the medians
+ * and ratios) to `--record FILE`, by default `bench/records/<UTC time>.json`.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ensureCosign } from "./peers/install.ts";
 import { COSIGN_VERSION } from "../tests/peers/cosign.ts";
-import { childEnv, commandLine, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
+import { childEnv, commandLine, OURS_RUN_FLAGS, REPO_ROOT, type Tool } from "../tests/peers/run.ts";
 import { startRegistry } from "./peers/registry.ts";
 import { createRegistry } from "../lib/registry/client.ts";
 
@@ -49,6 +52,9 @@ interface Sample {
   seconds: number;
   /** Peak RSS in bytes, or null when it could not be measured. */
   rss: number | null;
+  /** User + system CPU seconds (from /usr/bin/time -v), or null. Steadier than wall time on a
+   * busy machine. */
+  cpu: number | null;
 }
 
 interface Row {
@@ -179,6 +185,7 @@ async function measureCommand(
     stderr: "piped",
   }).spawn();
   let peak: number | null = null;
+  let cpu: number | null = null;
   let done = false;
   const poller = method === "proc"
     ? (async () => {
@@ -201,8 +208,11 @@ async function measureCommand(
     await Deno.remove(timeFile);
     const match = report.match(/Maximum resident set size \(kbytes\): (\d+)/);
     peak = match ? Number(match[1]) * 1024 : null;
+    const user = report.match(/User time \(seconds\): ([\d.]+)/);
+    const system = report.match(/System time \(seconds\): ([\d.]+)/);
+    cpu = user && system ? Number(user[1]) + Number(system[1]) : null;
   }
-  return { seconds, rss: peak };
+  return { seconds, rss: peak, cpu };
 }
 
 /** Like `interleaved` in main(), with extra environment for the children. */
@@ -442,7 +452,7 @@ async function benchSget(
       "--allow-env",
       "--allow-net",
       "--allow-sys",
-      "--v8-flags=--expose-gc",
+      ...OURS_RUN_FLAGS,
       join(REPO_ROOT, "cli", "sget.ts"),
     ]];
     const out = join(root, "sget-out");
@@ -494,6 +504,69 @@ async function makeBlob(path: string, size: number): Promise<void> {
     for (let off = 0; off < part.length;) off += await file.write(part.subarray(off));
     written += part.length;
   }
+}
+
+/** What one run of the benchmark measured, as written to its JSON record. */
+interface BenchRecord {
+  machine: string;
+  versions: string;
+  quick: boolean;
+  rssMethod: RssMethod;
+  /** `deno run` of an empty script: Deno's own start-up. */
+  emptyScript: Sample[];
+  /** ours/go rows, as in the first table. */
+  rows: Row[];
+  /** The sget row: `ours` is sget, `go` is curl. */
+  sget: (Row & { sizeBytes: number }) | null;
+}
+
+/**
+ * Writes the record of a run: every sample (wall seconds, peak RSS, CPU seconds) with the medians
+ * and ratios the tables print, so that runs can be compared later.
+ */
+async function writeRecord(path: string, record: BenchRecord): Promise<void> {
+  const summary = (samples: Sample[]) => ({
+    medianSeconds: median(samples.map((s) => s.seconds)),
+    medianCpuSeconds: samples.every((s) => s.cpu !== null)
+      ? median(samples.map((s) => s.cpu!))
+      : null,
+    peakRss: samples.every((s) => s.rss !== null) ? Math.max(...samples.map((s) => s.rss!)) : null,
+    samples,
+  });
+  const row = (r: Row) => {
+    const ours = summary(r.ours);
+    const go = summary(r.go);
+    return {
+      operation: r.operation,
+      input: r.input,
+      runs: r.runs,
+      ours,
+      go,
+      ratio: ours.medianSeconds / go.medianSeconds,
+      cpuRatio: ours.medianCpuSeconds !== null && go.medianCpuSeconds !== null
+        ? ours.medianCpuSeconds / go.medianCpuSeconds
+        : null,
+    };
+  };
+  const json = {
+    schema: 1,
+    date: new Date().toISOString(),
+    machine: record.machine,
+    versions: record.versions,
+    quick: record.quick,
+    rssMethod: record.rssMethod,
+    emptyScript: summary(record.emptyScript),
+    rows: record.rows.map(row),
+    sget: record.sget && {
+      ...row(record.sget),
+      sizeBytes: record.sget.sizeBytes,
+      // Throughput of sget relative to curl's (curl's time over sget's).
+      throughputRatio: median(record.sget.go.map((s) => s.seconds)) /
+        median(record.sget.ours.map((s) => s.seconds)),
+    },
+  };
+  await Deno.mkdir(dirname(path), { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(json, null, 2) + "\n");
 }
 
 function median(values: number[]): number {
@@ -552,13 +625,14 @@ async function main(): Promise<void> {
       "no-sget": { type: "boolean", default: false },
       "no-tlog": { type: "boolean", default: false },
       "sget-mib": { type: "string" },
+      record: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
     console.error(
       "usage: deno task bench [--quick] [--runs N] [--large-runs N] [--large-mib M] " +
-        "[--rss time|proc|none] [--sget | --no-sget] [--sget-mib M] [--no-tlog]",
+        "[--rss time|proc|none] [--sget | --no-sget] [--sget-mib M] [--no-tlog] [--record FILE]",
     );
     return;
   }
@@ -625,6 +699,20 @@ async function main(): Promise<void> {
       rows.push(row);
     };
 
+    // Start-up: commands that do (almost) nothing, and an empty Deno script for reference.
+    await interleaved("version", "—", runs, () => ["version"]);
+    await interleaved("verify --help", "—", runs, () => ["verify", "--help"]);
+    const emptyScript = join(root, "empty.ts");
+    await Deno.writeTextFile(emptyScript, "");
+    const env = await childEnv({ cwd: root, home });
+    const empty: Sample[] = [];
+    for (let i = 0; i < runs; i++) {
+      const args = ["run", ...OURS_RUN_FLAGS, emptyScript];
+      empty.push(
+        await measureCommand("empty script", Deno.execPath(), args, root, home, env, method),
+      );
+    }
+
     await interleaved(
       "generate-key-pair",
       "—",
@@ -687,7 +775,8 @@ async function main(): Promise<void> {
       `including process start-up; peak RSS is the maximum over those runs${
         method === "time" ? " (/usr/bin/time -v)" : method === "proc" ? " (polled VmHWM)" : ""
       }. Both sign with the same scrypt N=65536 key; nothing leaves the machine (the registry ` +
-      "and Rekor are local peers on loopback).",
+      "and Rekor are local peers on loopback). An empty Deno script takes " +
+      `${formatSeconds(median(empty.map((e) => e.seconds)))} s here (${formatRss(empty)}).`,
       "",
       "| operation | input | ours (s) | Go cosign (s) | ours/Go | ours peak RSS | Go peak RSS |",
       "|---|---|--:|--:|--:|--:|--:|",
@@ -722,6 +811,19 @@ async function main(): Promise<void> {
       );
     }
     console.log(lines.join("\n"));
+
+    const recordPath = values.record ??
+      join(REPO_ROOT, "bench", "records", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+    await writeRecord(recordPath, {
+      machine: await machine(),
+      versions: await versions(goBinary),
+      quick,
+      rssMethod: method,
+      emptyScript: empty,
+      rows,
+      sget: sgetRow === null ? null : { sizeBytes: sgetMib * MiB, ...sgetRow },
+    });
+    say(`record written to ${recordPath}`);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -26,14 +26,12 @@ const targets = [
   {
     name: "sget",
     entry: "cli/sget.ts",
-    // --expose-gc lets sget collect fetch's per-chunk buffers early (see lib/sget/sget.ts).
     perms: [
       "--allow-read",
       "--allow-write",
       "--allow-env",
       "--allow-net",
       "--allow-sys",
-      "--v8-flags=--expose-gc",
     ],
   },
 ];

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Command } from "../command.ts";
+import { type Command, loadCommandTree } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import type { Flag } from "../flags/parse.ts";
 import { writeAll } from "../io.ts";
@@ -162,7 +162,8 @@ export function completionCommand(getRoot: () => Command, persistent: Flag[]): C
     minArgs: 1,
     maxArgs: 1,
     async run(ctx) {
-      const root = getRoot();
+      // Every command's flags are needed: load the whole table.
+      const root = await loadCommandTree(getRoot());
       const shell = ctx.args[0];
       const script = shell === "bash"
         ? bashCompletion(root, persistent)

@@ -8,7 +8,7 @@ import { cosign } from "../_test_io.ts";
 import { cosignCommand } from "./mod.ts";
 import { powershellCompletion } from "./completion.ts";
 import { rootFlags } from "../flags/groups.ts";
-import type { Command } from "../command.ts";
+import { type Command, loadCommandTree } from "../command.ts";
 
 const DEPRECATION =
   "WARNING: SBOM attachments are deprecated and support will be removed in a Cosign release soon after 2024-02-22 (see https://github.com/sigstore/cosign/issues/2755). Instead, please use SBOM attestations.\n";
@@ -125,13 +125,14 @@ Deno.test("completion powershell offers every visible command and its flags", as
   const { code, io } = await cosign(["completion", "powershell"]);
   assert.equal(code, 0);
   const script = io.out();
-  assert.equal(script, powershellCompletion(cosignCommand, rootFlags));
+  const tree = await loadCommandTree(cosignCommand);
+  assert.equal(script, powershellCompletion(tree, rootFlags));
   assert.match(script, /^# powershell completion for cosign; load with: /);
   assert.match(
     script,
     /\nRegister-ArgumentCompleter -Native -CommandName 'cosign' -ScriptBlock \{\n/,
   );
-  for (const p of paths(cosignCommand)) {
+  for (const p of paths(tree)) {
     assert.ok(script.includes(`\n    '${p}' = @(`), `missing '${p}'`);
   }
   assert.match(script, /\n {4}'attach sbom' = @\([^\n]*'--sbom', '--type', '--input-format'/);

@@ -11,8 +11,11 @@ import { exitCodeFor, UsageError } from "../exit_codes.ts";
 import { FIXTURES } from "../../tests/interop/_run.ts";
 import { SIGN_FLAGS_NOT_YET } from "./sign_options.ts";
 import { VERIFY_FLAGS_NOT_YET } from "./verify_options.ts";
-import { cosignCommand } from "../commands/mod.ts";
-import type { Command } from "../command.ts";
+import { cosignCommand as lazyTree } from "../commands/mod.ts";
+
+// The table entries are lazy; the flags live in the loaded modules.
+const cosignCommand = await loadCommandTree(lazyTree);
+import { type Command, loadCommandTree } from "../command.ts";
 
 const F = join(FIXTURES, "attest");
 const KEY = join(F, "cosign.key");

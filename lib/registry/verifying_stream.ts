@@ -5,7 +5,7 @@
  */
 import { RegistryError } from "../errors.ts";
 import { incrementalDigest } from "../incremental_digest.ts";
-import { concatBytes } from "../stream.ts";
+import { byteStream, concatBytes, intoReader } from "../stream.ts";
 
 /**
  * The hash algorithm of a digest: `sha256` or `sha512`.
@@ -86,7 +86,8 @@ export function declaredSize(size: unknown, maxSize: number, what: string): numb
  * it errors with `TOO_LARGE` as soon as byte `size + 1` arrives (the source is cancelled, nothing
  * more is read) and with `DIGEST_MISMATCH` at the end when fewer bytes came; with only
  * `bounds.maxSize`, with `TOO_LARGE` once more than that flowed. At the end it errors with
- * `DIGEST_MISMATCH` when the bytes do not hash to `digest`. Memory stays at one source chunk.
+ * `DIGEST_MISMATCH` when the bytes do not hash to `digest`. Memory stays at one chunk: the
+ * consumer's buffer when it reads with a BYOB reader.
  *
  * This is the one mechanism every blob read goes through (registry, layout, memory registry).
  *
@@ -105,70 +106,53 @@ export function verifyingStream(
   status = 0,
 ): ReadableStream<Uint8Array> {
   const algorithm = algorithmOf(digest);
-  // Small blobs (manifests' configs, signature payloads) are hashed with WebCrypto at the end, so
-  // that verifying an image never loads node:crypto (≈30 ms of start-up); larger ones switch to
-  // node:crypto's incremental hash (lib/digest.ts).
-  const hash = incrementalDigest(algorithm, { smallLimit: SMALL_BLOB });
-  const update = (chunk: Uint8Array) => hash.update(chunk);
-  const finish = async () => `${algorithm}:${(await hash.digest()).toHex()}`;
   const exact = bounds.size;
   const limit = exact ?? bounds.maxSize ?? Infinity;
+  // Small blobs (manifests' configs, signature payloads) are hashed with WebCrypto at the end, so
+  // that verifying an image never loads node:crypto (≈30 ms of start-up); larger ones, and blobs
+  // declared larger, go through node:crypto's incremental hash (lib/incremental_digest.ts). Chunks
+  // are copied when held back: a BYOB consumer reuses its buffer.
+  const hash = incrementalDigest(algorithm, {
+    smallLimit: exact !== undefined && exact > SMALL_BLOB ? 0 : SMALL_BLOB,
+    copy: true,
+  });
   let total = 0;
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next;
-      try {
-        next = await reader.read();
-      } catch (e) {
-        controller.error(e);
-        return;
-      }
-      if (next.done) {
-        if (exact !== undefined && total !== exact) {
-          // ggcr verify.ReadCloser: "error verifying size; got N, want M".
-          controller.error(
-            new RegistryError(
-              "DIGEST_MISMATCH",
-              `${what}: the content has ${total} bytes, its descriptor declares ${exact}`,
-              { status },
-            ),
-          );
-          return;
-        }
-        const got = await finish();
-        if (got !== digest) {
-          controller.error(
-            new RegistryError("DIGEST_MISMATCH", `${what}: digest mismatch: got ${got}`, {
-              status,
-            }),
-          );
-        } else {
-          controller.close();
-        }
-        return;
-      }
-      total += next.value.length;
-      if (total > limit) {
-        await reader.cancel().catch(() => {});
-        controller.error(
-          new RegistryError(
-            "TOO_LARGE",
-            exact !== undefined
-              ? `${what}: the content is longer than its declared size ${exact}`
-              : `${what}: more than ${limit} bytes`,
-            { status },
-          ),
+  // A byte stream: a BYOB consumer's buffer is passed on to the source (lib/stream.ts), so a
+  // large download is hashed where it lands, with no buffer per chunk.
+  const reader = intoReader(stream);
+  return byteStream(async (view) => {
+    const filled = await reader.read(view);
+    if (filled.byteLength === 0) {
+      if (exact !== undefined && total !== exact) {
+        // ggcr verify.ReadCloser: "error verifying size; got N, want M".
+        throw new RegistryError(
+          "DIGEST_MISMATCH",
+          `${what}: the content has ${total} bytes, its descriptor declares ${exact}`,
+          { status },
         );
-        return;
       }
-      update(next.value);
-      controller.enqueue(next.value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+      const got = `${algorithm}:${(await hash.digest()).toHex()}`;
+      if (got !== digest) {
+        throw new RegistryError("DIGEST_MISMATCH", `${what}: digest mismatch: got ${got}`, {
+          status,
+        });
+      }
+      return filled;
+    }
+    total += filled.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw new RegistryError(
+        "TOO_LARGE",
+        exact !== undefined
+          ? `${what}: the content is longer than its declared size ${exact}`
+          : `${what}: more than ${limit} bytes`,
+        { status },
+      );
+    }
+    hash.update(filled);
+    return filled;
+  }, (reason) => reader.cancel(reason));
 }
 
 /**
@@ -184,14 +168,27 @@ export async function collect(
   size?: number,
 ): Promise<Uint8Array> {
   if (size !== undefined) {
-    const out = new Uint8Array(size);
-    let off = 0;
-    for await (const c of stream) {
-      if (off + c.length > size) throw new RangeError(`"stream" is longer than ${size} bytes`);
-      out.set(c, off);
-      off += c.length;
+    // Read straight into the result (BYOB for byte streams), then once more to see the end: the
+    // end is where a verifying stream checks the digest.
+    const reader = intoReader(stream);
+    try {
+      let buf = new ArrayBuffer(size);
+      let off = 0;
+      while (off < size) {
+        const got = await reader.read(new Uint8Array(buf, off));
+        buf = got.buffer as ArrayBuffer;
+        if (got.byteLength === 0) return new Uint8Array(buf, 0, off);
+        off += got.byteLength;
+      }
+      if ((await reader.read(new Uint8Array(1))).byteLength > 0) {
+        throw new RangeError(`"stream" is longer than ${size} bytes`);
+      }
+      reader.releaseLock();
+      return new Uint8Array(buf);
+    } catch (e) {
+      await reader.cancel().catch(() => {});
+      throw e;
     }
-    return off === size ? out : out.subarray(0, off);
   }
   const chunks: Uint8Array[] = [];
   for await (const c of stream) chunks.push(c);

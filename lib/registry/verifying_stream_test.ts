@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { RegistryError } from "../errors.ts";
+import { intoReader } from "../stream.ts";
 import { collect, declaredSize, verifyingStream } from "./verifying_stream.ts";
 
 function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
@@ -126,4 +127,48 @@ Deno.test("collect() with a size fills one buffer and refuses more", async () =>
   const bytes = new Uint8Array(1000).map((_, i) => i);
   assert.deepEqual(await collect(chunked(bytes, 300), 1000), bytes);
   await assert.rejects(collect(chunked(bytes, 300), 999), RangeError);
+});
+
+Deno.test("verifyingStream() hashes what a BYOB consumer reads into one reused buffer", async () => {
+  // Small blobs are held back and hashed at the end: they must be copied, since the consumer
+  // overwrites its buffer after every read. Large ones are hashed as they pass.
+  for (const size of [2500, 3 * 1024 * 1024 + 17]) {
+    const bytes = new Uint8Array(size).map((_, i) => i * 31);
+    for (const bounds of [{ size }, { maxSize: size }]) {
+      const reader = intoReader(verifyingStream(chunked(bytes, 1000), sha256(bytes), bounds, "b"));
+      let buf = new ArrayBuffer(700);
+      let total = 0;
+      let end = 0;
+      for (;;) {
+        const got = await reader.read(new Uint8Array(buf));
+        buf = got.buffer as ArrayBuffer;
+        if (got.byteLength === 0) break;
+        assert.deepEqual(got, bytes.subarray(total, total + got.byteLength));
+        total += got.byteLength;
+        end++;
+        new Uint8Array(buf).fill(0xee);
+      }
+      assert.equal(total, size, `${size} ${JSON.stringify(bounds)}`);
+      assert.ok(end > 1);
+    }
+  }
+});
+
+Deno.test("collect() with a size reads a byte stream straight into its result, then checks the end", async () => {
+  const bytes = new Uint8Array(5000).map((_, i) => i);
+  const byteSource = () => new Blob([bytes]).stream();
+  assert.deepEqual(await collect(byteSource(), 5000), bytes);
+  assert.equal((await collect(byteSource(), 5000)).buffer.byteLength, 5000);
+  assert.deepEqual(await collect(byteSource(), 6000), bytes);
+  await assert.rejects(collect(byteSource(), 4999), {
+    name: "RangeError",
+    message: '"stream" is longer than 4999 bytes',
+  });
+  assert.deepEqual(await collect(new Blob([]).stream(), 0), new Uint8Array());
+  await assert.rejects(collect(byteSource(), 0), RangeError);
+  // The end is read even when the size is reached: that is where the digest is checked.
+  await assert.rejects(
+    collect(verifyingStream(byteSource(), `sha256:${"0".repeat(64)}`, { size: 5000 }, "c"), 5000),
+    { code: "DIGEST_MISMATCH" },
+  );
 });

@@ -11,7 +11,7 @@ import { uploadCommand } from "../../cli/commands/upload.ts";
 import { run as runCli } from "../../cli/run.ts";
 import { sgetCommand } from "../../cli/sget.ts";
 import { startRegistry } from "../peers/registry.ts";
-import { childEnv } from "../peers/run.ts";
+import { childEnv, OURS_RUN_FLAGS } from "../peers/run.ts";
 import {
   describe,
   expectSuccess,
@@ -123,7 +123,7 @@ async function spawnSget(args: string[]) {
       "--allow-env",
       "--allow-net",
       "--allow-sys",
-      "--v8-flags=--expose-gc",
+      ...OURS_RUN_FLAGS,
       join(REPO_ROOT, "cli", "sget.ts"),
       ...args,
     ],
