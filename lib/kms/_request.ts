@@ -50,6 +50,70 @@ export async function kmsRequest(
   return { status: res.status, body, text };
 }
 
+/**
+ * Sends one request with an optional JSON body (`content-type: application/json` when there is
+ * one) and reads its JSON answer: the shape of every KMS REST call.
+ *
+ * @throws {IoError} `NETWORK` when no answer arrives
+ * @throws {RangeError} for an answer over 1 MiB
+ */
+export function kmsJsonCall(
+  deps: KmsDeps,
+  req: {
+    url: string | URL;
+    method: string;
+    headers: Record<string, string>;
+    body?: unknown;
+    retry?: boolean;
+  },
+): Promise<KmsResponse> {
+  const json = req.body !== undefined;
+  return kmsRequest(deps, {
+    url: req.url,
+    method: req.method,
+    headers: { ...req.headers, ...(json ? { "content-type": "application/json" } : {}) },
+    body: json ? new TextEncoder().encode(JSON.stringify(req.body)) : undefined,
+    retry: req.retry,
+  });
+}
+
+/**
+ * The `access_token` of an OAuth 2 token response (RFC 6749 §5.1), or a `KMS_CREDENTIALS_MISSING`
+ * error naming the service, the status and the response's `error` (§5.2; never the body, which
+ * may echo credentials).
+ *
+ * @param res the token endpoint's answer
+ * @param service with its article: "an Azure", "a GCP"
+ * @throws {KeyError} `KMS_CREDENTIALS_MISSING` for a status other than 200,
+ *   `KMS_REQUEST_FAILED` without an access token
+ */
+export function oauthAccessToken(res: KmsResponse, service: string): string {
+  if (res.status !== 200) {
+    throw new KeyError(
+      "KMS_CREDENTIALS_MISSING",
+      `Cannot get ${service} access token: HTTP ${res.status} ${
+        String(field(res.body, "error") ?? "")
+      }`.trimEnd(),
+    );
+  }
+  return stringField(res.body, `${service.replace(/^an? /, "")} access token`, "access_token");
+}
+
+/**
+ * Runs `get` once and shares its promise, but forgets a failure so that the next caller tries
+ * again (a token request that failed on a network error is not cached for the whole run).
+ */
+export function onceUnlessFailed<T>(get: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (!pending) {
+      pending = get();
+      pending.catch(() => (pending = undefined));
+    }
+    return pending;
+  };
+}
+
 /** A string field of a JSON object, or undefined. */
 export function field(o: unknown, ...path: string[]): unknown {
   let v = o;

@@ -19,7 +19,14 @@ import { nodeCrypto } from "../_node_crypto.ts";
 import { type PublicKey, publicKeyFromKeyObject } from "../keys/public_key.ts";
 import { p1363ToDer } from "../signature/p1363_to_der.ts";
 import type { SignHash } from "../signature/signer.ts";
-import { field, kmsRequest, stringField } from "./_request.ts";
+import {
+  field,
+  kmsJsonCall,
+  kmsRequest,
+  oauthAccessToken,
+  onceUnlessFailed,
+  stringField,
+} from "./_request.ts";
 import type { KmsDeps, KmsKey } from "./kms_key.ts";
 
 const REFERENCE = /^azurekms:\/\/([^/]+)\/([^/]+)(\/[a-z0-9]*)?$/;
@@ -67,47 +74,34 @@ export function azureKms(ref: string, deps: KmsDeps): KmsKey {
   const uri = parseAzureKmsUri(ref);
   const env = (n: string) => deps.getEnv(n) || undefined;
 
-  let token: Promise<string> | undefined;
-  const accessToken = () => {
-    token ??= (async () => {
-      const tenant = env("AZURE_TENANT_ID");
-      const clientId = env("AZURE_CLIENT_ID");
-      const secret = env("AZURE_CLIENT_SECRET");
-      if (!tenant || !clientId || !secret) {
-        throw new KeyError(
-          "KMS_CREDENTIALS_MISSING",
-          "Cannot use Azure Key Vault: no credentials (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)",
-        );
-      }
-      const authority = (env("AZURE_AUTHORITY_HOST") ?? "https://login.microsoftonline.com/")
-        .replace(/\/?$/, "/");
-      const res = await kmsRequest(deps, {
-        url: `${authority}${encodeURIComponent(tenant)}/oauth2/v2.0/token`,
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new TextEncoder().encode(
-          new URLSearchParams({
-            grant_type: "client_credentials",
-            client_id: clientId,
-            client_secret: secret,
-            scope: "https://vault.azure.net/.default",
-          }).toString(),
-        ),
-        retry: true,
-      });
-      if (res.status !== 200) {
-        throw new KeyError(
-          "KMS_CREDENTIALS_MISSING",
-          `Cannot get an Azure access token: HTTP ${res.status} ${
-            String(field(res.body, "error") ?? "")
-          }`.trimEnd(),
-        );
-      }
-      return stringField(res.body, "Azure access token", "access_token");
-    })();
-    token.catch(() => (token = undefined));
-    return token;
-  };
+  const accessToken = onceUnlessFailed(async () => {
+    const tenant = env("AZURE_TENANT_ID");
+    const clientId = env("AZURE_CLIENT_ID");
+    const secret = env("AZURE_CLIENT_SECRET");
+    if (!tenant || !clientId || !secret) {
+      throw new KeyError(
+        "KMS_CREDENTIALS_MISSING",
+        "Cannot use Azure Key Vault: no credentials (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET)",
+      );
+    }
+    const authority = (env("AZURE_AUTHORITY_HOST") ?? "https://login.microsoftonline.com/")
+      .replace(/\/?$/, "/");
+    const res = await kmsRequest(deps, {
+      url: `${authority}${encodeURIComponent(tenant)}/oauth2/v2.0/token`,
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new TextEncoder().encode(
+        new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: clientId,
+          client_secret: secret,
+          scope: "https://vault.azure.net/.default",
+        }).toString(),
+      ),
+      retry: true,
+    });
+    return oauthAccessToken(res, "an Azure");
+  });
 
   async function call(
     step: string,
@@ -117,14 +111,11 @@ export function azureKms(ref: string, deps: KmsDeps): KmsKey {
   ): Promise<unknown> {
     const url = new URL(path, uri.vaultUrl);
     url.searchParams.set("api-version", API_VERSION);
-    const res = await kmsRequest(deps, {
+    const res = await kmsJsonCall(deps, {
       url,
       method,
-      headers: {
-        authorization: `Bearer ${await accessToken()}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body)),
+      headers: { authorization: `Bearer ${await accessToken()}` },
+      body,
       retry: method === "GET" || step === "sign with",
     });
     if (res.status >= 200 && res.status < 300) return res.body;

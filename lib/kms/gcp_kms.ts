@@ -21,7 +21,15 @@ import { KeyError } from "../errors.ts";
 import { decodePem } from "../keys/pem.ts";
 import { parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import type { SignHash } from "../signature/signer.ts";
-import { field, kmsRequest, readCredentialFile, stringField } from "./_request.ts";
+import {
+  field,
+  kmsJsonCall,
+  kmsRequest,
+  oauthAccessToken,
+  onceUnlessFailed,
+  readCredentialFile,
+  stringField,
+} from "./_request.ts";
 import type { KmsDeps, KmsKey } from "./kms_key.ts";
 
 const REFERENCE =
@@ -130,87 +138,74 @@ export function gcpKms(ref: string, deps: KmsDeps): KmsKey {
   const keyName = `${ring}/cryptoKeys/${uri.key}`;
   const now = () => deps.now?.() ?? new Date();
 
-  let token: Promise<string> | undefined;
-  const accessToken = () => {
-    token ??= (async () => {
-      const path = env("GOOGLE_APPLICATION_CREDENTIALS") ??
-        `${env("HOME") ?? ""}/.config/gcloud/application_default_credentials.json`;
-      const text = await readCredentialFile(deps, path);
-      let form: Record<string, string> | undefined;
-      let tokenUri = "https://oauth2.googleapis.com/token";
-      if (text !== undefined) {
-        let creds: Record<string, string>;
-        try {
-          creds = JSON.parse(text);
-        } catch (e) {
-          throw new KeyError(
-            "KMS_CREDENTIALS_MISSING",
-            `Cannot use GCP credentials ${path}: not JSON`,
-            { cause: e },
-          );
-        }
-        tokenUri = creds.token_uri ?? tokenUri;
-        if (creds.type === "service_account") {
-          form = {
-            grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            assertion: await serviceAccountAssertion(
-              creds as unknown as { client_email: string; private_key: string },
-              tokenUri,
-              now(),
-            ),
-          };
-        } else if (creds.type === "authorized_user") {
-          form = {
-            grant_type: "refresh_token",
-            refresh_token: creds.refresh_token,
-            client_id: creds.client_id,
-            client_secret: creds.client_secret,
-          };
-        } else {
-          throw new KeyError(
-            "KMS_CREDENTIALS_MISSING",
-            `Cannot use GCP credentials ${path}: unsupported type "${creds.type}"`,
-          );
-        }
+  const accessToken = onceUnlessFailed(async () => {
+    const path = env("GOOGLE_APPLICATION_CREDENTIALS") ??
+      `${env("HOME") ?? ""}/.config/gcloud/application_default_credentials.json`;
+    const text = await readCredentialFile(deps, path);
+    let form: Record<string, string> | undefined;
+    let tokenUri = "https://oauth2.googleapis.com/token";
+    if (text !== undefined) {
+      let creds: Record<string, string>;
+      try {
+        creds = JSON.parse(text);
+      } catch (e) {
+        throw new KeyError(
+          "KMS_CREDENTIALS_MISSING",
+          `Cannot use GCP credentials ${path}: not JSON`,
+          { cause: e },
+        );
       }
-      let res;
-      if (form) {
-        res = await kmsRequest(deps, {
-          url: tokenUri,
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new TextEncoder().encode(new URLSearchParams(form).toString()),
-          retry: true,
-        });
-      } else if (env("GCE_METADATA_HOST")) {
-        res = await kmsRequest(deps, {
-          url: `http://${
-            env("GCE_METADATA_HOST")
-          }/computeMetadata/v1/instance/service-accounts/default/token?scopes=${
-            encodeURIComponent(SCOPE)
-          }`,
-          method: "GET",
-          headers: { "metadata-flavor": "Google" },
-        });
+      tokenUri = creds.token_uri ?? tokenUri;
+      if (creds.type === "service_account") {
+        form = {
+          grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+          assertion: await serviceAccountAssertion(
+            creds as unknown as { client_email: string; private_key: string },
+            tokenUri,
+            now(),
+          ),
+        };
+      } else if (creds.type === "authorized_user") {
+        form = {
+          grant_type: "refresh_token",
+          refresh_token: creds.refresh_token,
+          client_id: creds.client_id,
+          client_secret: creds.client_secret,
+        };
       } else {
         throw new KeyError(
           "KMS_CREDENTIALS_MISSING",
-          "Cannot use GCP KMS: no credentials (set GOOGLE_APPLICATION_CREDENTIALS)",
+          `Cannot use GCP credentials ${path}: unsupported type "${creds.type}"`,
         );
       }
-      if (res.status !== 200) {
-        throw new KeyError(
-          "KMS_CREDENTIALS_MISSING",
-          `Cannot get a GCP access token: HTTP ${res.status} ${
-            String(field(res.body, "error") ?? "")
-          }`.trimEnd(),
-        );
-      }
-      return stringField(res.body, "GCP access token", "access_token");
-    })();
-    token.catch(() => (token = undefined));
-    return token;
-  };
+    }
+    let res;
+    if (form) {
+      res = await kmsRequest(deps, {
+        url: tokenUri,
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new TextEncoder().encode(new URLSearchParams(form).toString()),
+        retry: true,
+      });
+    } else if (env("GCE_METADATA_HOST")) {
+      res = await kmsRequest(deps, {
+        url: `http://${
+          env("GCE_METADATA_HOST")
+        }/computeMetadata/v1/instance/service-accounts/default/token?scopes=${
+          encodeURIComponent(SCOPE)
+        }`,
+        method: "GET",
+        headers: { "metadata-flavor": "Google" },
+      });
+    } else {
+      throw new KeyError(
+        "KMS_CREDENTIALS_MISSING",
+        "Cannot use GCP KMS: no credentials (set GOOGLE_APPLICATION_CREDENTIALS)",
+      );
+    }
+    return oauthAccessToken(res, "a GCP");
+  });
 
   async function call(
     step: string,
@@ -218,14 +213,11 @@ export function gcpKms(ref: string, deps: KmsDeps): KmsKey {
     path: string,
     body?: unknown,
   ): Promise<unknown> {
-    const res = await kmsRequest(deps, {
+    const res = await kmsJsonCall(deps, {
       url: base + "v1/" + path,
       method,
-      headers: {
-        authorization: `Bearer ${await accessToken()}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body)),
+      headers: { authorization: `Bearer ${await accessToken()}` },
+      body,
       retry: method === "GET" || step === "sign with",
     });
     if (res.status >= 200 && res.status < 300) return res.body;

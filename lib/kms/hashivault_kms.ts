@@ -16,7 +16,7 @@
 import { KeyError } from "../errors.ts";
 import { parsePublicKeyPem, type PublicKey } from "../keys/public_key.ts";
 import type { SignHash } from "../signature/signer.ts";
-import { field, kmsRequest, readCredentialFile, stringField } from "./_request.ts";
+import { field, kmsJsonCall, readCredentialFile, stringField } from "./_request.ts";
 import type { KmsDeps, KmsKey } from "./kms_key.ts";
 
 /** sigstore's `referenceRegex`. */
@@ -90,15 +90,14 @@ export function hashivaultKms(ref: string, deps: KmsDeps): KmsKey {
     body?: unknown,
   ): Promise<unknown> {
     const { address, token, mount } = await load();
-    const res = await kmsRequest(deps, {
+    const res = await kmsJsonCall(deps, {
       url: `${address}/v1/${mount}/${path}`,
       method,
       headers: {
         "x-vault-token": token,
         "x-vault-request": "true",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
-      body: body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body)),
+      body,
       retry: method === "GET",
     });
     if (res.status >= 200 && res.status < 300) return res.body;
