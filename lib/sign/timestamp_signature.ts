@@ -19,6 +19,7 @@
  *
  * @module
  */
+import nodeHttps from "node:https";
 import type { HttpOptions } from "../http.ts";
 import { parseEnvelope } from "../payload/dsse.ts";
 import { requestTimestamp } from "../timestamp/request_timestamp.ts";
@@ -62,23 +63,28 @@ export interface TimestampTlsOptions {
   /**
    * The name the authority's certificate must carry, when it differs from the URL's host (Go's
    * `tls.Config.ServerName`). The connection still goes to the URL's host and port, and the
-   * `Host` header stays the URL's; only the TLS server name (SNI and verification) changes.
+   * `Host` header stays the URL's; only the TLS server name (SNI and verification) changes. With
+   * it, `caCerts` replace the system roots (as Go's `RootCAs`); without it they are added.
    */
   serverName?: string;
 }
 
 /**
- * The URL, client and fetch for one request with these TLS settings. For a server name, Deno's
- * client gets a `tcp` transport to the URL's host and port while the request URL names the server
- * name (so rustls sends and verifies it), with the URL's original `Host` header.
+ * The client (or fetch) for one request with these TLS settings. Deno's `fetch` verifies the
+ * authority's certificate against the URL's host and cannot be told another name, so with a
+ * server name the request goes through `node:https` (`servername`, which both sends SNI and is
+ * the name the certificate is checked against, with the CA and client certificate of the flags).
  */
 function tlsRequest(
   url: string | URL,
   tls: TimestampTlsOptions,
   http: HttpOptions | undefined,
-): { url: string | URL; client: Deno.HttpClient; http: HttpOptions } {
+): { client?: Deno.HttpClient; http: HttpOptions } {
   if (!!tls.clientCert !== !!tls.clientKey) {
     throw new TypeError('"clientCert" and "clientKey" must be given together');
+  }
+  if (tls.serverName && new URL(url).protocol === "https:") {
+    return { http: { ...http, fetch: serverNameFetch(tls) } };
   }
   const opts: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {};
   if (tls.caCerts?.length) opts.caCerts = tls.caCerts;
@@ -86,28 +92,59 @@ function tlsRequest(
     opts.cert = tls.clientCert;
     opts.key = tls.clientKey;
   }
-  const u = new URL(url);
-  if (!tls.serverName || u.protocol !== "https:") {
-    const client = Deno.createHttpClient(opts as Deno.CreateHttpClientOptions);
-    return { url, client, http: { ...http, client } };
-  }
-  const host = u.host;
-  opts.proxy = {
-    transport: "tcp",
-    hostname: u.hostname.replace(/^\[(.*)\]$/, "$1"),
-    port: Number(u.port || 443),
-  };
-  opts.allowHost = true;
   const client = Deno.createHttpClient(opts as Deno.CreateHttpClientOptions);
-  const target = new URL(u);
-  target.hostname = tls.serverName;
-  const inner = http?.fetch ?? fetch;
-  const withHost: typeof fetch = (input, init) => {
-    const headers = new Headers(init?.headers);
-    headers.set("host", host);
-    return inner(input, { ...init, headers });
-  };
-  return { url: target, client, http: { ...http, client, fetch: withHost } };
+  return { client, http: { ...http, client } };
+}
+
+/**
+ * A `fetch` over `node:https` that checks the server's certificate for `tls.serverName` (Go's
+ * `tls.Config.ServerName`) instead of the URL's host; the connection still goes to the URL's host
+ * and port, with its `Host` header. Only what lib/http sends is supported: a method, headers, a
+ * byte body and a signal.
+ */
+function serverNameFetch(tls: TimestampTlsOptions): typeof fetch {
+  return (input, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((v, k) => headers[k] = v);
+      const body = init?.body;
+      if (body !== undefined && body !== null && !(body instanceof Uint8Array)) {
+        reject(new TypeError("Cannot send request: only byte bodies are supported"));
+        return;
+      }
+      const req = nodeHttps.request({
+        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: url.port || 443,
+        path: url.pathname + url.search,
+        method: init?.method ?? "GET",
+        headers,
+        servername: tls.serverName,
+        // Like Go's RootCAs: the given CAs instead of the system roots.
+        ca: tls.caCerts?.length ? tls.caCerts : undefined,
+        cert: tls.clientCert,
+        key: tls.clientKey,
+        signal: init?.signal ?? undefined,
+      }, (res) => {
+        const out = new Headers();
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+          out.append(res.rawHeaders[i], res.rawHeaders[i + 1]);
+        }
+        const stream = new ReadableStream<Uint8Array>({
+          start(controller) {
+            res.on("data", (chunk: Uint8Array) => controller.enqueue(new Uint8Array(chunk)));
+            res.on("end", () => controller.close());
+            res.on("error", (e: Error) => controller.error(e));
+          },
+          cancel() {
+            res.destroy();
+          },
+        });
+        resolve(new Response(stream, { status: res.statusCode ?? 500, headers: out }));
+      });
+      req.on("error", reject);
+      req.end(body ? body : undefined);
+    });
 }
 
 /**
@@ -128,10 +165,10 @@ export function tsaTimestamper(options: TimestamperOptions): Timestamper {
   return async (signature) => {
     const req = options.tls
       ? tlsRequest(options.url, options.tls, options.http)
-      : { url: options.url, http: options.http, client: undefined };
+      : { http: options.http, client: undefined };
     let got;
     try {
-      got = await requestTimestamp({ url: req.url, signature, http: req.http });
+      got = await requestTimestamp({ url: options.url, signature, http: req.http });
     } finally {
       req.client?.close();
     }

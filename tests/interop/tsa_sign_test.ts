@@ -725,3 +725,248 @@ async function logSize(): Promise<number> {
   const res = await fetch(`${peers.rekor.url}/api/v1/log`);
   return (await res.json()).treeSize;
 }
+
+/** Runs openssl in `cwd`; throws with its stderr when it fails. */
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const out = await new Deno.Command("openssl", { args, cwd, stdin: "null", stderr: "piped" })
+    .output();
+  if (!out.success) throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
+}
+
+/**
+ * A CA, a server certificate for `san` (default: the DNS name `tsa.test` only, not 127.0.0.1)
+ * and a client certificate, all ECDSA P-256, made with openssl.
+ */
+async function tlsMaterial(at: string, san = "DNS:tsa.test") {
+  await Deno.mkdir(at, { recursive: true });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  await openssl([
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=cosign-deno tests TSA TLS CA",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  ], at);
+  for (
+    const [name, ext] of [
+      ["server", `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`],
+      ["client", "extendedKeyUsage=clientAuth\n"],
+    ]
+  ) {
+    await openssl([
+      "req",
+      ...ec,
+      "-keyout",
+      `${name}.key`,
+      "-out",
+      `${name}.csr`,
+      "-subj",
+      `/CN=${name}`,
+    ], at);
+    await Deno.writeTextFile(join(at, `${name}.ext`), `basicConstraints=CA:FALSE\n${ext}`);
+    await openssl([
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    ], at);
+  }
+  const p = (n: string) => join(at, n);
+  return {
+    ca: p("ca.pem"),
+    cert: p("server.pem"),
+    key: p("server.key"),
+    clientCert: p("client.pem"),
+    clientKey: p("client.key"),
+  };
+}
+
+/** The TSA's host:port. */
+function tsaAddress(): { hostname: string; port: number } {
+  const u = new URL(tsa.url);
+  return { hostname: u.hostname, port: Number(u.port) };
+}
+
+Deno.test("--timestamp-server-name and --timestamp-client-cacert: a TLS front whose certificate names tsa.test only; ours and Go sign through it, and fail without the name", async () => {
+  const m = await tlsMaterial(file("tls-name"));
+  const front = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: await Deno.readTextFile(m.cert),
+    key: await Deno.readTextFile(m.key),
+    onListen: () => {},
+  }, async (req) => {
+    const res = await fetch(tsa.timestampUrl, {
+      method: "POST",
+      headers: { "content-type": req.headers.get("content-type") ?? "" },
+      body: await req.arrayBuffer(),
+    });
+    return new Response(await res.arrayBuffer(), { status: res.status });
+  });
+  try {
+    const url = `https://127.0.0.1:${front.addr.port}/api/v1/timestamp`;
+    const sign = (tool: "go" | "ours", extra: string[], out: string) =>
+      run(tool, [
+        "sign-blob",
+        "--key",
+        KEY,
+        ...noLog,
+        "--timestamp-server-url",
+        url,
+        "--timestamp-client-cacert",
+        m.ca,
+        ...extra,
+        "--rfc3161-timestamp",
+        file(out),
+        "--output-signature",
+        file(`${out}.sig`),
+        BLOB,
+      ], { ...opts, password: "" });
+    for (const tool of TOOLS) {
+      const ok = await sign(tool, ["--timestamp-server-name", "tsa.test"], `${tool}-name.ts.json`);
+      expectSuccess(ok, `${tool} with --timestamp-server-name`);
+      const bad = await sign(tool, [], `${tool}-noname.ts.json`);
+      assert.equal(bad.code, 1, describe(bad));
+      await assert.rejects(Deno.stat(file(`${tool}-noname.ts.json`)), Deno.errors.NotFound);
+      const wrong = await sign(
+        tool,
+        ["--timestamp-server-name", "other.test"],
+        `${tool}-wrong.ts.json`,
+      );
+      assert.equal(wrong.code, 1, describe(wrong));
+    }
+    await both([[
+      "ours through the TLS front",
+      [
+        "verify-blob",
+        "--key",
+        PUB,
+        "--signature",
+        file("ours-name.ts.json.sig"),
+        "--rfc3161-timestamp",
+        file("ours-name.ts.json"),
+        ...chain,
+        "--insecure-ignore-tlog",
+        BLOB,
+      ],
+      opts,
+      true,
+    ]]);
+  } finally {
+    await front.shutdown();
+  }
+});
+
+Deno.test("mutual TLS to the authority (--timestamp-client-cert/-key): socat requiring a client certificate in front of the TSA; ours and Go sign with it, fail without", async () => {
+  // The server certificate names both, so that Deno's own client (no server name) and the
+  // server-name path are both tried.
+  const m = await tlsMaterial(file("tls-mutual"), "DNS:tsa.test,IP:127.0.0.1");
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const { hostname, port: tsaPort } = tsaAddress();
+  const socat = new Deno.Command("socat", {
+    args: [
+      `OPENSSL-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,cert=${m.cert},key=${m.key},cafile=${m.ca},verify=1`,
+      `TCP:${hostname}:${tsaPort}`,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    for (let i = 0; i < 50; i++) {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const url = `https://127.0.0.1:${port}/api/v1/timestamp`;
+    const client = ["--timestamp-client-cert", m.clientCert, "--timestamp-client-key", m.clientKey];
+    for (
+      const [tool, tlsFlags] of [
+        ["ours", ["--timestamp-client-cacert", m.ca]],
+        ["go", ["--timestamp-client-cacert", m.ca, "--timestamp-server-name", "tsa.test"]],
+        ["ours", ["--timestamp-client-cacert", m.ca, "--timestamp-server-name", "tsa.test"]],
+      ] as const
+    ) {
+      const attest = (extra: string[], out: string) =>
+        run(tool, [
+          "attest-blob",
+          "--key",
+          KEY,
+          "--predicate",
+          LINK,
+          "--type",
+          "link",
+          ...noLog,
+          "--timestamp-server-url",
+          url,
+          ...tlsFlags,
+          ...extra,
+          "--rfc3161-timestamp-bundle",
+          file(out),
+          "--bundle",
+          file(`${out}.bundle`),
+          BLOB,
+        ], { ...opts, password: "" });
+      expectSuccess(
+        await attest(client, `${tool}-${tlsFlags.length}-mtls.ts.json`),
+        `${tool} ${tlsFlags.join(" ")} with a client certificate`,
+      );
+      const refused = await attest([], `${tool}-${tlsFlags.length}-nocert.ts.json`);
+      assert.equal(refused.code, 1, describe(refused));
+      await assert.rejects(
+        Deno.stat(file(`${tool}-${tlsFlags.length}-nocert.ts.json`)),
+        Deno.errors.NotFound,
+      );
+    }
+    await both(
+      ["ours-2", "ours-4"].map((name): Case => [
+        `${name}: ours over mutual TLS`,
+        [
+          "verify-blob-attestation",
+          "--key",
+          PUB,
+          "--type",
+          "link",
+          "--bundle",
+          file(`${name}-mtls.ts.json.bundle`),
+          "--rfc3161-timestamp",
+          file(`${name}-mtls.ts.json`),
+          ...chain,
+          "--insecure-ignore-tlog",
+          BLOB,
+        ],
+        opts,
+        true,
+      ]),
+    );
+  } finally {
+    socat.kill("SIGTERM");
+    await socat.status;
+  }
+});
