@@ -19,10 +19,8 @@
  *
  * @module
  */
-import nodeHttps from "node:https";
 import type { HttpOptions } from "../http.ts";
 import { parseEnvelope } from "../payload/dsse.ts";
-import { requestTimestamp } from "../timestamp/request_timestamp.ts";
 import { marshalRfc3161Timestamp } from "../timestamp/rfc3161_timestamp.ts";
 import type { SignatureWitness } from "./sign_image.ts";
 
@@ -103,8 +101,10 @@ function tlsRequest(
  * byte body and a signal.
  */
 function serverNameFetch(tls: TimestampTlsOptions): typeof fetch {
-  return (input, init) =>
-    new Promise<Response>((resolve, reject) => {
+  return async (input, init) => {
+    // Loaded only for this rare case: node:https is not cheap to load.
+    const nodeHttps = await import("node:https");
+    return await new Promise<Response>((resolve, reject) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
       const headers: Record<string, string> = {};
       new Headers(init?.headers).forEach((v, k) => headers[k] = v);
@@ -145,6 +145,7 @@ function serverNameFetch(tls: TimestampTlsOptions): typeof fetch {
       req.on("error", reject);
       req.end(body ? body : undefined);
     });
+  };
 }
 
 /**
@@ -168,6 +169,8 @@ export function tsaTimestamper(options: TimestamperOptions): Timestamper {
       : { http: options.http, client: undefined };
     let got;
     try {
+      // Loaded when a timestamp is asked for: the CMS and X.509 code is not needed otherwise.
+      const { requestTimestamp } = await import("../timestamp/request_timestamp.ts");
       got = await requestTimestamp({ url: options.url, signature, http: req.http });
     } finally {
       req.client?.close();
