@@ -351,6 +351,8 @@ Deno.test("images signed and attested by ours with a timestamp (key): layer anno
   const logImage = await image("tsa/sign-log");
   const bundleImage = await image("tsa/sign-bundle");
   const attImage = await image("tsa/attest");
+  const attLogImage = await image("tsa/attest-log");
+  const bundleLogImage = await image("tsa/sign-bundle-log");
   await ours(["sign", "--key", KEY, ...ts, ...noLog, noLogImage], "sign, no log");
   await ours(["sign", "--key", KEY, ...ts, ...log, logImage], "sign, log");
   await ours(
@@ -360,6 +362,14 @@ Deno.test("images signed and attested by ours with a timestamp (key): layer anno
   await ours(
     ["attest", "--key", KEY, "--predicate", LINK, "--type", "link", ...ts, ...noLog, attImage],
     "attest, no log",
+  );
+  await ours(
+    ["attest", "--key", KEY, "--predicate", LINK, "--type", "link", ...ts, ...log, attLogImage],
+    "attest, log",
+  );
+  await ours(
+    ["sign", "--key", KEY, ...ts, ...log, "--new-bundle-format", bundleLogImage],
+    "sign, log, v0.3",
   );
 
   const [sig] = await layerAnnotations(noLogImage, "sig");
@@ -419,6 +429,26 @@ Deno.test("images signed and attested by ours with a timestamp (key): layer anno
         ...chain,
         "--insecure-ignore-tlog",
         attImage,
+      ],
+      opts,
+      true,
+    ],
+    [
+      "attestation with log entry",
+      ["verify-attestation", "--key", PUB, "--type", "link", ...chain, attLogImage],
+      logEnv,
+      true,
+    ],
+    [
+      "Sigstore bundle with log entry",
+      [
+        "verify",
+        "--key",
+        PUB,
+        "--new-bundle-format",
+        ...root,
+        "--use-signed-timestamps",
+        bundleLogImage,
       ],
       opts,
       true,
