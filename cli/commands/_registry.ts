@@ -17,7 +17,12 @@ import type { Reference, Repository } from "../../lib/registry/types.ts";
 /** The largest PEM file read for --registry-cacert, --registry-client-cert/-key. */
 const MAX_PEM_BYTES = 4 * 1024 * 1024;
 
-async function readPem(path: string, flag: string): Promise<string> {
+/**
+ * Reads a PEM file named by a flag (bounded).
+ *
+ * @throws {IoError} `INPUT_UNREADABLE`, `TOO_LARGE`
+ */
+export async function readPem(path: string, flag: string): Promise<string> {
   try {
     using file = await Deno.open(path);
     return new TextDecoder().decode(await readAllBounded(file, MAX_PEM_BYTES, `${flag} ${path}`));

@@ -43,6 +43,7 @@ export async function signNewBundle(
         signer,
         recursive: ctx.flags.recursive === true,
         upload,
+        timestamper: await o.timestamper(),
         now: o.now,
       });
     }

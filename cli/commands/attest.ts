@@ -120,9 +120,21 @@ export const attestCommand: Command = {
     // cosign: after signing, ShouldUploadToTlog (the privacy statement, once), then the upload;
     // nothing is written to the registry when logging fails.
     const upload = o.tlogUpload ? envelopeWitness(ctx, o, entryType) : undefined;
-    const witness = upload && (async (envelope: Uint8Array) => {
-      const { marshalRekorBundle } = await import("../../lib/rekor/blob_bundle.ts");
-      return { bundle: marshalRekorBundle(await upload(envelope)) };
+    // attest.go: the timestamp (of the whole envelope JSON, in the old format) before the upload.
+    const timestamper = noUpload ? undefined : await o.timestamper();
+    const witness = (upload || timestamper) && (async (envelope: Uint8Array) => {
+      const out: { bundle?: string; rfc3161Timestamp?: string } = {};
+      if (timestamper) {
+        const { marshalRfc3161Timestamp } = await import(
+          "../../lib/timestamp/rfc3161_timestamp.ts"
+        );
+        out.rfc3161Timestamp = marshalRfc3161Timestamp(await timestamper(envelope));
+      }
+      if (upload) {
+        const { marshalRekorBundle } = await import("../../lib/rekor/blob_bundle.ts");
+        out.bundle = marshalRekorBundle(await upload(envelope));
+      }
+      return out;
     });
     await withRegistry(ctx, async (registry) => {
       for (const image of images) {

@@ -80,6 +80,13 @@ export const attestBlobCommand: Command = {
       throw new UsageError("one of --predicate or --statement must be set");
     }
     const entryType = rekorEntryType(ctx);
+    const timestampPath = f["rfc3161-timestamp-bundle"] as string;
+    const newBundle = f.bundle !== "" && f["new-bundle-format"] === true;
+    if (o.timestampServerUrl !== "" && timestampPath === "" && f["new-bundle-format"] !== true) {
+      throw new UsageError(
+        "expected either new bundle or an rfc3161-timestamp path when using a TSA server",
+      );
+    }
     if (f.certificate !== "" || f["certificate-chain"] !== "") {
       throw new UsageError("cannot attach a certificate yet: --certificate is not supported");
     }
@@ -134,10 +141,27 @@ export const attestBlobCommand: Command = {
     // Keyless (or --issue-certificate): the signer's certificate stands for its key everywhere.
     const certPem = (signer as { certificatePem?: string }).certificatePem;
     const certDer = (signer as { certificateDer?: Uint8Array }).certificateDer;
+    // attest_blob.go: the timestamp before the log upload. What is timestamped depends on the
+    // output: the envelope's signature for a Sigstore bundle (what bundle verifiers check), else
+    // the whole envelope JSON (cosign's historical choice, what verify-blob-attestation checks).
+    const timestamper = await o.timestamper();
+    let timestamp: Uint8Array | undefined;
+    if (timestamper) {
+      const { dsseSignatureBytes } = await import("../../lib/sign/timestamp_signature.ts");
+      timestamp = await timestamper(
+        f["new-bundle-format"] === true ? dsseSignatureBytes(result.envelope) : result.envelope,
+      );
+    }
     const entry = o.tlogUpload
       ? await envelopeWitness(ctx, o, entryType)(result.envelope)
       : undefined;
-    if (f.bundle !== "" && f["new-bundle-format"] === true) {
+    if (timestamp && timestampPath !== "") {
+      const { marshalRfc3161Timestamp } = await import("../../lib/timestamp/rfc3161_timestamp.ts");
+      await writeFileAtomic(timestampPath, marshalRfc3161Timestamp(timestamp), { mode: 0o600 });
+      // cosign: fmt.Fprintln(os.Stderr, "RFC3161 timestamp bundle written to file ", path).
+      await ctx.info(`RFC3161 timestamp bundle written to file  ${timestampPath}`);
+    }
+    if (newBundle) {
       // cosign's MakeNewBundle: a v0.3 Sigstore bundle with the DSSE envelope.
       const { keyDsseBundle, marshalBundle } = await import("../../lib/bundle/marshal_bundle.ts");
       const bundle = marshalBundle(
@@ -146,6 +170,7 @@ export const attestBlobCommand: Command = {
           certificate: certDer,
           envelope: result.envelope,
           entry,
+          timestamps: timestamp ? [timestamp] : [],
         }),
       );
       await writeFileAtomic(f.bundle as string, bundle, { mode: 0o600 });

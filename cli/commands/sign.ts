@@ -8,6 +8,7 @@ import {
   signingCertificateFlags,
   signOutputFlags,
   signTrustedRootFlag,
+  timestampClientFlags,
 } from "../flags/groups.ts";
 import { signingOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 import { parseAnnotations } from "../options/parse_annotations.ts";
@@ -57,6 +58,7 @@ race conditions or (worse) malicious tampering.`,
     ...signingCertificateFlags,
     { name: "upload", type: "bool", default: true, help: "whether to upload the signature" },
     ...signOutputFlags,
+    ...timestampClientFlags,
     { name: "output-payload", type: "string", help: "write the signed payload to FILE" },
     {
       name: "payload",
@@ -127,6 +129,26 @@ race conditions or (worse) malicious tampering.`,
     const { signImage } = await import("../../lib/sign/sign_image.ts");
     const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
     const signer = await o.signer();
+    // cosign nests its signers: the timestamp of the raw signature (tsa.NewSigner), then the log
+    // upload (irekor.NewSigner); nothing is pushed when either fails.
+    const timestamper = await o.timestamper();
+    const { chainWitnesses, timestampWitness } = await import(
+      "../../lib/sign/timestamp_signature.ts"
+    );
+    const witness = chainWitnesses(
+      timestamper && timestampWitness(timestamper),
+      o.tlogUpload
+        ? (await import("../../lib/sign/rekor_witness.ts")).rekorWitness(
+          o.rekorUrl,
+          // A keyless signer's entry records its certificate.
+          signer,
+          {
+            signal: ctx.signal,
+            logKey: await o.logKey(),
+          },
+        )
+        : undefined,
+    );
     await withRegistry(ctx, async (registry) => {
       for (const image of images) {
         if (!image.ref.digest) await ctx.warn(TAG_REFERENCE_MESSAGE(image.arg).trimEnd());
@@ -141,17 +163,7 @@ race conditions or (worse) malicious tampering.`,
           recursive: f.recursive === true,
           recordCreationTimestamp: f["record-creation-timestamp"] === true,
           now: o.now,
-          witness: o.tlogUpload
-            ? (await import("../../lib/sign/rekor_witness.ts")).rekorWitness(
-              o.rekorUrl,
-              // A keyless signer's entry records its certificate.
-              signer,
-              {
-                signal: ctx.signal,
-                logKey: await o.logKey(),
-              },
-            )
-            : undefined,
+          witness,
         });
         for (const sig of result.signatures) {
           const suffix = f.recursive === true ? `-${sig.digest.replace(":", "-")}` : "";

@@ -6,7 +6,9 @@ import {
   signFamilyFlags,
   signOutputFlags,
   signTrustedRootFlag,
+  timestampClientFlags,
 } from "../flags/groups.ts";
+import { UsageError } from "../exit_codes.ts";
 import { signingOptions } from "../options/sign_options.ts";
 
 export const signBlobCommand: Command = {
@@ -36,11 +38,19 @@ export const signBlobCommand: Command = {
     { name: "output", type: "string", help: "write the signature to FILE", hidden: true },
     ...blobBundleOutputFlags,
     signTrustedRootFlag,
+    ...timestampClientFlags,
+    { name: "rfc3161-timestamp", type: "string", help: "write the RFC3161 timestamp to a file" },
   ],
   async run(ctx) {
     const f = ctx.flags;
     // cosign signs Ed25519 keys with Ed25519ph when the signature goes to the log.
     const o = signingOptions(ctx, "sign", { ed25519ph: f["tlog-upload"] === true });
+    const timestampPath = f["rfc3161-timestamp"] as string;
+    // sign_blob.go: a timestamp must go somewhere (checked after ShouldUploadToTlog there; before
+    // it here, so that the question is not asked for nothing).
+    if (o.timestampServerUrl !== "" && timestampPath === "" && f["new-bundle-format"] !== true) {
+      throw new UsageError("must use protobuf bundle or set timestamp output path");
+    }
     // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
     if (o.tlogUpload) await o.consent();
 
@@ -60,6 +70,7 @@ export const signBlobCommand: Command = {
         inputs.push(await openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin));
       }
       const signer = await o.signer();
+      const timestamper = await o.timestamper();
       const { signBlob } = await import("../../lib/sign/sign_blob.ts");
       for (const [i, path] of ctx.args.entries()) {
         if (path !== "-") await ctx.info(`Using payload from: ${path}`);
@@ -70,7 +81,19 @@ export const signBlobCommand: Command = {
           // The log's answer is checked with --trusted-root or SIGSTORE_REKOR_PUBLIC_KEY, if given.
           logKey: o.tlogUpload ? await o.logKey() : undefined,
           signal: ctx.signal,
+          timestamper,
         });
+        if (signed.timestamp && timestampPath !== "") {
+          const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+          const { marshalRfc3161Timestamp } = await import(
+            "../../lib/timestamp/rfc3161_timestamp.ts"
+          );
+          await writeFileAtomic(timestampPath, marshalRfc3161Timestamp(signed.timestamp), {
+            mode: 0o600,
+          });
+          // cosign: ui.Infof(ctx, "RFC3161 timestamp written to file %s\n", path).
+          await ctx.info(`RFC3161 timestamp written to file ${timestampPath}\n`);
+        }
         if (signed.entry) await ctx.info(`tlog entry created with index: ${signed.entry.logIndex}`);
         if (f.bundle !== "") {
           const { writeFileAtomic } = await import("../../lib/atomic_file.ts");

@@ -12,13 +12,13 @@ import { confirmContinue, readPassword, writeAll } from "../io.ts";
 // _shared.ts keeps these two: every command reads key references and refuses --key with --sk.
 import { keyRefDeps, rejectKeyAndSk, signingKeyRef } from "../commands/_shared.ts";
 import { type NotYet, refuseNotYet } from "./not_yet.ts";
-import { timestampClientFlags } from "../flags/groups.ts";
 import type { LogKeySelector, RekorEntry } from "../../lib/rekor/verify_entry.ts";
 import type { PublicKey } from "../../lib/keys/public_key.ts";
 import { loadTrustedRoot } from "./verify_options.ts";
 import type { Signer } from "../../lib/signature/signer.ts";
 import type { KeylessSigner, SctVerifier } from "../../lib/sign/keyless_signer.ts";
 import type { CtLogKey } from "../../lib/x509/sct.ts";
+import type { Timestamper, TimestampTlsOptions } from "../../lib/sign/timestamp_signature.ts";
 
 /** cosign cmd/cosign/cli/sign/privacy/privacy.go Statement (its indentation is cosign's). */
 const PRIVACY_STATEMENT = `
@@ -41,24 +41,17 @@ export const TAG_REFERENCE_MESSAGE = (ref: string) =>
     images by tag will be removed in a future release.
 `;
 
-const TIMESTAMPS = "RFC 3161 timestamping is not supported yet";
-
 /**
  * Every sign-family flag that is declared but not implemented: refused when given, never
- * silently ignored: every timestamp flag. (The Fulcio and OIDC flags are keyless signing's; the
- * `--trusted-root` gives the log key the log's answer to an upload is checked with, and the CT
- * log keys Fulcio's SCT is checked with.)
+ * silently ignored. None is left: the timestamp flags are implemented (issue 13). (The Fulcio and
+ * OIDC flags are keyless signing's; the `--trusted-root` gives the log key the log's answer to an
+ * upload is checked with, and the CT log keys Fulcio's SCT is checked with.)
  */
-export const SIGN_FLAGS_NOT_YET: readonly NotYet[] = [
-  ...[...timestampClientFlags.map((f) => f.name), "rfc3161-timestamp-bundle"].map((flag) => ({
-    flag,
-    why: TIMESTAMPS,
-  })),
-];
+export const SIGN_FLAGS_NOT_YET: readonly NotYet[] = [];
 
 /**
  * The signing key reference, after cosign's checks and ours: `--key` and `--sk` together, and
- * every flag of {@link SIGN_FLAGS_NOT_YET} are refused. `--sk` (with `--slot`) names the PIV
+ * every flag of {@link SIGN_FLAGS_NOT_YET} (none today) are refused. `--sk` (with `--slot`) names the PIV
  * token's key as `piv:<slot>`.
  *
  * @param verb "sign" or "attest", for the messages
@@ -100,6 +93,14 @@ export interface SigningOptions {
    * SIGSTORE_REKOR_PUBLIC_KEY, else undefined (the log's own served key is used).
    */
   logKey: () => Promise<PublicKey | LogKeySelector | undefined>;
+  /** `--timestamp-server-url` ("" when not given, or when the command has no such flag). */
+  timestampServerUrl: string;
+  /**
+   * The timestamper of `--timestamp-server-url` and `--timestamp-client-*` (made once, its PEM
+   * files read then), or undefined without a URL. It prints cosign's "Timestamp fetched with
+   * time: …" line for each timestamp.
+   */
+  timestamper: () => Promise<Timestamper | undefined>;
 }
 
 /**
@@ -124,6 +125,8 @@ export function signingOptions(
   }
   let signer: Promise<Signer> | undefined;
   const consent = privacyConsent(ctx);
+  const tsa = timestampFlags(ctx);
+  let timestamper: Promise<Timestamper | undefined> | undefined;
   return {
     key,
     keyless,
@@ -141,7 +144,124 @@ export function signingOptions(
           ))()
         : loadSigningKey(ctx, key, options),
     logKey: () => uploadLogKey(ctx),
+    timestampServerUrl: tsa.url,
+    timestamper: () =>
+      timestamper ??= tsa.url === "" ? Promise.resolve(undefined) : tsaTimestamper(ctx, tsa),
   };
+}
+
+/** The timestamp authority flags, as given. */
+interface TimestampFlags {
+  url: string;
+  cacert: string;
+  cert: string;
+  key: string;
+  serverName: string;
+}
+
+/**
+ * Reads `--timestamp-server-url` and `--timestamp-client-*` (options/sign.go, attest.go …) and
+ * checks them: the URL must be http(s), and a client certificate needs its key (Go silently
+ * connects without a client certificate then).
+ *
+ * @throws {UsageError} for a URL that does not parse, or a certificate without key or key
+ *   without certificate
+ */
+function timestampFlags(ctx: Context): TimestampFlags {
+  const get = (name: string) => (ctx.flags[name] as string | undefined) ?? "";
+  const t = {
+    url: get("timestamp-server-url"),
+    cacert: get("timestamp-client-cacert"),
+    cert: get("timestamp-client-cert"),
+    key: get("timestamp-client-key"),
+    serverName: get("timestamp-server-name"),
+  };
+  if (t.url !== "") {
+    let u: URL | undefined;
+    try {
+      u = new URL(t.url);
+    } catch { /* below */ }
+    if (!u || (u.protocol !== "http:" && u.protocol !== "https:")) {
+      throw new UsageError(
+        `invalid --timestamp-server-url "${t.url}": expected an http or https URL`,
+      );
+    }
+  }
+  if ((t.cert === "") !== (t.key === "")) {
+    throw new UsageError(
+      "--timestamp-client-cert and --timestamp-client-key must be given together",
+    );
+  }
+  return t;
+}
+
+/**
+ * The timestamper of the flags: cosign's TSA client, with its mutual TLS settings when a CA, a
+ * client certificate or a server name is given (Go uses them only for some of these
+ * combinations; here a given flag is never ignored).
+ *
+ * @throws {IoError} `INPUT_UNREADABLE` for unreadable PEM files, with cosign's wording for a CA
+ *   file without certificates ("no valid CA certs found in …") and for a certificate or key Deno
+ *   cannot use ("unable to read client certs from cert …, key …: …")
+ */
+async function tsaTimestamper(ctx: Context, t: TimestampFlags): Promise<Timestamper> {
+  const { tsaTimestamper } = await import("../../lib/sign/timestamp_signature.ts");
+  const { readPem } = await import("../commands/_registry.ts");
+  const { IoError } = await import("../../lib/errors.ts");
+  let tls: TimestampTlsOptions | undefined;
+  if (t.cacert !== "" || t.cert !== "" || t.serverName !== "") {
+    tls = { serverName: t.serverName || undefined };
+    if (t.cacert !== "") {
+      const pem = await readPem(t.cacert, "--timestamp-client-cacert");
+      if (!/-----BEGIN CERTIFICATE-----/.test(pem)) {
+        throw new IoError("INPUT_UNREADABLE", `no valid CA certs found in ${t.cacert}`);
+      }
+      tls.caCerts = [pem];
+    }
+    if (t.cert !== "") {
+      tls.clientCert = await readPem(t.cert, "--timestamp-client-cert");
+      tls.clientKey = await readPem(t.key, "--timestamp-client-key");
+    }
+    try {
+      // Deno parses the PEM when a client is made: a bad certificate or key fails here, before
+      // anything is signed.
+      const opts: Deno.CreateHttpClientOptions & Partial<Deno.TlsCertifiedKeyPem> = {
+        caCerts: tls.caCerts,
+      };
+      if (tls.clientCert) {
+        opts.cert = tls.clientCert;
+        opts.key = tls.clientKey;
+      }
+      Deno.createHttpClient(opts as Deno.CreateHttpClientOptions).close();
+    } catch (e) {
+      const which = t.cert !== ""
+        ? `client certs from cert ${t.cert}, key ${t.key}`
+        : `CA certs from ${t.cacert}`;
+      throw new IoError("INPUT_UNREADABLE", `unable to read ${which}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+  return tsaTimestamper({
+    url: t.url,
+    tls,
+    http: { signal: ctx.signal },
+    // client.go: fmt.Fprintln(os.Stderr, "Timestamp fetched with time: ", ts.Time).
+    onTimestamp: (time) => ctx.info(`Timestamp fetched with time:  ${goUtcTimeString(time)}`),
+  });
+}
+
+/**
+ * Go's `time.Time.String()` of a UTC time: `2006-01-02 15:04:05.999999999 +0000 UTC` (the
+ * fraction without trailing zeros, left out when zero).
+ *
+ * @param d the time
+ * @returns the text
+ */
+export function goUtcTimeString(d: Date): string {
+  const iso = d.toISOString(); // 2006-01-02T15:04:05.123Z
+  const frac = iso.slice(20, 23).replace(/0+$/, "");
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? "." + frac : ""} +0000 UTC`;
 }
 
 /** cosign's `--fulcio-auth-flow` values (lib/oidc OAUTH_FLOWS). */

@@ -204,7 +204,8 @@ export const HASH_ALGORITHM_NAMES = {
  * of the key hint, as cosign's sign-blob does.
  *
  * @param o the SPKI DER of the key, the leaf certificate DER (keyless), the digest algorithm and
- *   value, the signature, the entry
+ *   value, the signature, the entry, the RFC 3161 timestamps (protobundle.go MakeProtobufBundle:
+ *   `timestampVerificationData.rfc3161Timestamps[].signedTimestamp`)
  * @returns the bundle
  */
 export async function keyMessageBundle(o: {
@@ -214,6 +215,8 @@ export async function keyMessageBundle(o: {
   digest: Uint8Array;
   signature: Uint8Array;
   entry?: RekorEntry;
+  /** DER TimeStampResps of the signature (`--timestamp-server-url`). */
+  timestamps?: Uint8Array[];
 }): Promise<SigstoreBundle> {
   const hint = new Uint8Array(await crypto.subtle.digest("SHA-256", o.spki as BufferSource));
   const version: BundleVersion = "0.3";
@@ -223,7 +226,7 @@ export async function keyMessageBundle(o: {
     verificationMaterial: {
       ...(o.certificate ? { certificate: o.certificate } : { publicKeyHint: hint.toBase64() }),
       tlogEntries: o.entry ? [bundleEntryFromRekor(o.entry)] : [],
-      rfc3161Timestamps: [],
+      rfc3161Timestamps: o.timestamps ?? [],
     },
     messageSignature: {
       messageDigest: { algorithm: HASH_ALGORITHM_NAMES[o.algorithm], digest: o.digest },
@@ -240,7 +243,7 @@ export async function keyMessageBundle(o: {
  * With a certificate (keyless), the bundle carries it instead of the key hint.
  *
  * @param o the SPKI DER of the key, the leaf certificate DER (keyless), the envelope JSON as
- *   signed, the entry
+ *   signed, the entry, the RFC 3161 timestamps
  * @returns the bundle
  * @throws {SyntaxError} when the envelope is not DSSE JSON with a signature
  */
@@ -249,6 +252,8 @@ export async function keyDsseBundle(o: {
   certificate?: Uint8Array;
   envelope: Uint8Array;
   entry?: RekorEntry;
+  /** DER TimeStampResps of the envelope's signature (`--timestamp-server-url`). */
+  timestamps?: Uint8Array[];
 }): Promise<SigstoreBundle> {
   // deno-lint-ignore no-explicit-any
   const env: any = JSON.parse(new TextDecoder().decode(o.envelope));
@@ -263,7 +268,7 @@ export async function keyDsseBundle(o: {
     verificationMaterial: {
       ...(o.certificate ? { certificate: o.certificate } : { publicKeyHint: hint.toBase64() }),
       tlogEntries: o.entry ? [bundleEntryFromRekor(o.entry)] : [],
-      rfc3161Timestamps: [],
+      rfc3161Timestamps: o.timestamps ?? [],
     },
     dsseEnvelope: {
       payload: Uint8Array.fromBase64(env.payload),

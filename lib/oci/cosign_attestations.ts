@@ -43,6 +43,7 @@ import {
   CHAIN_ANNOTATION,
   fetchSignaturePayload,
   readSignatureImage,
+  RFC3161_TIMESTAMP_ANNOTATION,
   SIGNATURE_ANNOTATION,
 } from "./cosign_signatures.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "./cosign_tags.ts";
@@ -70,6 +71,8 @@ const CONCURRENCY = 8;
  * @param certificate the signing certificate and chain (PEM) for the
  *   `dev.sigstore.cosign/certificate` and `dev.sigstore.cosign/chain` annotations (keyless), as
  *   cosign's attest writes them
+ * @param rfc3161Timestamp cosign's `{"SignedRFC3161Timestamp":…}` JSON for the
+ *   `dev.sigstore.cosign/rfc3161timestamp` annotation (`attest --timestamp-server-url`)
  * @returns `{mediaType, size, digest, annotations}`
  */
 export async function attestationLayerDescriptor(
@@ -77,6 +80,7 @@ export async function attestationLayerDescriptor(
   predicateType?: string,
   bundle?: string,
   certificate?: { certificate: string; chain?: string },
+  rfc3161Timestamp?: string,
 ): Promise<Descriptor> {
   // In the order the manifest is written and read back in (Go's sorted map keys).
   const annotations: Record<string, string> = { [SIGNATURE_ANNOTATION]: "" };
@@ -85,6 +89,7 @@ export async function attestationLayerDescriptor(
     annotations[CERTIFICATE_ANNOTATION] = certificate.certificate;
     annotations[CHAIN_ANNOTATION] = certificate.chain ?? "";
   }
+  if (rfc3161Timestamp !== undefined) annotations[RFC3161_TIMESTAMP_ANNOTATION] = rfc3161Timestamp;
   if (predicateType !== undefined) annotations[PREDICATE_TYPE_ANNOTATION] = predicateType;
   return {
     mediaType: DSSE_MEDIA_TYPE,

@@ -62,10 +62,12 @@ export interface AttestImageOptions extends CosignTagOptions {
   retry?: { attempts?: number; baseDelayMs?: number };
   /**
    * Logs the signed envelope before anything is written (cosign's Rekor upload) and returns the
-   * bundle JSON for the layer's `dev.sigstore.cosign/bundle` annotation. Not called with
-   * `upload: false`; when it throws, nothing is written.
+   * bundle JSON for the layer's `dev.sigstore.cosign/bundle` annotation, and/or timestamps it
+   * (`--timestamp-server-url`: cosign timestamps the whole envelope JSON here) and returns the
+   * `dev.sigstore.cosign/rfc3161timestamp` annotation. Not called with `upload: false`; when it
+   * throws, nothing is written.
    */
-  witness?: (envelope: Uint8Array) => Promise<{ bundle?: string }>;
+  witness?: (envelope: Uint8Array) => Promise<{ bundle?: string; rfc3161Timestamp?: string }>;
 }
 
 /** The result of {@link attestImage}. */
@@ -149,6 +151,7 @@ export async function attestImage(opts: AttestImageOptions): Promise<AttestImage
     isCertifiedSigner(signer)
       ? { certificate: signer.certificatePem, chain: signer.chainPem }
       : undefined,
+    witnessed.rfc3161Timestamp,
   );
   const location = cosignAttachmentLocation(repo, digest, "att", opts);
   const result: AttestImageResult = {

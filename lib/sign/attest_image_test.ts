@@ -249,3 +249,24 @@ Deno.test("attestImage() puts the witness's bundle on the layer, and writes noth
   // --no-upload: the log is not asked.
   await attest(other, { upload: false, witness: () => Promise.reject(new Error("called")) });
 });
+
+Deno.test("attestImage() puts the witness's RFC 3161 timestamp on the layer, in Go's key order", async () => {
+  const reg = await setup();
+  const stamp = '{"SignedRFC3161Timestamp":"MAA="}';
+  await attest(reg, {
+    witness: () =>
+      Promise.resolve({ bundle: '{"SignedEntryTimestamp":"x"}', rfc3161Timestamp: stamp }),
+  });
+  const { manifest, text } = await attImage(reg);
+  assert.deepEqual(manifest.layers[0].annotations, {
+    "dev.cosignproject.cosign/signature": "",
+    "dev.sigstore.cosign/bundle": '{"SignedEntryTimestamp":"x"}',
+    "dev.sigstore.cosign/rfc3161timestamp": stamp,
+    predicateType: "https://slsa.dev/provenance/v0.2",
+  });
+  const at = (k: string) => text.indexOf(`"${k}"`);
+  assert.ok(
+    at("dev.sigstore.cosign/bundle") < at("dev.sigstore.cosign/rfc3161timestamp") &&
+      at("dev.sigstore.cosign/rfc3161timestamp") < at("predicateType"),
+  );
+});

@@ -27,3 +27,14 @@ export type {
   SctVerificationInput,
   SctVerifier,
 } from "./keyless_signer.ts";
+export {
+  chainWitnesses,
+  dsseSignatureBytes,
+  timestampWitness,
+  tsaTimestamper,
+} from "./timestamp_signature.ts";
+export type {
+  Timestamper,
+  TimestamperOptions,
+  TimestampTlsOptions,
+} from "./timestamp_signature.ts";

@@ -14,6 +14,7 @@ import { uploadLogKey } from "../rekor/verify_uploaded_entry.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import type { ByteReader } from "../stream.ts";
 import type { Signer } from "../signature/signer.ts";
+import type { Timestamper } from "./timestamp_signature.ts";
 
 /** Options for {@link signBlob}. */
 export interface SignBlobOptions {
@@ -30,6 +31,11 @@ export interface SignBlobOptions {
   signal?: AbortSignal;
   /** The clock in milliseconds (default `Date.now`). */
   now?: () => number;
+  /**
+   * Timestamps the raw signature (`--timestamp-server-url`), before the log upload as cosign
+   * does; omitted means no timestamp.
+   */
+  timestamper?: Timestamper;
 }
 
 /** What {@link signBlob} produced. */
@@ -39,6 +45,8 @@ export interface SignedBlob {
   entry?: RekorEntry & { logIndex: number };
   /** The digest of the blob, with the signer's hash. */
   digest: Uint8Array;
+  /** The DER TimeStampResp over the signature, when a timestamper was given. */
+  timestamp?: Uint8Array;
   /** cosign's bundle JSON (`sign-blob --bundle`). */
   bundle(): string;
   /**
@@ -54,9 +62,12 @@ export interface SignedBlob {
  * Streams the blob through the signer (hashing it for the log entry on the way) and uploads the
  * entry. An entry the log already had (409) is fetched and used, as cosign does. Either way the
  * log's answer must be this signature's entry, signed by the log (lib/rekor verifyUploadedEntry),
- * before it is returned: nothing is produced from an answer about anything else.
+ * before it is returned: nothing is produced from an answer about anything else. With a
+ * timestamper, the signature is timestamped first (cosign sign_blob.go); a refused timestamp
+ * stops before the log is written to.
  *
  * @throws {SigstoreError} `TLOG_REQUEST_FAILED` when the log cannot be reached or refuses the entry
+ * @throws whatever the timestamper throws ({VerificationError} `TIMESTAMP_*`, {IoError})
  * @throws {VerificationError} with the `TLOG_*` code of the check the log's answer failed
  */
 export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
@@ -64,6 +75,7 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
   const hashed = hashingReader(options.input, signer.hash);
   const signature = await signer.sign(hashed.reader);
   const digest = await hashed.digest();
+  const timestamp = options.timestamper ? await options.timestamper(signature) : undefined;
   let entry: SignedBlob["entry"];
   // A keyless signer's entry records its certificate (cosign sign_blob.go: rekorBytes).
   const verifier = uploadedVerifier(signer);
@@ -98,6 +110,7 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
     signature,
     entry,
     digest,
+    timestamp,
     // cosign's LocalSignedPayload.Cert: base64 of the certificate PEM.
     bundle: () =>
       marshalLocalBundle({
@@ -115,6 +128,7 @@ export async function signBlob(options: SignBlobOptions): Promise<SignedBlob> {
           digest,
           signature,
           entry,
+          timestamps: timestamp ? [timestamp] : [],
         }),
       );
     },

@@ -27,6 +27,7 @@ import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
 import type { Signer } from "../signature/signer.ts";
 import { imagesToSign } from "./_images_to_sign.ts";
+import { dsseSignatureBytes, type Timestamper } from "./timestamp_signature.ts";
 
 /** cosign's `types.CosignSignPredicateType`. */
 export const COSIGN_SIGN_PREDICATE_TYPE = "https://sigstore.dev/cosign/sign/v1";
@@ -43,6 +44,11 @@ export interface SignImageBundleOptions {
   recursive?: boolean;
   /** Logs the envelope (cosign's `TLogUploadDSSEEnvelope`); absent with `--tlog-upload=false`. */
   upload?: (envelope: Uint8Array) => Promise<RekorEntry>;
+  /**
+   * Timestamps the envelope's signature (cosign `GetDSSESigBytes`, `--timestamp-server-url`)
+   * before the log upload; the answer goes into the bundle's `timestampVerificationData`.
+   */
+  timestamper?: Timestamper;
   /** The clock for `org.opencontainers.image.created`. */
   now?: () => Date;
 }
@@ -85,7 +91,8 @@ function rfc3339(d: Date): string {
  * @param opts the registry, image, signer, log upload and clock
  * @returns one entry per signed manifest, in cosign's order
  * @throws {RegistryError} when the image cannot be found or the registry refuses a write
- * @throws {SigstoreError} `UNSUPPORTED` "unknown mime type: …"; whatever `upload` throws
+ * @throws {SigstoreError} `UNSUPPORTED` "unknown mime type: …"; whatever `upload` and
+ *   `timestamper` throw (nothing of that manifest is written then)
  */
 export async function signImageBundle(
   opts: SignImageBundleOptions,
@@ -106,6 +113,9 @@ async function signOne(
   const { registry, signer } = opts;
   const statement = imageSignStatement(digest);
   const envelope = await signDsse(statement, INTOTO_PAYLOAD_TYPE, signer);
+  const timestamp = opts.timestamper
+    ? await opts.timestamper(dsseSignatureBytes(envelope))
+    : undefined;
   const entry = opts.upload ? await opts.upload(envelope) : undefined;
   const bundle = marshalBundle(
     await keyDsseBundle({
@@ -114,6 +124,7 @@ async function signOne(
       certificate: isCertifiedSigner(signer) ? signer.certificateDer : undefined,
       envelope,
       entry,
+      timestamps: timestamp ? [timestamp] : [],
     }),
   );
   // WriteReferrer: HEAD the subject first (it must exist), then the blobs, then the manifest.

@@ -127,3 +127,40 @@ Deno.test("signImageBundle() refuses an image that is not there, writing nothing
   );
   assert.deepEqual(await reg.referrers(app, missing), []);
 });
+
+Deno.test("signImageBundle() timestamps the envelope's signature before the log upload, and writes nothing when the timestamp is refused", async () => {
+  const reg = await setup();
+  const order: string[] = [];
+  const [r] = await signImageBundle({
+    registry: reg,
+    ref: { ...app, digest: IMAGES.amd64 },
+    signer: fakeSigner([]),
+    timestamper: (sig) => {
+      order.push(`timestamp ${sig.toHex()}`);
+      return Promise.resolve(new Uint8Array([0x30, 0x00]));
+    },
+  });
+  assert.deepEqual(order, ["timestamp 010203"]);
+  assert.deepEqual(JSON.parse(r.bundle).verificationMaterial.timestampVerificationData, {
+    rfc3161Timestamps: [{ signedTimestamp: "MAA=" }],
+  });
+
+  const other = await setup();
+  await assert.rejects(
+    signImageBundle({
+      registry: other,
+      ref: { ...app, digest: IMAGES.amd64 },
+      signer: fakeSigner([]),
+      timestamper: () => Promise.reject(new Error("refused")),
+      upload: () => Promise.reject(new Error("must not be called")),
+    }),
+    { message: "refused" },
+  );
+  assert.deepEqual(await other.referrers(app, IMAGES.amd64), []);
+});
+
+async function setup(): Promise<MemoryRegistry> {
+  const reg = new MemoryRegistry();
+  await pushTestImages(reg, app);
+  return reg;
+}
