@@ -134,11 +134,13 @@ const APT_PACKAGES: Record<string, string> = {
   "/usr/bin/softhsm2-util": "softhsm2",
   "/usr/bin/pkcs11-tool": "opensc",
   "/usr/lib/x86_64-linux-gnu/libykcs11.so": "ykcs11",
+  // The TSA client-certificate and server-name tests put a TLS front before the TSA peer.
+  "/usr/bin/socat": "socat",
 };
 
 /**
- * Installs Debian's `docker-registry`, `apache2-utils`, `openssl`, `softhsm2`, `opensc` and
- * `ykcs11` when missing (needs root).
+ * Installs Debian's `docker-registry`, `apache2-utils`, `openssl`, `softhsm2`, `opensc`,
+ * `ykcs11` and `socat` when missing (needs root).
  *
  * @throws {Error} when a package is missing and cannot be installed
  */
