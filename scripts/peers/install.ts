@@ -134,6 +134,8 @@ const APT_PACKAGES: Record<string, string> = {
   "/usr/bin/softhsm2-util": "softhsm2",
   "/usr/bin/pkcs11-tool": "opensc",
   "/usr/lib/x86_64-linux-gnu/libykcs11.so": "ykcs11",
+  // The Kubernetes stub's mutual-TLS front (tests/helpers/fake_kubernetes.ts).
+  "/usr/bin/socat": "socat",
 };
 
 /**

@@ -367,3 +367,51 @@ Deno.test("Kubernetes failures end in one line", async () => {
     assert.deepEqual([r.code, r.stderr], [1, stderr], `${what}: ${describe(r)}`);
   }
 });
+
+Deno.test("mutual TLS: a client certificate from the kube config authenticates both cosigns; without it the handshake fails in one line", async () => {
+  const mtls = await startFakeKubernetes({ mtls: true });
+  try {
+    const withCert = await mtls.writeKubeConfig({
+      user: {
+        "client-certificate": join(mtls.dir, "client.pem"),
+        "client-key-data": btoa(await Deno.readTextFile(join(mtls.dir, "client.key"))),
+      },
+    });
+    const env = { KUBECONFIG: withCert };
+    for (const [maker, reader] of [["go", "ours"], ["ours", "go"]] as const) {
+      const cwd = join(dir, `mtls-${maker}`);
+      await Deno.mkdir(cwd);
+      expectSuccess(
+        await run(maker, ["generate-key-pair", `k8s://default/mtls-${maker}`], {
+          ...opts(env),
+          cwd,
+        }),
+        `${maker} generate-key-pair over mTLS`,
+      );
+      const pub = expectSuccess(
+        await run(reader, ["public-key", "--key", `k8s://default/mtls-${maker}`], opts(env)),
+        `${reader} public-key over mTLS`,
+      );
+      assert.equal(pub.stdout, await Deno.readTextFile(join(cwd, "cosign.pub")));
+    }
+    assert.equal(mtls.requests.every((q) => q.authorization === null), true);
+    const tokenOnly = await mtls.writeKubeConfig({ name: "token-only" });
+    const r = await run(
+      "ours",
+      ["public-key", "--key", "k8s://default/mtls-go"],
+      opts({ KUBECONFIG: tokenOnly }),
+    );
+    assert.equal(r.code, 1, describe(r));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^error: cannot reach ${
+          mtls.server.replace(/[.:/]/g, "\\$&")
+        }/api/v1/namespaces/default/secrets/mtls-go: [^\\n]+\\n$`,
+      ),
+      describe(r),
+    );
+  } finally {
+    await mtls.stop();
+  }
+});

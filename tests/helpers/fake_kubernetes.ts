@@ -17,8 +17,11 @@
  *   missing; 409 `Conflict` for a stale `resourceVersion`; 422 `Invalid` when the stored secret is
  *   immutable and data or immutability change, or the type changes.
  *
- * Limits: no list, watch, patch, delete, stringData, field validation of names, or client
- * certificate checks (Deno's TLS server cannot ask for one).
+ * With `mtls`, the stub sits behind `socat` terminating TLS and requiring a client certificate
+ * issued by the stub's CA (Deno's TLS server cannot ask for one): the certificate is then the
+ * credential, as for an API server's x509 client authentication, and no token is needed.
+ *
+ * Limits: no list, watch, patch, delete, stringData or field validation of names.
  *
  * @module
  */
@@ -218,11 +221,14 @@ function isBase64(v: unknown): boolean {
  */
 export async function startFakeKubernetes(options: {
   tls?: boolean;
+  /** Require a client certificate (socat in front); implies TLS. */
+  mtls?: boolean;
   namespaces?: string[];
   gitVersion?: string;
   basic?: { username: string; password: string };
 } = {}): Promise<FakeKubernetes> {
-  const tls = options.tls ?? true;
+  const mtls = options.mtls ?? false;
+  const tls = mtls || (options.tls ?? true);
   const dir = await Deno.makeTempDir({ prefix: "fake-kubernetes-" });
   let caPem: string | undefined;
   if (tls) {
@@ -293,7 +299,10 @@ export async function startFakeKubernetes(options: {
     }
     const authorization = req.headers.get("authorization");
     requests.push({ method: req.method, path: url.pathname, authorization, contentType, body });
-    if (authorization !== `Bearer ${token}` && (basic === undefined || authorization !== basic)) {
+    if (
+      !mtls && authorization !== `Bearer ${token}` &&
+      (basic === undefined || authorization !== basic)
+    ) {
       return status(401, "Unauthorized", "Unauthorized");
     }
     if (url.pathname === "/version" && req.method === "GET") {
@@ -423,14 +432,42 @@ export async function startFakeKubernetes(options: {
     hostname: "127.0.0.1",
     port: 0,
     onListen: () => {},
-    ...(tls
+    ...(tls && !mtls
       ? {
         cert: await Deno.readTextFile(join(dir, "tls.pem")),
         key: await Deno.readTextFile(join(dir, "tls.key")),
       }
       : {}),
   }, handler);
-  const origin = `${tls ? "https" : "http"}://127.0.0.1:${server.addr.port}`;
+  let port = server.addr.port;
+  let front: Deno.ChildProcess | undefined;
+  if (mtls) {
+    const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    port = (probe.addr as Deno.NetAddr).port;
+    probe.close();
+    front = new Deno.Command("socat", {
+      args: [
+        `OPENSSL-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork,cert=${join(dir, "tls.pem")},key=${
+          join(dir, "tls.key")
+        },cafile=${join(dir, "ca.pem")},verify=1`,
+        `TCP:127.0.0.1:${server.addr.port}`,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    // Wait until socat listens.
+    for (let i = 0;; i++) {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        break;
+      } catch (e) {
+        if (i > 100) throw new Error(`socat did not start: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+  const origin = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
   return {
     server: origin,
     ...(caPem ? { caPem } : {}),
@@ -462,6 +499,10 @@ export async function startFakeKubernetes(options: {
       return path;
     },
     async stop() {
+      if (front) {
+        front.kill();
+        await front.status;
+      }
       await server.shutdown();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
