@@ -1,8 +1,47 @@
 /** `cosign generate-key-pair`. @module */
 import type { Command, Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { readPassword } from "../io.ts";
+import { confirmContinue, readPassword, writeAll } from "../io.ts";
+import { PromptDeclinedError } from "../../lib/errors.ts";
 import { confirmOverwrite, keyRefDeps } from "./_shared.ts";
+
+/**
+ * cosign's Kubernetes provider: the secret's cosign.key, cosign.pub and cosign.password, then
+ * cosign.pub. Unlike cosign, an existing secret is replaced only after an explicit "y".
+ */
+async function generateIntoKubernetes(ctx: Context, ref: string): Promise<void> {
+  const { generateKubernetesKeyPair } = await import("../../lib/kms/kubernetes_secret.ts");
+  const stdinIsPassword = ctx.io.getEnv("COSIGN_PASSWORD") === undefined &&
+    !ctx.io.isTerminal.stdin;
+  const result = await generateKubernetesKeyPair(ref, {
+    getPassword: () => readPassword(ctx.io, true),
+    async confirmReplace(namespace, name) {
+      await ctx.warn(
+        `Secret ${name} in namespace ${namespace} already exists. Overwrite its cosign.key, cosign.pub and cosign.password?`,
+      );
+      const declined = () =>
+        new PromptDeclinedError(
+          `Cannot update secret ${name} in namespace ${namespace}: it exists and replacing was declined`,
+        );
+      if (stdinIsPassword) {
+        // Standard input carries the password: it cannot also carry the answer.
+        await writeAll(ctx.io.stderr, "Are you sure you would like to continue? [y/N] \n");
+        throw declined();
+      }
+      try {
+        await confirmContinue(ctx.io);
+      } catch (e) {
+        if (e instanceof PromptDeclinedError) throw declined();
+        throw e;
+      }
+      return true;
+    },
+  }, keyRefDeps(ctx));
+  await ctx.info(`Successfully created secret ${result.name} in namespace ${result.namespace}`);
+  const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
+  await writeFileAtomic("cosign.pub", result.publicPem, { mode: 0o600 });
+  await ctx.info("Public key written to cosign.pub");
+}
 
 /** cosign's GitHub provider: three Actions secrets (sealed boxes), then cosign.pub. */
 async function generateIntoGithub(ctx: Context, ref: string): Promise<void> {
@@ -49,6 +88,10 @@ export const generateKeyPairCommand: Command = {
   # generate a key-pair in Hashicorp Vault (VAULT_ADDR, VAULT_TOKEN)
   cosign generate-key-pair --kms hashivault://cosign
 
+  # generate a key-pair in a Kubernetes secret (kube config from KUBECONFIG or ~/.kube/config,
+  # else the pod's service account); asks before replacing an existing secret's cosign entries
+  cosign generate-key-pair k8s://[NAMESPACE]/[NAME]
+
 CAVEATS:
   This command interactively prompts for a password. You can use
   the COSIGN_PASSWORD environment variable to provide one.`,
@@ -87,9 +130,7 @@ CAVEATS:
       }
       const scheme = ref.slice(0, ref.indexOf("://"));
       if (scheme === "github") return await generateIntoGithub(ctx, ref);
-      if (scheme === "k8s") {
-        throw new UsageError("cannot store a key pair in k8s:// yet: not supported");
-      }
+      if (scheme === "k8s") return await generateIntoKubernetes(ctx, ref);
       if (scheme !== "gitlab") throw new UsageError(`undefined provider: ${scheme}`);
       // cosign's GitLab provider: three project variables, then cosign.pub.
       const { gitlabProject } = await import("../../lib/kms/gitlab_project.ts");

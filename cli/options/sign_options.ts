@@ -406,11 +406,17 @@ async function loadSigningKey(
   options: { ed25519ph?: boolean } = {},
 ): Promise<Signer> {
   const { loadSigner } = await import("../../lib/sign/load_signer.ts");
-  return await loadSigner(
+  const signer = await loadSigner(
     key,
     { ...keyRefDeps(ctx), getPassword: () => readPassword(ctx.io, false) },
     options,
   );
+  // cosign sign.go: a token key's certificate (same id/label) is attached; without one it warns.
+  const token = key.startsWith("pkcs11:") ? "PKCS11" : key.startsWith("piv:") ? "PIV" : undefined;
+  if (token && typeof (signer as { certificatePem?: unknown }).certificatePem !== "string") {
+    await ctx.warn(`no x509 certificate retrieved from the ${token} token`);
+  }
+  return signer;
 }
 
 /**

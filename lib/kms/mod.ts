@@ -16,6 +16,25 @@ export type { KmsDeps, KmsKey } from "./kms_key.ts";
 export { openKmsSigner } from "./kms_signer.ts";
 export { gitlabProject, gitlabProjectRef } from "./gitlab_project.ts";
 export type { GitlabProject, GitlabVariable } from "./gitlab_project.ts";
+export { loadKubeConfig, SERVICE_ACCOUNT_DIR } from "./kube_config.ts";
+export type { KubeConfigDeps, KubeConnection } from "./kube_config.ts";
+export {
+  generateKubernetesKeyPair,
+  kubernetesClient,
+  kubernetesClientFor,
+  parseKubernetesRef,
+  readKubernetesSecret,
+  SECRET_KEYS,
+  secretEntry,
+  supportsImmutableSecrets,
+} from "./kubernetes_secret.ts";
+export type {
+  GenerateKubernetesKeyPairOptions,
+  KubernetesClient,
+  KubernetesDeps,
+  KubernetesKeyPairResult,
+  KubernetesSecret,
+} from "./kubernetes_secret.ts";
 export { githubSecrets } from "./github_secrets.ts";
 export type { GithubSecrets } from "./github_secrets.ts";
 export { sealedBox } from "./sealed_box.ts";

@@ -22,6 +22,7 @@ import {
   TAG,
 } from "../asn1/der.ts";
 import { KeyError } from "../errors.ts";
+import { encodePem } from "../keys/pem.ts";
 import { parsePublicKeyDer, type PublicKey } from "../keys/public_key.ts";
 import { digestSigner } from "../signature/digest_signer.ts";
 import { p1363ToDer } from "../signature/p1363_to_der.ts";
@@ -52,6 +53,14 @@ export interface Pkcs11KeyOptions {
 export interface Pkcs11Signer extends Signer {
   /** The token's certificate for the key (DER), when there is one: cosign attaches it. */
   certificate?: Uint8Array;
+  /**
+   * The same certificate as PEM and DER, under the names lib/sign's certified signers use, so it
+   * travels as cosign's sign.go puts a token certificate (`certSigner.Cert`): the
+   * `dev.sigstore.cosign/certificate` annotation, the old bundle's `cert`, the Sigstore bundle's
+   * certificate, and the transparency-log entry's verifier.
+   */
+  certificatePem?: string;
+  certificateDer?: Uint8Array;
   /** Logs out, closes the session and releases the module. */
   close(): void;
 }
@@ -341,7 +350,13 @@ export async function openPkcs11Signer(
     let closed = false;
     return {
       ...signer,
-      ...(certificate ? { certificate } : {}),
+      ...(certificate
+        ? {
+          certificate,
+          certificateDer: certificate,
+          certificatePem: encodePem("CERTIFICATE", certificate),
+        }
+        : {}),
       close() {
         if (closed) return;
         closed = true;

@@ -35,7 +35,9 @@ export interface LoadSignerOptions {
  *   `pkcs11:` URI, or `piv:<slot>` (cosign's `--sk --slot <slot>`: the one YubiKey through
  *   `libykcs11`, PIN asked with `deps.pkcs11.promptPin`), or a KMS URI (`awskms://`, `gcpkms://`,
  *   `azurekms://`, `hashivault://`; credentials from the environment, as the providers' SDKs), or
- *   `gitlab://<project>` (the project's `COSIGN_PRIVATE_KEY` and `COSIGN_PASSWORD` variables)
+ *   `gitlab://<project>` (the project's `COSIGN_PRIVATE_KEY` and `COSIGN_PASSWORD` variables), or
+ *   `k8s://<namespace>/<name>` (the secret's `cosign.key` and `cosign.password`; kube config or
+ *   in-cluster credentials, lib/kms/kube_config.ts)
  * @returns a signer whose hash matches the key (cosign's default algorithm for it)
  * @throws {KeyError} `KEY_NOT_FOUND`, `KEY_INVALID`, `KEY_UNSUPPORTED`, `KEY_DECRYPT_FAILED`; for
  *   tokens `TOKEN_MODULE_UNAVAILABLE`, `TOKEN_NOT_PRESENT`, `TOKEN_LOGIN_FAILED`, `TOKEN_FAILED`
@@ -74,6 +76,22 @@ export async function loadSigner(
     const project = gitlabProject(ref, deps);
     const pem = new TextEncoder().encode(await project.getVariable("COSIGN_PRIVATE_KEY"));
     const password = new TextEncoder().encode(await project.getVariable("COSIGN_PASSWORD"));
+    try {
+      return keySigner(await loadPrivateKey(pem, password), {
+        ed25519ph: options.ed25519ph ?? false,
+      });
+    } finally {
+      password.fill(0);
+    }
+  }
+  if (provider === "k8s") {
+    // cosign: the secret's cosign.key, decrypted with its cosign.password.
+    const { readKubernetesSecret, secretEntry, SECRET_KEYS } = await import(
+      "../kms/kubernetes_secret.ts"
+    );
+    const data = await readKubernetesSecret(ref, deps);
+    const pem = secretEntry(ref, SECRET_KEYS.privateKey, data);
+    const password = data[SECRET_KEYS.password] ?? new Uint8Array();
     try {
       return keySigner(await loadPrivateKey(pem, password), {
         ed25519ph: options.ed25519ph ?? false,

@@ -14,7 +14,8 @@ import { marshalPublicKeyPem, parsePublicKeyPem, type PublicKey } from "../keys/
  * only when such a reference is used (PKCS#11 needs `--allow-ffi`).
  *
  * @param ref `pkcs11:…` (RFC 7512, as cosign parses it), `piv:<slot>`, a KMS URI, or
- *   `gitlab://<project>` (its `COSIGN_PUBLIC_KEY` variable)
+ *   `gitlab://<project>` (its `COSIGN_PUBLIC_KEY` variable), or `k8s://<namespace>/<name>` (the
+ *   secret's `cosign.pub`)
  * @param deps environment, network, files and the PKCS#11 settings
  * @returns the public key
  * @throws {TypeError} for a malformed URI
@@ -44,6 +45,14 @@ export async function loadProviderPublicKey(ref: string, deps: KeyRefDeps): Prom
     case "gitlab": {
       const { gitlabProject } = await import("../kms/gitlab_project.ts");
       return parsePublicKeyPem(await gitlabProject(ref, deps).getVariable("COSIGN_PUBLIC_KEY"));
+    }
+    case "k8s": {
+      // cosign PublicKeyFromKeyRefWithHashAlgo: the secret's cosign.pub.
+      const { readKubernetesSecret, secretEntry, SECRET_KEYS } = await import(
+        "../kms/kubernetes_secret.ts"
+      );
+      const data = await readKubernetesSecret(ref, deps);
+      return parsePublicKeyPem(secretEntry(ref, SECRET_KEYS.publicKey, data));
     }
     default:
       throw new KeyError(

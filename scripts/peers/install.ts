@@ -134,7 +134,7 @@ const APT_PACKAGES: Record<string, string> = {
   "/usr/bin/softhsm2-util": "softhsm2",
   "/usr/bin/pkcs11-tool": "opensc",
   "/usr/lib/x86_64-linux-gnu/libykcs11.so": "ykcs11",
-  // The TSA client-certificate and server-name tests put a TLS front before the TSA peer.
+  // TLS fronts: the TSA client-certificate and server-name tests, the Kubernetes stub's mutual TLS.
   "/usr/bin/socat": "socat",
 };
 

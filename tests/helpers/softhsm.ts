@@ -208,3 +208,106 @@ export async function readEcPointWithPkcs11Tool(
   }
   throw new Error(`pkcs11-tool lists no EC public key with id ${id}:\n${out}`);
 }
+
+/** A certificate written next to a token key, and the CA that issued it. */
+export interface TokenCertificate {
+  /** The issuing CA (self-signed), PEM. */
+  caPem: string;
+  /** The leaf for the token key, PEM and DER. */
+  leafPem: string;
+  leafDer: Uint8Array;
+}
+
+/**
+ * Issues a code-signing certificate for a token key with openssl (`-force_pubkey`, a throw-away
+ * CA valid now) and stores it on the token with `pkcs11-tool --write-object --type cert` under
+ * the key's id and label, as a user would put a CA-issued certificate next to a key.
+ *
+ * @param token the token
+ * @param key the key's id (hex) and label
+ * @param extensions openssl `-extfile` lines for the leaf (SAN, issuer extension …)
+ * @returns the CA and the leaf
+ */
+export async function writeTokenCertificate(
+  token: SoftHsmToken,
+  key: { id: string; label: string },
+  extensions: string[],
+): Promise<TokenCertificate> {
+  const dir = await Deno.makeTempDir({ dir: token.dir, prefix: `cert-${key.id}-` });
+  const pub = await readPublicKeyWithPkcs11Tool(token, key.id);
+  await Deno.writeFile(join(dir, "pub.der"), pub);
+  await Deno.writeTextFile(join(dir, "leaf.ext"), extensions.join("\n") + "\n");
+  const openssl = (args: string[]) => execIn("openssl", args, dir);
+  await openssl(["pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem"]);
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-subj",
+    "/O=token test/CN=token test CA",
+    "-days",
+    "30",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+    "-out",
+    "ca.pem",
+  ]);
+  await openssl(["req", "-new", "-key", "ca.key", "-subj", "/CN=token key", "-out", "leaf.csr"]);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "7",
+    "-force_pubkey",
+    "pub.pem",
+    "-extfile",
+    "leaf.ext",
+    "-outform",
+    "DER",
+    "-out",
+    "leaf.der",
+  ]);
+  await pkcs11Tool(token, [
+    "--write-object",
+    join(dir, "leaf.der"),
+    "--type",
+    "cert",
+    "--id",
+    key.id,
+    "--label",
+    key.label,
+  ]);
+  const leafDer = await Deno.readFile(join(dir, "leaf.der"));
+  const b64 = leafDer.toBase64().replace(/.{64}/g, "$&\n").replace(/\n?$/, "\n");
+  return {
+    caPem: await Deno.readTextFile(join(dir, "ca.pem")),
+    leafPem: `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`,
+    leafDer,
+  };
+}
+
+async function execIn(cmd: string, args: string[], cwd: string): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, cwd, stdin: "null" }).output();
+  if (!out.success) {
+    throw new Error(
+      `${cmd} ${args.join(" ")} failed:\n${decoder.decode(out.stdout)}${
+        decoder.decode(out.stderr)
+      }`,
+    );
+  }
+}
