@@ -3,12 +3,15 @@
  * for (Sigstore bundles attached as OCI 1.1 referrers, or cosign's `sha256-<hex>.sig`/`.att` tags)
  * and `--recursive`.
  *
- * Where: `--new-bundle-format` reads only bundles (cosign v2.6.4); `--new-bundle-format=false` reads
- * only the tags; without the flag, as cosign v3 (whose flag defaults to true and falls back when
- * `GetBundles` finds none, verify.go), the bundles are looked for first and the tags are read only
- * when there are none (or the referrers cannot be listed). When an image has both, the bundles are
- * verified and the tags are not read, as in cosign v3; a line on stderr says so. cosign v3 decides
- * once, from the first image; we decide for each image (and each manifest with `--recursive`).
+ * Where: `--new-bundle-format` reads only bundles. Without it (or with `--new-bundle-format=false`,
+ * which is the same in cosign v2.6.4), as cosign v2.6.4 and v3 do (verify.go,
+ * verify_attestation.go: `GetBundles` first; v3's flag defaults to true and falls back the same
+ * way), the bundles are looked for first and the `.sig`/`.att` tag is read only when there are
+ * none or the referrers cannot be listed. When an image has both, only the bundles are verified
+ * (as cosign); a line on stderr, which cosign does not print, says that the bundles were verified
+ * and the tag was not read. cosign decides once, from the first image argument; we decide for each
+ * image (and each manifest with `--recursive`), which differs only for several images of mixed
+ * formats (where cosign fails the images that differ from the first).
  *
  * `--recursive` (cosign has it for `sign`, not for `verify`): for an index, the index itself and
  * every manifest below it are verified, as `sign --recursive` signs them; each gets cosign's header,
@@ -22,31 +25,28 @@ import type { Context } from "../command.ts";
 import type { Flag } from "../flags/parse.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
-import { flagGiven } from "../options/not_yet.ts";
 import { forEachImage, type ImageTarget } from "./_registry.ts";
 import type { RegistryClient } from "../../lib/registry/client.ts";
 import type { ImageBundles } from "../../lib/verify/verify_image_bundles.ts";
 
 /** Where signatures are looked for. */
-export type SignatureSource = "bundles" | "tags" | "auto";
+export type SignatureSource = "bundles" | "auto";
 
-/** `--new-bundle-format`: given true, given false, or not given (auto-detection). */
+/** `--new-bundle-format` true: only bundles; otherwise bundles first, then the tag. */
 export function signatureSource(ctx: Context): SignatureSource {
-  if (ctx.flags["new-bundle-format"] === true) return "bundles";
-  return flagGiven(ctx, "new-bundle-format") ? "tags" : "auto";
+  return ctx.flags["new-bundle-format"] === true ? "bundles" : "auto";
 }
 
 /**
- * The bundles attached to an image, when they are to be verified: always with `bundles` (errors
- * propagate, as cosign's), never with `tags`; with `auto`, undefined when there are none or the
- * referrers cannot be read (cosign v3: `len(newBundles) == 0 || err != nil`).
+ * The bundles attached to an image, when they are to be verified: with `bundles`, errors propagate
+ * (as cosign's); with `auto`, undefined when there are none or the referrers cannot be read
+ * (cosign: `len(newBundles) > 0 && err == nil`).
  */
 export async function lookForBundles(
   registry: RegistryClient,
   image: ImageTarget,
   source: SignatureSource,
 ): Promise<ImageBundles | undefined> {
-  if (source === "tags") return undefined;
   const { findImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
   if (source === "bundles") return await findImageBundles(registry, image.ref);
   return await findImageBundles(registry, image.ref).catch(() => undefined);

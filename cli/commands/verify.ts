@@ -149,7 +149,7 @@ const OLD_FORMAT = {
 async function verifyRegistryImages(ctx: Context): Promise<void> {
   const f = ctx.flags;
   const source = signatureSource(ctx);
-  if (source === "bundles") checkNewBundleFlags(ctx, IMAGE_NEW_BUNDLE_CONFLICTS);
+  if (source === "bundles") checkNewBundleFlags(ctx, VERIFY_BUNDLE_CONFLICTS);
   checkVerifyFlags(ctx, OLD_FORMAT);
   let bundlePolicy: Promise<VerificationPolicy> | undefined;
   let tagPolicy: Promise<VerificationPolicy> | undefined;
@@ -160,8 +160,8 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
     const found = await lookForBundles(registry, image, source);
     if (found) {
       bundlePolicy ??= (async () => {
-        // cosign v3 refuses detached material once it has found bundles (verify.go).
-        checkNewBundleFlags(ctx, IMAGE_NEW_BUNDLE_CONFLICTS);
+        // cosign refuses detached material once it has found bundles (verify.go).
+        checkNewBundleFlags(ctx, VERIFY_BUNDLE_CONFLICTS);
         return await verifyPolicy(ctx, { ...OLD_FORMAT, newBundle: true });
       })();
       const policy = await bundlePolicy;
@@ -208,6 +208,16 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
     };
   }, f.output === "text");
 }
+
+/** cosign v2.6.4 verify.go's refusals on the bundle path (`--certificate` first). */
+const VERIFY_BUNDLE_CONFLICTS = [
+  {
+    flags: ["certificate"],
+    message:
+      "unsupported: certificate may not be provided using --certificate when using --new-bundle-format (cert must be in bundle)",
+  },
+  ...IMAGE_NEW_BUNDLE_CONFLICTS,
+];
 
 /** The JSON array cosign prints, as values (empty when it printed an error instead). */
 function jsonItems(text: string): unknown[] {
