@@ -58,8 +58,12 @@ against the transparency log.`,
   SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify --key cosign.pub --rekor-url <REKOR URL> <IMAGE>
 
   # the log's key from a trusted root; Sigstore bundles attached as referrers (sign --new-bundle-format)
+  # are verified when there are any, else the signatures in the .sig tag; only bundles with the flag
   cosign verify --key cosign.pub --trusted-root trusted_root.json <IMAGE>
-  cosign verify --key cosign.pub --new-bundle-format --trusted-root trusted_root.json <IMAGE>`,
+  cosign verify --key cosign.pub --new-bundle-format --trusted-root trusted_root.json <IMAGE>
+
+  # verify a multi-arch index and every image in it (one result line each on stderr)
+  cosign verify --key cosign.pub --trusted-root trusted_root.json --recursive <MULTI-ARCH IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,

@@ -45,7 +45,14 @@ against the transparency log.`,
   cosign verify-attestation --key cosign.pub --check-claims=false --insecure-ignore-tlog=true <IMAGE>
 
   # check the transparency log: bundles offline with the log's key, other attestations at --rekor-url
-  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub --rekor-url <REKOR URL> --type <TYPE> <IMAGE>`,
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub --rekor-url <REKOR URL> --type <TYPE> <IMAGE>
+
+  # Sigstore bundles attached as referrers (attest --new-bundle-format) are verified when there are
+  # any, else the attestations in the .att tag; only bundles with --new-bundle-format
+  cosign verify-attestation --key cosign.pub --trusted-root trusted_root.json --type <TYPE> <IMAGE>
+
+  # verify a multi-arch index and every image in it (one result line each on stderr)
+  cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true --recursive <MULTI-ARCH IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,

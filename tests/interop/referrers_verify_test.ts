@@ -464,3 +464,54 @@ Deno.test("verify --recursive with bundles: Go sign --recursive --new-bundle-for
   assert.equal(resultLines(v.stderr).length, 3);
   assert.equal(JSON.parse(v.stdout)[2].format, "sigstore-bundle");
 });
+
+Deno.test("verify-attestation --recursive: a platform without an attestation is named", async () => {
+  const { amd64, arm64, index } = IMAGES;
+  const repo = { registry: plain.host, repository: "rv/multi-att" };
+  await pushTestImages(client, repo);
+  const at = (d: string) => `${plain.host}/rv/multi-att@${d}`;
+  // Go's attest has no --recursive: each manifest is attested on its own (old format, .att tag).
+  const attest = (d: string) =>
+    run("go", [
+      "attest",
+      "--key",
+      "cosign.key",
+      "--predicate",
+      "predicate.json",
+      "--yes",
+      "--tlog-upload=false",
+      at(d),
+    ], opts);
+  for (const d of [index, amd64]) expectSuccess(await attest(d), `go attests ${d}`);
+  const args = [
+    "verify-attestation",
+    "--key",
+    "cosign.pub",
+    "--insecure-ignore-tlog",
+    "--recursive",
+    `${plain.host}/rv/multi-att:multi`,
+  ];
+  const bad = await run("ours", args, opts);
+  const alone = await run(
+    "ours",
+    args.filter((a) => a !== "--recursive").slice(0, -1).concat(at(arm64)),
+    opts,
+  );
+  const go = await run(
+    "go",
+    args.filter((a) => a !== "--recursive").slice(0, -1).concat(at(arm64)),
+    opts,
+  );
+  expectSameFailure([go, alone, bad], "a platform without an attestation");
+  assert.deepEqual(resultLines(bad.stderr).map((l) => l.replace(/: FAILED: .*/, ": FAILED")), [
+    `  index ${index}: verified (signatures in its tag)`,
+    `  linux/amd64 ${amd64}: verified (signatures in its tag)`,
+    `  linux/arm64 ${arm64}: FAILED`,
+  ]);
+  expectSuccess(await attest(arm64), "go attests arm64");
+  const ok = await run("ours", args, opts);
+  expectSuccess(ok, "every manifest attested");
+  const doc = JSON.parse(ok.stdout);
+  assert.deepEqual(doc.map((r: { verified: boolean }) => r.verified), [true, true, true]);
+  assert.equal(doc[2].signatures[0].payloadType, "application/vnd.in-toto+json");
+});
