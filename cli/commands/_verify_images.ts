@@ -140,7 +140,7 @@ export async function verifyImageArgs(
         `${targets.length} manifests verified`,
     );
     for (const l of lines) await ctx.info(l);
-    if (textOutput) for (const t of text) await writeAll(ctx.io.stdout, t);
+    if (textOutput) { for (const t of text) await writeAll(ctx.io.stdout, t); }
     else await writeAll(ctx.io.stdout, `${JSON.stringify(doc)}\n`);
     if (failures.length > 0) {
       const first = failures[0].error;
