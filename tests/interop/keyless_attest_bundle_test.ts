@@ -32,7 +32,10 @@ globalThis.addEventListener("unload", () => void Promise.all([peers.stop(), regi
 const ALICE = "alice@example.com";
 const opts = suiteOptions(dir);
 const trustedRoot = ["--trusted-root", peers.trustedRootPath];
-await Deno.writeTextFile(join(dir, "predicate.json"), '{"builder":{"id":"keyless"},"buildType":"https://example.com/build/v1"}');
+await Deno.writeTextFile(
+  join(dir, "predicate.json"),
+  '{"builder":{"id":"keyless"},"buildType":"https://example.com/build/v1"}',
+);
 
 let n = 0;
 async function image() {
