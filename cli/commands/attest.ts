@@ -32,7 +32,10 @@ export const attestCommand: Command = {
   cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --no-upload true <IMAGE>
 
   # attach an attestation to a container image and honor the creation timestamp of the signature
-  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --record-creation-timestamp <IMAGE>`,
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --record-creation-timestamp <IMAGE>
+
+  # attach the attestation as a Sigstore bundle, an OCI 1.1 referrer of the image
+  cosign attest --predicate <FILE> --type <TYPE> --key cosign.key --new-bundle-format <IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,
@@ -104,14 +107,13 @@ export const attestCommand: Command = {
         "cannot attach certificates yet: --certificate and --certificate-chain are not supported",
       );
     }
-    if (
-      f["new-bundle-format"] === true || f["use-signing-config"] === true ||
-      f["signing-config"] !== ""
-    ) {
+    if (f["use-signing-config"] === true || f["signing-config"] !== "") {
       throw new UsageError(
-        "cannot attach a Sigstore bundle yet: --new-bundle-format is not supported",
+        "cannot use a signing config yet: --use-signing-config and --signing-config are not " +
+          "supported (--new-bundle-format attaches a Sigstore bundle with --rekor-url)",
       );
     }
+    const newBundle = f["new-bundle-format"] === true;
     const noUpload = f["no-upload"] === true;
     const images = await imageTargets(ctx);
     const { readInputFile } = await import("../../lib/sign/attest_blob.ts");
@@ -159,6 +161,8 @@ export const attestCommand: Command = {
           now: o.now,
           log: (line) => ctx.info(line),
           witness,
+          // cosign's new-bundle path: the entry goes into the bundle, the bundle is a referrer.
+          newBundle: newBundle ? { upload } : undefined,
         });
         if (noUpload) {
           await writeAll(ctx.io.stdout, result.envelope);

@@ -5,11 +5,20 @@ import { writeAll } from "../io.ts";
 import { annotationFlags, imageVerifyFlags } from "../flags/groups.ts";
 import {
   checkNewBundleFlags,
+  checkVerifyFlags,
+  ignoresTlog,
   IMAGE_NEW_BUNDLE_CONFLICTS,
   printVerificationHeader,
   verifyPolicy,
 } from "../options/verify_options.ts";
-import { forEachImage, type ImageTarget, maxAttachmentSize } from "./_registry.ts";
+import { type ImageTarget, maxAttachmentSize } from "./_registry.ts";
+import {
+  lookForBundles,
+  recursiveVerifyFlag,
+  refuseRecursiveLocal,
+  signatureSource,
+  verifyImageArgs,
+} from "./_verify_images.ts";
 import { SigstoreError, VerificationError } from "../../lib/errors.ts";
 import type { VerificationPolicy } from "../../lib/verify/verification_policy.ts";
 import type { Registry } from "../../lib/registry/types.ts";
@@ -49,8 +58,12 @@ against the transparency log.`,
   SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify --key cosign.pub --rekor-url <REKOR URL> <IMAGE>
 
   # the log's key from a trusted root; Sigstore bundles attached as referrers (sign --new-bundle-format)
+  # are verified when there are any, else the signatures in the .sig tag; only bundles with the flag
   cosign verify --key cosign.pub --trusted-root trusted_root.json <IMAGE>
-  cosign verify --key cosign.pub --new-bundle-format --trusted-root trusted_root.json <IMAGE>`,
+  cosign verify --key cosign.pub --new-bundle-format --trusted-root trusted_root.json <IMAGE>
+
+  # verify a multi-arch index and every image in it (one result line each on stderr)
+  cosign verify --key cosign.pub --trusted-root trusted_root.json --recursive <MULTI-ARCH IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,
@@ -64,6 +77,7 @@ against the transparency log.`,
     },
     { name: "signature", type: "string", help: "signature content or path or remote URL" },
     { name: "payload", type: "string", help: "payload path or remote URL" },
+    recursiveVerifyFlag,
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -80,16 +94,8 @@ against the transparency log.`,
     if (f.signature !== "" || f.payload !== "") {
       throw new UsageError("cannot verify a detached --signature/--payload yet");
     }
-    if (f["new-bundle-format"] === true && f["local-image"] !== true) {
-      checkNewBundleFlags(ctx, IMAGE_NEW_BUNDLE_CONFLICTS);
-      const policy = await verifyPolicy(ctx, {
-        noun: "signature",
-        newBundle: true,
-        annotations: true,
-        keyless: true,
-      });
-      return await verifyBundles(ctx, policy);
-    }
+    refuseRecursiveLocal(ctx);
+    if (f["local-image"] !== true) return await verifyRegistryImages(ctx);
     const policy = await verifyPolicy(ctx, OLD_FORMAT);
     const { verifyImage, renderVerificationOutput, certificateOptional, renderCertificateSummary } =
       await import("../../lib/verify/verify_image.ts");
@@ -108,7 +114,6 @@ against the transparency log.`,
         renderVerificationOutput(result.signatures, f.output as string, certificateOptional),
       );
     };
-    if (f["local-image"] !== true) return await forEachImage(ctx, verifyOne);
     // --local-image: the argument is a folder written by `cosign save`; its signatures are read
     // from the layout (lib/oci/cosign_layout.ts), and nothing is fetched from a registry.
     const { localImageView, readCosignLayout } = await import("../../lib/oci/cosign_layout.ts");
@@ -140,24 +145,92 @@ const OLD_FORMAT = {
 };
 
 /**
- * `--new-bundle-format` (verify.go, the `co.NewBundleFormat` branch): the Sigstore bundles
- * attached as referrers (lib/verify/verify_image_bundles.ts), printed with cosign's header and
- * its transformed payloads.
+ * Images in a registry: Sigstore bundles attached as referrers (verify.go's `co.NewBundleFormat`
+ * branch, lib/verify/verify_image_bundles.ts) or the signatures in the `.sig` tag
+ * (lib/verify/verify_image.ts), chosen per image as ./_verify_images.ts describes; each policy is
+ * built when first needed (the flags are checked before any request).
  */
-async function verifyBundles(ctx: Context, policy: VerificationPolicy): Promise<void> {
-  const { verifyImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
-  const { renderVerificationOutput } = await import("../../lib/verify/verify_image.ts");
-  await forEachImage(ctx, async (registry, { arg, ref }) => {
-    const result = await verifyImageBundles({ registry, ref, name: arg, policy });
-    // cosign prints the annotations line for -a, though bundles carry none to check.
-    await printVerificationHeader(ctx, arg, policy, true);
-    const payloads = result.verified.map((v) => ({
-      descriptor: { mediaType: "", digest: v.manifestDigest, size: 0 },
-      payload: v.payload,
-      base64Signature: "",
-    }));
-    await writeAll(ctx.io.stdout, renderVerificationOutput(payloads, ctx.flags.output as string));
-  });
+async function verifyRegistryImages(ctx: Context): Promise<void> {
+  const f = ctx.flags;
+  const source = signatureSource(ctx);
+  if (source === "bundles") checkNewBundleFlags(ctx, VERIFY_BUNDLE_CONFLICTS);
+  checkVerifyFlags(ctx, OLD_FORMAT);
+  let bundlePolicy: Promise<VerificationPolicy> | undefined;
+  let tagPolicy: Promise<VerificationPolicy> | undefined;
+  const { renderVerificationOutput, certificateOptional, renderCertificateSummary } = await import(
+    "../../lib/verify/verify_image.ts"
+  );
+  await verifyImageArgs(ctx, async (registry, image, name) => {
+    const found = await lookForBundles(registry, image, source);
+    if (found) {
+      bundlePolicy ??= (async () => {
+        // cosign refuses detached material once it has found bundles (verify.go).
+        checkNewBundleFlags(ctx, VERIFY_BUNDLE_CONFLICTS);
+        return await verifyPolicy(ctx, { ...OLD_FORMAT, newBundle: true });
+      })();
+      const policy = await bundlePolicy;
+      const { verifyImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
+      const result = await verifyImageBundles({ registry, ref: image.ref, name, policy, found });
+      const payloads = result.verified.map((v) => ({
+        descriptor: { mediaType: "", digest: v.manifestDigest, size: 0 },
+        payload: v.payload,
+        base64Signature: "",
+      }));
+      const types = [...new Set(result.verified.map((v) => v.statement.predicateType))];
+      return {
+        format: "sigstore-bundle",
+        note: source === "auto"
+          ? `Verified the Sigstore bundles attached to ${name} as OCI referrers (predicate ` +
+            `types: ${types.join(", ")}); signatures in its .sig tag, if any, were not read`
+          : undefined,
+        // cosign prints the annotations line for -a, though bundles carry none to check, and
+        // claims the log was checked even with --insecure-ignore-tlog; we say what was checked.
+        printHeader: () => printVerificationHeader(ctx, name, policy, !ignoresTlog(ctx)),
+        stdout: renderVerificationOutput(payloads, f.output as string),
+        json: jsonItems(renderVerificationOutput(payloads, "json")),
+      };
+    }
+    tagPolicy ??= verifyPolicy(ctx, OLD_FORMAT);
+    const policy = await tagPolicy;
+    const { verifyImage } = await import("../../lib/verify/verify_image.ts");
+    const result = await verifyImage({ registry, policy, ...image });
+    return {
+      format: "tag",
+      printHeader: async () => {
+        await printVerificationHeader(ctx, name, policy, result.bundleVerified);
+        if (f.output !== "text") return;
+        // cosign's text mode: each certificate's summary on stderr, the payloads on stdout.
+        for (const s of result.signatures) {
+          const summary = renderCertificateSummary(s.certificate);
+          if (summary) await writeAll(ctx.io.stderr, summary);
+        }
+      },
+      stdout: renderVerificationOutput(result.signatures, f.output as string, certificateOptional),
+      json: jsonItems(
+        renderVerificationOutput(result.signatures, "json", certificateOptional),
+      ),
+    };
+  }, f.output === "text");
+}
+
+/** cosign v2.6.4 verify.go's refusals on the bundle path (`--certificate` first). */
+const VERIFY_BUNDLE_CONFLICTS = [
+  {
+    flags: ["certificate"],
+    message:
+      "unsupported: certificate may not be provided using --certificate when using --new-bundle-format (cert must be in bundle)",
+  },
+  ...IMAGE_NEW_BUNDLE_CONFLICTS,
+];
+
+/** The JSON array cosign prints, as values (empty when it printed an error instead). */
+function jsonItems(text: string): unknown[] {
+  try {
+    const v = JSON.parse(text);
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
 }
 
 /** An image from a registry, or from a `cosign save` layout (`--local-image`). */

@@ -5,11 +5,20 @@ import { writeAll } from "../io.ts";
 import { imageVerifyFlags, predicateTypeFlag } from "../flags/groups.ts";
 import {
   checkNewBundleFlags,
+  checkVerifyFlags,
+  ignoresTlog,
   IMAGE_NEW_BUNDLE_CONFLICTS,
   printVerificationHeader,
   verifyPolicy,
 } from "../options/verify_options.ts";
-import { forEachImage } from "./_registry.ts";
+import {
+  lookForBundles,
+  recursiveVerifyFlag,
+  refuseRecursiveLocal,
+  signatureSource,
+  verifyImageArgs,
+} from "./_verify_images.ts";
+import type { VerificationPolicy } from "../../lib/verify/verification_policy.ts";
 
 export const verifyAttestationCommand: Command = {
   name: "verify-attestation",
@@ -36,7 +45,14 @@ against the transparency log.`,
   cosign verify-attestation --key cosign.pub --check-claims=false --insecure-ignore-tlog=true <IMAGE>
 
   # check the transparency log: bundles offline with the log's key, other attestations at --rekor-url
-  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub --rekor-url <REKOR URL> --type <TYPE> <IMAGE>`,
+  SIGSTORE_REKOR_PUBLIC_KEY=rekor.pub cosign verify-attestation --key cosign.pub --rekor-url <REKOR URL> --type <TYPE> <IMAGE>
+
+  # Sigstore bundles attached as referrers (attest --new-bundle-format) are verified when there are
+  # any, else the attestations in the .att tag; only bundles with --new-bundle-format
+  cosign verify-attestation --key cosign.pub --trusted-root trusted_root.json --type <TYPE> <IMAGE>
+
+  # verify a multi-arch index and every image in it (one result line each on stderr)
+  cosign verify-attestation --key cosign.pub --insecure-ignore-tlog=true --recursive <MULTI-ARCH IMAGE>`,
   argsUsage: "<image uri> [...]",
   minArgs: 1,
   bindEnv: true,
@@ -48,6 +64,7 @@ against the transparency log.`,
       type: "strings",
       help: "specify CUE or Rego files with policies to be used for validation",
     },
+    recursiveVerifyFlag,
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -65,72 +82,97 @@ against the transparency log.`,
     if (f["local-image"] === true) {
       throw new UsageError("cannot verify attestations of a --local-image yet");
     }
-    if (f["new-bundle-format"] === true) return await verifyBundles(ctx);
-    // Each attestation's bundle annotation is verified offline, and an attestation without one
-    // is looked up at --rekor-url (unless --offline).
-    const policy = await verifyPolicy(ctx, {
-      noun: "attestation",
-      trustedRootForOldBundles: true,
-      type: true,
-      keyless: true,
-    });
-    const { verifyImageAttestations, renderAttestationOutput } = await import(
-      "../../lib/verify/verify_image_attestation.ts"
-    );
-    const { renderCertificateSummary } = await import("../../lib/verify/verify_image.ts");
-    await forEachImage(ctx, async (registry, image) => {
-      const result = await verifyImageAttestations({ registry, policy, ...image });
-      await printVerificationHeader(ctx, image.arg, policy, result.bundleVerified);
-      // cosign prints attestations in its "text" mode whatever -o says: each certificate's
-      // summary on stderr, each envelope as stored on stdout.
-      for (const a of result.attestations) {
-        const summary = renderCertificateSummary(a.certificate);
-        if (summary) await writeAll(ctx.io.stderr, summary);
-      }
-      await writeAll(ctx.io.stdout, renderAttestationOutput(result.attestations));
-    });
+    refuseRecursiveLocal(ctx);
+    return await verifyRegistryImages(ctx);
   },
 };
 
+/** The policy of the `.att` tag's attestations (bundle annotations checked offline). */
+const TAG_FORMAT = {
+  noun: "attestation",
+  trustedRootForOldBundles: true,
+  type: true,
+  keyless: true,
+};
+
+/** cosign's refusals once Sigstore bundles are verified. */
+const BUNDLE_CONFLICTS = [
+  ...IMAGE_NEW_BUNDLE_CONFLICTS,
+  {
+    flags: ["certificate"],
+    message: "unsupported: certificate reference currently not supported with --new-bundle-format",
+  },
+];
+
 /**
- * `--new-bundle-format` (cosign's `verifyImageAttestationsSigstoreBundle`): the Sigstore bundles
- * attached as referrers, verified against the trusted root; those whose statement has the
- * `--type` predicate are printed (their DSSE envelopes, as cosign marshals them).
+ * Images in a registry: the Sigstore bundles attached as referrers (cosign's
+ * `verifyImageAttestationsSigstoreBundle`; those whose statement has the `--type` predicate are
+ * printed, as cosign marshals their DSSE envelopes) or the attestations in the `.att` tag (each
+ * bundle annotation verified offline, an attestation without one looked up at --rekor-url unless
+ * --offline), chosen per image as ./_verify_images.ts describes.
  */
-async function verifyBundles(ctx: Context): Promise<void> {
-  checkNewBundleFlags(ctx, [
-    ...IMAGE_NEW_BUNDLE_CONFLICTS,
-    {
-      flags: ["certificate"],
-      message:
-        "unsupported: certificate reference currently not supported with --new-bundle-format",
-    },
-  ]);
-  const policy = await verifyPolicy(ctx, {
-    noun: "attestation",
-    newBundle: true,
-    type: true,
-    keyless: true,
-  });
-  const { verifyImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
-  const { predicateTypeUri } = await import("../../lib/payload/predicate_types.ts");
+async function verifyRegistryImages(ctx: Context): Promise<void> {
+  const source = signatureSource(ctx);
+  if (source === "bundles") checkNewBundleFlags(ctx, BUNDLE_CONFLICTS);
+  checkVerifyFlags(ctx, TAG_FORMAT);
+  let bundlePolicy: Promise<VerificationPolicy> | undefined;
+  let tagPolicy: Promise<VerificationPolicy> | undefined;
+  const { renderCertificateSummary } = await import("../../lib/verify/verify_image.ts");
   const { VerificationError } = await import("../../lib/errors.ts");
+  const { predicateTypeUri } = await import("../../lib/payload/predicate_types.ts");
   const type = (ctx.flags.type as string) || "custom";
-  await forEachImage(ctx, async (registry, { arg, ref }) => {
-    const result = await verifyImageBundles({ registry, ref, name: arg, policy });
-    const found = result.verified.map((v) => v.statement.predicateType);
-    const matched = result.verified.filter((v) =>
-      v.statement.predicateType === predicateTypeUri(type)
-    );
-    if (matched.length === 0) {
-      throw new VerificationError(
-        "CLAIMS_MISMATCH",
-        `none of the attestations matched the predicate type: ${type}, found: ${found.join(",")}`,
+  await verifyImageArgs(ctx, async (registry, image, name) => {
+    const found = await lookForBundles(registry, image, source);
+    if (found) {
+      bundlePolicy ??= (async () => {
+        checkNewBundleFlags(ctx, BUNDLE_CONFLICTS);
+        return await verifyPolicy(ctx, { ...TAG_FORMAT, newBundle: true });
+      })();
+      const policy = await bundlePolicy;
+      const { verifyImageBundles } = await import("../../lib/verify/verify_image_bundles.ts");
+      const result = await verifyImageBundles({ registry, ref: image.ref, name, policy, found });
+      const types = result.verified.map((v) => v.statement.predicateType);
+      const matched = result.verified.filter((v) =>
+        v.statement.predicateType === predicateTypeUri(type)
       );
+      if (matched.length === 0) {
+        throw new VerificationError(
+          "CLAIMS_MISMATCH",
+          `none of the attestations matched the predicate type: ${type}, found: ${types.join(",")}`,
+        );
+      }
+      const dec = new TextDecoder();
+      return {
+        format: "sigstore-bundle",
+        note: source === "auto"
+          ? `Verified the Sigstore bundles attached to ${name} as OCI referrers (predicate ` +
+            `type: ${predicateTypeUri(type)}); attestations in its .att tag, if any, were not read`
+          : undefined,
+        // cosign claims the log was checked even with --insecure-ignore-tlog; we do not.
+        printHeader: () => printVerificationHeader(ctx, name, policy, !ignoresTlog(ctx)),
+        stdout: matched.map((v) => `${dec.decode(v.envelope)}\n`).join(""),
+        json: matched.map((v) => JSON.parse(dec.decode(v.envelope))),
+      };
     }
-    await printVerificationHeader(ctx, arg, policy, true);
-    for (const v of matched) {
-      await writeAll(ctx.io.stdout, new Uint8Array([...v.envelope, 0x0a]));
-    }
+    tagPolicy ??= verifyPolicy(ctx, TAG_FORMAT);
+    const policy = await tagPolicy;
+    const { verifyImageAttestations, renderAttestationOutput } = await import(
+      "../../lib/verify/verify_image_attestation.ts"
+    );
+    const result = await verifyImageAttestations({ registry, policy, ...image });
+    return {
+      format: "tag",
+      printHeader: async () => {
+        await printVerificationHeader(ctx, name, policy, result.bundleVerified);
+        // cosign prints attestations in its "text" mode whatever -o says: each certificate's
+        // summary on stderr, each envelope as stored on stdout.
+        for (const a of result.attestations) {
+          const summary = renderCertificateSummary(a.certificate);
+          if (summary) await writeAll(ctx.io.stderr, summary);
+        }
+      },
+      stdout: renderAttestationOutput(result.attestations),
+      json: result.attestations.map((a) => JSON.parse(new TextDecoder().decode(a.envelope))),
+    };
   });
 }

@@ -216,6 +216,26 @@ async function tlogPolicy(
 }
 
 /**
+ * The checks of {@link verifyPolicy} that read nothing but flags (refused flags and combinations,
+ * the identity flags of keyless verification), for commands that must refuse bad flags before
+ * they contact a registry and build the policy later.
+ *
+ * @param spec what the command accepts
+ * @returns `--signature-digest-algorithm`
+ * @throws {UsageError} for refused flags and combinations
+ */
+export function checkVerifyFlags(ctx: Context, spec: VerifySpec): VerifyHash {
+  const hash = signatureHash(ctx);
+  refuseKeyAndIdentity(ctx);
+  refuseNotYet(ctx, VERIFY_FLAGS_NOT_YET);
+  const keyless = ctx.flags.key === "";
+  if (keyless && !spec.keyless) throw new UsageError("cannot verify without --key yet: pass --key");
+  // cosign reads the identity flags first (CertVerifyOptions.Identities).
+  if (keyless) requireIdentity(ctx);
+  return hash;
+}
+
+/**
  * Builds the policy from the command's flags: the refusals first (no I/O), then the tlog
  * warning, the log material, the key.
  *
@@ -226,13 +246,8 @@ async function tlogPolicy(
  * @throws {KeyError | IoError} when a key, log key or trusted root cannot be loaded
  */
 export async function verifyPolicy(ctx: Context, spec: VerifySpec): Promise<VerificationPolicy> {
-  const hash = signatureHash(ctx);
-  refuseKeyAndIdentity(ctx);
-  refuseNotYet(ctx, VERIFY_FLAGS_NOT_YET);
+  const hash = checkVerifyFlags(ctx, spec);
   const keyless = ctx.flags.key === "";
-  if (keyless && !spec.keyless) throw new UsageError("cannot verify without --key yet: pass --key");
-  // cosign reads the identity flags first (CertVerifyOptions.Identities).
-  if (keyless) requireIdentity(ctx);
   const claims: ClaimsPolicy = {};
   if ("check-claims" in ctx.flags) claims.check = ctx.flags["check-claims"] === true;
   if (spec.annotations) claims.annotations = parseAnnotations(ctx);

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { BUNDLE_V03_MEDIA_TYPE } from "../bundle/bundle.ts";
 import { SigstoreError } from "../errors.ts";
 import { attestationLayerDescriptor, publishAttestationLayer } from "../oci/cosign_attestations.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
@@ -19,6 +20,9 @@ import { generateStatement, PredicateError, validateStatement } from "../payload
 import { parsePredicateType } from "../payload/predicate_types.ts";
 import type { Signer } from "../signature/signer.ts";
 import { isCertifiedSigner } from "./_uploaded_verifier.ts";
+import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
+import type { RekorEntry } from "../rekor/verify_entry.ts";
+import { writeBundleReferrer } from "./_write_bundle_referrer.ts";
 
 /** What {@link attestImage} attests and where it stores the attestation. */
 export interface AttestImageOptions extends CosignTagOptions {
@@ -68,6 +72,14 @@ export interface AttestImageOptions extends CosignTagOptions {
    * throws, nothing is written.
    */
   witness?: (envelope: Uint8Array) => Promise<{ bundle?: string; rfc3161Timestamp?: string }>;
+  /**
+   * `--new-bundle-format` (cosign v2.6.4 attest.go, `c.KeyOpts.NewBundleFormat`): instead of the
+   * `.att` tag, the envelope goes into a v0.3 Sigstore bundle (cosign's `MakeNewBundle`) pushed as
+   * an OCI 1.1 referrer of the image, annotated with the predicate type; `replace`,
+   * `recordCreationTimestamp`, `dockerMediaTypes` and `COSIGN_REPOSITORY` are not used, as in
+   * cosign. `upload` logs the envelope first (absent with `--tlog-upload=false`).
+   */
+  newBundle?: { upload?: (envelope: Uint8Array) => Promise<RekorEntry> };
 }
 
 /** The result of {@link attestImage}. */
@@ -88,6 +100,8 @@ export interface AttestImageResult {
   uploaded: boolean;
   /** The layers `replace` removed. */
   replaced: Descriptor[];
+  /** With `newBundle`: the bundle JSON and the digest of its referring artifact manifest. */
+  referrer?: { bundle: string; manifestDigest: string };
 }
 
 /**
@@ -142,6 +156,12 @@ export async function attestImage(opts: AttestImageOptions): Promise<AttestImage
   }
   const signer = typeof opts.signer === "function" ? await opts.signer() : opts.signer;
   const envelope = await signDsse(statement, INTOTO_PAYLOAD_TYPE, signer);
+  if (opts.newBundle) {
+    return await attachBundle(opts, opts.newBundle, signer, repo, digest, predicateUri, {
+      statement,
+      envelope,
+    });
+  }
   const witnessed = opts.upload !== false && opts.witness ? await opts.witness(envelope) : {};
   // A keyless signer's certificate and chain travel in the layer's annotations, as cosign's.
   const layer = await attestationLayerDescriptor(
@@ -183,4 +203,48 @@ export async function attestImage(opts: AttestImageOptions): Promise<AttestImage
   result.uploaded = true;
   result.replaced = replaced;
   return result;
+}
+
+/** The `--new-bundle-format` tail of {@link attestImage}: log, bundle, push as a referrer. */
+async function attachBundle(
+  opts: AttestImageOptions,
+  newBundle: NonNullable<AttestImageOptions["newBundle"]>,
+  signer: Signer,
+  repo: Repository,
+  digest: string,
+  predicateUri: string,
+  signed: { statement: Uint8Array; envelope: Uint8Array },
+): Promise<AttestImageResult> {
+  const { envelope } = signed;
+  const result: AttestImageResult = {
+    digest,
+    resolvedFromTag: !opts.ref.digest,
+    ...signed,
+    layer: { mediaType: BUNDLE_V03_MEDIA_TYPE, digest: "", size: 0 },
+    location: { repo, tag: "" },
+    uploaded: false,
+    replaced: [],
+  };
+  // cosign: `--no-upload` prints the envelope before anything is logged or written.
+  if (opts.upload === false) return result;
+  const entry = newBundle.upload ? await newBundle.upload(envelope) : undefined;
+  const bundle = marshalBundle(
+    await keyDsseBundle({
+      spki: signer.publicKey.spki,
+      // Keyless: the bundle carries the certificate instead of the key hint (MakeNewBundle).
+      certificate: isCertifiedSigner(signer) ? signer.certificateDer : undefined,
+      envelope,
+      entry,
+    }),
+  );
+  const now = (opts.now ?? (() => new Date()))();
+  const manifestDigest = await writeBundleReferrer(
+    opts.registry,
+    repo,
+    digest,
+    bundle,
+    predicateUri,
+    now,
+  );
+  return { ...result, uploaded: true, referrer: { bundle, manifestDigest } };
 }

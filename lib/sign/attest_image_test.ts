@@ -270,3 +270,47 @@ Deno.test("attestImage() puts the witness's RFC 3161 timestamp on the layer, in 
       at("dev.sigstore.cosign/rfc3161timestamp") < at("predicateType"),
   );
 });
+
+Deno.test("attestImage() with newBundle pushes a v0.3 bundle referrer annotated with the predicate type", async () => {
+  const reg = await setup();
+  const logged: Uint8Array[] = [];
+  const r = await attest(reg, {
+    newBundle: {
+      upload: (envelope) => {
+        logged.push(envelope);
+        return Promise.reject(new Error("no log here"));
+      },
+    },
+  }).catch((e) => e);
+  // The log is asked first; when it fails, nothing is written.
+  assert.equal((r as Error).message, "no log here");
+  assert.equal(logged.length, 1);
+  assert.deepEqual(await reg.referrers(app, IMAGES.amd64), []);
+
+  const ok = await attest(reg, { newBundle: {} });
+  assert.equal(ok.uploaded, true);
+  const refs = await reg.referrers(app, IMAGES.amd64);
+  assert.deepEqual(refs.map((d) => d.digest), [ok.referrer!.manifestDigest]);
+  const m = await reg.getManifest(app, ok.referrer!.manifestDigest);
+  const man = m.manifest as ImageManifest;
+  assert.deepEqual(man.annotations, {
+    "dev.sigstore.bundle.content": "dsse-envelope",
+    "dev.sigstore.bundle.predicateType": "https://slsa.dev/provenance/v0.2",
+    "org.opencontainers.image.created": "2024-05-06T07:08:09Z",
+  });
+  assert.equal(man.artifactType, "application/vnd.dev.sigstore.bundle.v0.3+json");
+  assert.equal(man.subject?.digest, IMAGES.amd64);
+  const bundle = JSON.parse(dec.decode(await reg.getBlobBytes(app, man.layers[0].digest, 1 << 20)));
+  assert.equal(atob(bundle.dsseEnvelope.payload), dec.decode(ok.statement));
+  assert.deepEqual(bundle.verificationMaterial.tlogEntries, undefined);
+  // Nothing in the .att tag.
+  await assert.rejects(() => reg.getManifest(app, ATT));
+});
+
+Deno.test("attestImage() with newBundle and no upload writes nothing", async () => {
+  const reg = await setup();
+  const r = await attest(reg, { newBundle: {}, upload: false });
+  assert.equal(r.uploaded, false);
+  assert.equal(r.referrer, undefined);
+  assert.deepEqual(await reg.referrers(app, IMAGES.amd64), []);
+});

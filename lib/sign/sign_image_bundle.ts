@@ -6,22 +6,14 @@
  * into a v0.3 Sigstore bundle and pushed next to the image as an OCI 1.1 artifact manifest whose
  * `subject` is the image (found with the referrers API).
  *
- * The manifest is written in go-containerregistry's field order: the empty config `{}` (uploaded as
- * `application/vnd.oci.image.config.v1+json`, described as `application/vnd.oci.empty.v1+json` with
- * the artifact type, as cosign does), one layer holding the bundle, the annotations
- * `dev.sigstore.bundle.content: dsse-envelope`, `dev.sigstore.bundle.predicateType` and
- * `org.opencontainers.image.created`, the subject and `artifactType` = the bundle media type. As in
- * cosign, `COSIGN_REPOSITORY` is not used: the artifact goes into the image's repository.
+ * The artifact manifest is written by ./_write_bundle_referrer.ts (shared with
+ * `attest --new-bundle-format`).
  *
  * @module
  */
-import { BUNDLE_V03_MEDIA_TYPE } from "../bundle/bundle.ts";
 import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
 import { isCertifiedSigner } from "./_uploaded_verifier.ts";
-import { RegistryError } from "../errors.ts";
-import { digestOf } from "../registry/verifying_stream.ts";
-import { addFallbackReferrer } from "../registry/fallback_referrer.ts";
-import { OCI_MANIFEST } from "../registry/media_types.ts";
+import { writeBundleReferrer } from "./_write_bundle_referrer.ts";
 import type { Reference, Registry, Repository } from "../registry/types.ts";
 import { INTOTO_PAYLOAD_TYPE, signDsse } from "../payload/dsse.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
@@ -80,11 +72,6 @@ export function imageSignStatement(digest: string): Uint8Array {
   }));
 }
 
-/** RFC 3339 seconds in UTC, as Go's `time.RFC3339` of a UTC time. */
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 /**
  * Signs images into Sigstore bundles stored as referrers.
  *
@@ -127,51 +114,13 @@ async function signOne(
       timestamps: timestamp ? [timestamp] : [],
     }),
   );
-  // WriteReferrer: HEAD the subject first (it must exist), then the blobs, then the manifest.
-  const subject = await registry.headManifest(repo, digest);
-  if (!subject) {
-    throw new RegistryError(
-      "MANIFEST_UNKNOWN",
-      `Cannot sign ${repo.registry}/${repo.repository}@${digest}: the image does not exist`,
-      { status: 404 },
-    );
-  }
-  const config = new TextEncoder().encode("{}");
-  const layer = new TextEncoder().encode(bundle);
-  await registry.putBlob(repo, config);
-  await registry.putBlob(repo, layer);
-  const now = (opts.now ?? (() => new Date()))();
-  const manifest = JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: {
-      mediaType: "application/vnd.oci.empty.v1+json",
-      size: config.length,
-      digest: await digestOf(config),
-      artifactType: BUNDLE_V03_MEDIA_TYPE,
-    },
-    layers: [{
-      mediaType: BUNDLE_V03_MEDIA_TYPE,
-      size: layer.length,
-      digest: await digestOf(layer),
-    }],
-    annotations: {
-      "dev.sigstore.bundle.content": "dsse-envelope",
-      "dev.sigstore.bundle.predicateType": COSIGN_SIGN_PREDICATE_TYPE,
-      "org.opencontainers.image.created": rfc3339(now),
-    },
-    subject: { mediaType: subject.mediaType, size: subject.size, digest: subject.digest },
-    artifactType: BUNDLE_V03_MEDIA_TYPE,
-  });
-  const bytes = new TextEncoder().encode(manifest);
-  const manifestDigest = await digestOf(bytes);
-  await registry.putManifest(repo, manifestDigest, bytes, OCI_MANIFEST);
-  // remote.Put: without the referrers API, the `sha256-<hex>` index of the subject lists it.
-  await addFallbackReferrer(registry, repo, subject.digest, {
-    mediaType: OCI_MANIFEST,
-    size: bytes.length,
-    digest: manifestDigest,
-    artifactType: "application/vnd.oci.empty.v1+json",
-  });
+  const manifestDigest = await writeBundleReferrer(
+    registry,
+    repo,
+    digest,
+    bundle,
+    COSIGN_SIGN_PREDICATE_TYPE,
+    (opts.now ?? (() => new Date()))(),
+  );
   return { digest, bundle, manifestDigest };
 }

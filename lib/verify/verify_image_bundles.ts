@@ -32,6 +32,8 @@ export interface VerifyImageBundlesOptions {
    * subject must name the image; its predicate type is not checked (as cosign).
    */
   policy: VerificationPolicy;
+  /** The bundles {@link findImageBundles} found already (the auto-detection looked first). */
+  found?: ImageBundles;
 }
 
 /** One verified bundle. */
@@ -49,18 +51,26 @@ export interface VerifiedImageBundle {
   envelope: Uint8Array;
 }
 
+/** The Sigstore bundles found as referrers of an image (cosign's `GetBundles`). */
+export interface ImageBundles {
+  /** The image's digest (a tag resolved). */
+  digest: string;
+  /** Each bundle with the artifact manifest holding it. */
+  bundles: { manifestDigest: string; bytes: Uint8Array }[];
+}
+
 /**
- * Verifies the Sigstore bundles attached to an image as referrers.
+ * Finds the Sigstore bundles attached to an image as referrers (cosign's `GetBundles`): the
+ * referrers API, or the `sha256-<hex>` index tag on registries without it; referrers that are not
+ * v0.3+ bundles in a one-layer manifest are skipped.
  *
- * @returns the image digest and the verified bundles (at least one)
- * @throws {RegistryError} `TAG_NOT_FOUND`-like `MANIFEST_UNKNOWN` when the image does not exist
- * @throws {VerificationError} `NO_MATCHING_ATTESTATIONS` "no valid bundles exist in registry" when
- *   no referrer is a bundle, or "no matching attestations: …" with each bundle's failure
+ * @param registry the registry
+ * @param ref the image
+ * @returns the digest and the bundles (at least one)
+ * @throws {RegistryError} `MANIFEST_UNKNOWN` "image tag not found: …" when the tag does not exist
+ * @throws {VerificationError} `NO_MATCHING_ATTESTATIONS` "no valid bundles exist in registry"
  */
-export async function verifyImageBundles(
-  o: VerifyImageBundlesOptions,
-): Promise<{ digest: string; verified: VerifiedImageBundle[] }> {
-  const { registry, ref } = o;
+export async function findImageBundles(registry: Registry, ref: Reference): Promise<ImageBundles> {
   const repo: Repository = { registry: ref.registry, repository: ref.repository };
   let digest = ref.digest;
   if (!digest) {
@@ -74,7 +84,6 @@ export async function verifyImageBundles(
     }
     digest = head.digest;
   }
-  const [algorithm, hex] = digest.split(":");
   const referrers = (await registry.referrers(repo, digest)).slice(0, MAX_SIGNATURES);
   const bundles: { manifestDigest: string; bytes: Uint8Array }[] = [];
   for (const d of referrers) {
@@ -99,6 +108,22 @@ export async function verifyImageBundles(
   if (bundles.length === 0) {
     throw new VerificationError("NO_MATCHING_ATTESTATIONS", "no valid bundles exist in registry");
   }
+  return { digest, bundles };
+}
+
+/**
+ * Verifies the Sigstore bundles attached to an image as referrers.
+ *
+ * @returns the image digest and the verified bundles (at least one)
+ * @throws {RegistryError} `MANIFEST_UNKNOWN` when the image does not exist
+ * @throws {VerificationError} `NO_MATCHING_ATTESTATIONS` "no valid bundles exist in registry" when
+ *   no referrer is a bundle, or "no matching attestations: …" with each bundle's failure
+ */
+export async function verifyImageBundles(
+  o: VerifyImageBundlesOptions,
+): Promise<{ digest: string; verified: VerifiedImageBundle[] }> {
+  const { digest, bundles } = o.found ?? await findImageBundles(o.registry, o.ref);
+  const [algorithm, hex] = digest.split(":");
   const verified: VerifiedImageBundle[] = [];
   const errors: string[] = [];
   for (const b of bundles) {
