@@ -122,9 +122,10 @@ export const attestCommand: Command = {
     // cosign: after signing, ShouldUploadToTlog (the privacy statement, once), then the upload;
     // nothing is written to the registry when logging fails.
     const upload = o.tlogUpload ? envelopeWitness(ctx, o, entryType) : undefined;
-    // attest.go: the timestamp (of the whole envelope JSON, in the old format) before the upload.
+    // attest.go: the timestamp before the upload, of the whole envelope JSON in the old format,
+    // of the envelope's signature in a new bundle.
     const timestamper = noUpload ? undefined : await o.timestamper();
-    const witness = (upload || timestamper) && (async (envelope: Uint8Array) => {
+    const witness = !newBundle && (upload || timestamper) && (async (envelope: Uint8Array) => {
       const out: { bundle?: string; rfc3161Timestamp?: string } = {};
       if (timestamper) {
         const { marshalRfc3161Timestamp } = await import(
@@ -160,9 +161,9 @@ export const attestCommand: Command = {
           maxAttachmentSize: limit,
           now: o.now,
           log: (line) => ctx.info(line),
-          witness,
+          witness: witness || undefined,
           // cosign's new-bundle path: the entry goes into the bundle, the bundle is a referrer.
-          newBundle: newBundle ? { upload } : undefined,
+          newBundle: newBundle ? { upload, timestamper } : undefined,
         });
         if (noUpload) {
           await writeAll(ctx.io.stdout, result.envelope);

@@ -23,6 +23,7 @@ import { isCertifiedSigner } from "./_uploaded_verifier.ts";
 import { keyDsseBundle, marshalBundle } from "../bundle/marshal_bundle.ts";
 import type { RekorEntry } from "../rekor/verify_entry.ts";
 import { writeBundleReferrer } from "./_write_bundle_referrer.ts";
+import { dsseSignatureBytes, type Timestamper } from "./timestamp_signature.ts";
 
 /** What {@link attestImage} attests and where it stores the attestation. */
 export interface AttestImageOptions extends CosignTagOptions {
@@ -77,9 +78,14 @@ export interface AttestImageOptions extends CosignTagOptions {
    * `.att` tag, the envelope goes into a v0.3 Sigstore bundle (cosign's `MakeNewBundle`) pushed as
    * an OCI 1.1 referrer of the image, annotated with the predicate type; `replace`,
    * `recordCreationTimestamp`, `dockerMediaTypes` and `COSIGN_REPOSITORY` are not used, as in
-   * cosign. `upload` logs the envelope first (absent with `--tlog-upload=false`).
+   * cosign. `timestamper` (`--timestamp-server-url`) timestamps the envelope's signature first
+   * (cosign: `GetDSSESigBytes`, what bundle verifiers check), then `upload` logs the envelope
+   * (absent with `--tlog-upload=false`); the token goes into the bundle.
    */
-  newBundle?: { upload?: (envelope: Uint8Array) => Promise<RekorEntry> };
+  newBundle?: {
+    upload?: (envelope: Uint8Array) => Promise<RekorEntry>;
+    timestamper?: Timestamper;
+  };
 }
 
 /** The result of {@link attestImage}. */
@@ -227,6 +233,9 @@ async function attachBundle(
   };
   // cosign: `--no-upload` prints the envelope before anything is logged or written.
   if (opts.upload === false) return result;
+  const timestamp = newBundle.timestamper
+    ? await newBundle.timestamper(dsseSignatureBytes(envelope))
+    : undefined;
   const entry = newBundle.upload ? await newBundle.upload(envelope) : undefined;
   const bundle = marshalBundle(
     await keyDsseBundle({
@@ -235,6 +244,7 @@ async function attachBundle(
       certificate: isCertifiedSigner(signer) ? signer.certificateDer : undefined,
       envelope,
       entry,
+      timestamps: timestamp ? [timestamp] : [],
     }),
   );
   const now = (opts.now ?? (() => new Date()))();

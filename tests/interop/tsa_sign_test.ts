@@ -353,7 +353,24 @@ Deno.test("images signed and attested by ours with a timestamp (key): layer anno
   const attImage = await image("tsa/attest");
   const attLogImage = await image("tsa/attest-log");
   const bundleLogImage = await image("tsa/sign-bundle-log");
+  const attBundleImage = await image("tsa/attest-bundle");
   await ours(["sign", "--key", KEY, ...ts, ...noLog, noLogImage], "sign, no log");
+  await ours(
+    [
+      "attest",
+      "--key",
+      KEY,
+      "--predicate",
+      LINK,
+      "--type",
+      "link",
+      ...ts,
+      ...noLog,
+      "--new-bundle-format",
+      attBundleImage,
+    ],
+    "attest, no log, v0.3",
+  );
   await ours(["sign", "--key", KEY, ...ts, ...log, logImage], "sign, log");
   await ours(
     ["sign", "--key", KEY, ...ts, ...noLog, "--new-bundle-format", bundleImage],
@@ -449,6 +466,24 @@ Deno.test("images signed and attested by ours with a timestamp (key): layer anno
         ...root,
         "--use-signed-timestamps",
         bundleLogImage,
+      ],
+      opts,
+      true,
+    ],
+    [
+      // Without a log entry, the bundle's only signed time is the timestamp.
+      "attestation Sigstore bundle, no log",
+      [
+        "verify-attestation",
+        "--key",
+        PUB,
+        "--type",
+        "link",
+        "--new-bundle-format",
+        ...root,
+        "--use-signed-timestamps",
+        "--insecure-ignore-tlog",
+        attBundleImage,
       ],
       opts,
       true,
