@@ -20,6 +20,7 @@
  */
 import { join } from "node:path";
 import { p256, p384 } from "@noble/curves/nist.js";
+import { opensslCa, opensslIssue } from "./openssl_ca.ts";
 
 const CURVES = {
   "P-256": { curve: p256, alg: "ES256", size: 32 },
@@ -48,11 +49,6 @@ export interface FakeAzureKeyVault {
   stop(): Promise<void>;
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stderr: "piped" }).output();
-  if (!out.success) throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
 function bad(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
 }
@@ -64,63 +60,14 @@ function bad(status: number, code: string, message: string): Response {
  */
 export async function startFakeAzureKeyVault(): Promise<FakeAzureKeyVault> {
   const dir = await Deno.makeTempDir({ prefix: "fake-azure-" });
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "30",
-    "-subj",
-    "/CN=fake azure CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-  ], dir);
-  await openssl([
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "tls.key",
-    "-out",
-    "tls.csr",
-    "-subj",
+  await opensslCa(dir, "/CN=fake azure CA");
+  await opensslIssue(
+    dir,
+    "tls",
     "/CN=localhost",
-  ], dir);
-  await Deno.writeTextFile(
-    join(dir, "tls.ext"),
     "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n" +
       "extendedKeyUsage=serverAuth\n",
   );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "tls.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "30",
-    "-extfile",
-    "tls.ext",
-    "-out",
-    "tls.pem",
-  ], dir);
   const caPem = await Deno.readTextFile(join(dir, "ca.pem"));
 
   const tenant = "11111111-2222-3333-4444-555555555555";

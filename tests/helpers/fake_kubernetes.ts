@@ -26,6 +26,7 @@
  * @module
  */
 import { join } from "node:path";
+import { opensslCa, opensslIssue } from "./openssl_ca.ts";
 
 /** A stored secret, as the API returns it. */
 export interface StoredSecret {
@@ -72,44 +73,8 @@ export interface FakeKubernetes {
   stop(): Promise<void>;
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stderr: "piped" }).output();
-  if (!out.success) throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
-async function issue(dir: string, name: string, cn: string, ext: string): Promise<void> {
-  await openssl([
-    "req",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${cn}`,
-  ], dir);
-  await Deno.writeTextFile(join(dir, `${name}.ext`), ext);
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    `${name}.csr`,
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "30",
-    "-extfile",
-    `${name}.ext`,
-    "-out",
-    `${name}.pem`,
-  ], dir);
+function issue(dir: string, name: string, cn: string, ext: string): Promise<void> {
+  return opensslIssue(dir, name, `/CN=${cn}`, ext);
 }
 
 /** A metav1.Status failure, as the API server writes it. */
@@ -232,27 +197,7 @@ export async function startFakeKubernetes(options: {
   const dir = await Deno.makeTempDir({ prefix: "fake-kubernetes-" });
   let caPem: string | undefined;
   if (tls) {
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "30",
-      "-subj",
-      "/CN=fake kubernetes CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign",
-    ], dir);
+    await opensslCa(dir, "/CN=fake kubernetes CA");
     await issue(
       dir,
       "tls",

@@ -24,6 +24,7 @@ import { startKeylessPeers } from "../peers/keyless.ts";
 import { startRegistry } from "../peers/registry.ts";
 import { startTsa } from "../peers/tsa.ts";
 import { pushImage } from "../registry/_helpers.ts";
+import { opensslCa, opensslIssue } from "../helpers/openssl_ca.ts";
 import {
   describe,
   expectSameFailure,
@@ -791,71 +792,20 @@ async function logSize(): Promise<number> {
   return (await res.json()).treeSize;
 }
 
-/** Runs openssl in `cwd`; throws with its stderr when it fails. */
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stdin: "null", stderr: "piped" })
-    .output();
-  if (!out.success) throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
-}
-
 /**
  * A CA, a server certificate for `san` (default: the DNS name `tsa.test` only, not 127.0.0.1)
  * and a client certificate, all ECDSA P-256, made with openssl.
  */
 async function tlsMaterial(at: string, san = "DNS:tsa.test") {
   await Deno.mkdir(at, { recursive: true });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-  await openssl([
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=cosign-deno tests TSA TLS CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-  ], at);
+  await opensslCa(at, "/CN=cosign-deno tests TSA TLS CA", { days: 2 });
   for (
     const [name, ext] of [
       ["server", `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`],
       ["client", "extendedKeyUsage=clientAuth\n"],
     ]
   ) {
-    await openssl([
-      "req",
-      ...ec,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-      "-subj",
-      `/CN=${name}`,
-    ], at);
-    await Deno.writeTextFile(join(at, `${name}.ext`), `basicConstraints=CA:FALSE\n${ext}`);
-    await openssl([
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.pem`,
-    ], at);
+    await opensslIssue(at, name, `/CN=${name}`, `basicConstraints=CA:FALSE\n${ext}`, { days: 2 });
   }
   const p = (n: string) => join(at, n);
   return {

@@ -12,6 +12,7 @@
  */
 import { join } from "node:path";
 import { cacheRoot } from "./cosign.ts";
+import { opensslCa, opensslIssue } from "../helpers/openssl_ca.ts";
 
 /** The pinned timestamp-authority release. */
 export const TSA_VERSION = "v2.1.3";
@@ -55,77 +56,26 @@ export interface TsaPeer {
   stop(): Promise<void>;
 }
 
-const decoder = new TextDecoder();
-
-async function openssl(args: string[], cwd: string): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, cwd, stdin: "null", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    throw new Error(`TSA peer: openssl ${args[0]} failed: ${decoder.decode(out.stderr)}`);
-  }
-}
-
 /** A root CA and a TSA leaf (critical timeStamping EKU only) for the server's file signer. */
 async function makeFileSigner(dir: string, key: Exclude<TsaKey, "memory">): Promise<string[]> {
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    "root.key",
-    "-out",
-    "root.pem",
-    "-days",
-    "3650",
-    "-subj",
-    "/O=cosign-deno tests/CN=Test TSA Root",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  ], dir);
-  const genpkey = {
+  await opensslCa(dir, "/O=cosign-deno tests/CN=Test TSA Root", {
+    name: "root",
+    days: 3650,
+    keyUsage: "keyCertSign,cRLSign",
+  });
+  const keyAlgorithm = {
     "ecdsa-p384": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
     rsa: ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
     ed25519: ["-algorithm", "ED25519"],
   }[key];
-  await openssl(["genpkey", ...genpkey, "-out", "leaf.key"], dir);
-  await openssl([
-    "req",
-    "-new",
-    "-key",
-    "leaf.key",
-    "-subj",
+  await opensslIssue(
+    dir,
+    "leaf",
     `/O=cosign-deno tests/CN=Test TSA ${key}`,
-    "-out",
-    "leaf.csr",
-  ], dir);
-  await Deno.writeTextFile(
-    join(dir, "leaf.ext"),
     "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n" +
       "extendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n",
+    { ca: "root", days: 365, keyAlgorithm },
   );
-  await openssl([
-    "x509",
-    "-req",
-    "-in",
-    "leaf.csr",
-    "-CA",
-    "root.pem",
-    "-CAkey",
-    "root.key",
-    "-CAcreateserial",
-    "-days",
-    "365",
-    "-extfile",
-    "leaf.ext",
-    "-out",
-    "leaf.pem",
-  ], dir);
   const chain = await Deno.readTextFile(join(dir, "leaf.pem")) +
     await Deno.readTextFile(join(dir, "root.pem"));
   await Deno.writeTextFile(join(dir, "chain.pem"), chain);
