@@ -10,6 +10,7 @@ import {
   verifyPolicy,
 } from "../options/verify_options.ts";
 import { forEachImage } from "./_registry.ts";
+import { checkPolicies, checkPolicyFormats, policyPaths } from "./_policy.ts";
 
 export const verifyAttestationCommand: Command = {
   name: "verify-attestation",
@@ -59,9 +60,6 @@ against the transparency log.`,
         "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
       );
     }
-    if (((f.policy as string[] | undefined) ?? []).length > 0) {
-      throw new UsageError("cannot validate --policy yet: CUE and Rego policies are not supported");
-    }
     if (f["local-image"] === true) {
       throw new UsageError("cannot verify attestations of a --local-image yet");
     }
@@ -78,8 +76,25 @@ against the transparency log.`,
       "../../lib/verify/verify_image_attestation.ts"
     );
     const { renderCertificateSummary } = await import("../../lib/verify/verify_image.ts");
+    const paths = policyPaths(ctx);
     await forEachImage(ctx, async (registry, image) => {
-      const result = await verifyImageAttestations({ registry, policy, ...image });
+      const result = await verifyImageAttestations({ registry, policy, ...image }).catch(
+        async (e) => {
+          // cosign checks the policy extensions before it filters by predicate type.
+          if (paths.length > 0 && (e as { code?: string }).code === "CLAIMS_MISMATCH") {
+            await checkPolicyFormats(paths);
+          }
+          throw e;
+        },
+      );
+      if (paths.length > 0) {
+        await checkPolicies(
+          ctx,
+          paths,
+          (ctx.flags.type as string) || "custom",
+          result.attestations.map((a) => a.statement!),
+        );
+      }
       await printVerificationHeader(ctx, image.arg, policy, result.bundleVerified);
       // cosign prints attestations in its "text" mode whatever -o says: each certificate's
       // summary on stderr, each envelope as stored on stdout.
@@ -116,17 +131,22 @@ async function verifyBundles(ctx: Context): Promise<void> {
   const { predicateTypeUri } = await import("../../lib/payload/predicate_types.ts");
   const { VerificationError } = await import("../../lib/errors.ts");
   const type = (ctx.flags.type as string) || "custom";
+  const paths = policyPaths(ctx);
   await forEachImage(ctx, async (registry, { arg, ref }) => {
     const result = await verifyImageBundles({ registry, ref, name: arg, policy });
     const found = result.verified.map((v) => v.statement.predicateType);
     const matched = result.verified.filter((v) =>
       v.statement.predicateType === predicateTypeUri(type)
     );
+    if (paths.length > 0) await checkPolicyFormats(paths);
     if (matched.length === 0) {
       throw new VerificationError(
         "CLAIMS_MISMATCH",
         `none of the attestations matched the predicate type: ${type}, found: ${found.join(",")}`,
       );
+    }
+    if (paths.length > 0) {
+      await checkPolicies(ctx, paths, type, matched.map((v) => v.statementBytes));
     }
     await printVerificationHeader(ctx, arg, policy, true);
     for (const v of matched) {
