@@ -28,7 +28,8 @@ import {
   policyEngineDir,
 } from "../lib/policy/policy_engine.ts";
 
-const MAIN_GO = `// Command policy-engine evaluates cosign verify-attestation policies (CUE and Rego).
+const MAIN_GO =
+  `// Command policy-engine evaluates cosign verify-attestation policies (CUE and Rego).
 package main
 
 import (

@@ -40,7 +40,9 @@ export async function checkPolicyFormats(paths: string[]): Promise<void> {
 /** The command that installs the engine: this checkout's (or URL's) script. */
 function installHint(): string {
   const script = new URL("../../scripts/policy_engine.ts", import.meta.url);
-  return `deno run -A ${script.protocol === "file:" ? decodeURIComponent(script.pathname) : script}`;
+  return `deno run -A ${
+    script.protocol === "file:" ? decodeURIComponent(script.pathname) : script
+  }`;
 }
 
 let engine: Promise<PolicyEngine> | undefined;
@@ -67,7 +69,10 @@ export async function checkPolicies(
   );
   const { policyPayload } = await import("../../lib/payload/intoto.ts");
   if (paths.length > MAX_POLICIES) {
-    throw new VerificationError("POLICY_FORMAT_INVALID", `too many policies: at most ${MAX_POLICIES}`);
+    throw new VerificationError(
+      "POLICY_FORMAT_INVALID",
+      `too many policies: at most ${MAX_POLICIES}`,
+    );
   }
   const set: PolicySet = { cue: [], rego: [] };
   const kinds = paths.map(policyEngineFor);

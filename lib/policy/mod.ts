@@ -14,11 +14,6 @@ export {
   POLICY_ENGINE_WASM,
   policyEngineDir,
 } from "./policy_engine.ts";
-export type {
-  PolicyEngine,
-  PolicyFile,
-  PolicyRawResult,
-  PolicyRequest,
-} from "./policy_engine.ts";
+export type { PolicyEngine, PolicyFile, PolicyRawResult, PolicyRequest } from "./policy_engine.ts";
 export { evaluatePolicies, policyEngineFor } from "./evaluate_policies.ts";
 export type { PolicyEvaluation, PolicyOutcome, PolicySet } from "./evaluate_policies.ts";

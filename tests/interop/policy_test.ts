@@ -96,6 +96,14 @@ allow {
 	input.subject[0].digest.sha256 != ""
 }
 `,
+  "slsa.rego": `package signature
+
+allow {
+	not input.predicate.zzz
+	input.predicate.invocation.configSource == {}
+	input.predicate.builder.id == "b"
+}
+`,
   "syntax.rego": `package signature
 
 allow {
@@ -171,6 +179,15 @@ const two = await newImage();
 await goAttest(two, "https://example.com/predicate/v1", join(FIXTURES, "attest", "predicate.json"));
 await Deno.writeTextFile(join(dir, "other.json"), `{"b":2,"d":{"y":true}}`);
 await goAttest(two, "https://example.com/predicate/v1", join(dir, "other.json"));
+
+// SLSA v0.2 provenance attested under its URI (kept as is, unknown "zzz" too): verified with
+// --type slsaprovenance, the policy sees it through Go's ProvenanceStatementSLSA02 struct.
+const slsa = await newImage();
+await goAttest(
+  slsa,
+  "https://slsa.dev/provenance/v0.2",
+  join(FIXTURES, "attest", "slsaprovenance.json"),
+);
 
 /** Each case: image, type, policies, the expected exit code and policy lines (Go's, checked). */
 const CASES: {
@@ -288,6 +305,27 @@ const CASES: {
     ],
   },
   {
+    name: "--type slsaprovenance: the statement through Go's typed struct",
+    image: () => slsa,
+    type: "slsaprovenance",
+    policies: ["slsa.rego"],
+    code: 0,
+    lines: ["will be validating against Rego policies: [slsa.rego]"],
+  },
+  {
+    name: "--type <the SLSA v0.2 URI>: the statement as signed",
+    image: () => slsa,
+    type: "https://slsa.dev/provenance/v0.2",
+    policies: ["slsa.rego"],
+    code: 1,
+    lines: [
+      "will be validating against Rego policies: [slsa.rego]",
+      "There are 1 number of errors occurred during the validation:",
+      "- result is undefined for query 'data.signature.allow'",
+      "error: 1 validation errors occurred",
+    ],
+  },
+  {
     name: "a policy of another extension",
     image: () => custom,
     type: "custom",
@@ -331,7 +369,10 @@ Deno.test("verify-attestation --policy: a Rego syntax error fails both tools", a
   assert.equal(ours.code, 1, describe(ours));
   // OPA's parse error, from the same OPA version: identical text.
   assert.deepEqual(policyLines(ours), policyLines(go), `${describe(go)}\n${describe(ours)}`);
-  assert.match(ours.stderr, /- 1 error occurred during loading: syntax\.rego:4: rego_parse_error: unexpected eof token\n\tallow {\n/);
+  assert.match(
+    ours.stderr,
+    /- 1 error occurred during loading: syntax\.rego:4: rego_parse_error: unexpected eof token\n\tallow {\n/,
+  );
 });
 
 Deno.test("verify-attestation --policy: without the engine, one line names the installer", async () => {
