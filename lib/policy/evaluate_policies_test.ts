@@ -5,6 +5,8 @@ import { evaluatePolicies, policyEngineFor, type PolicySet } from "./evaluate_po
 import {
   loadPolicyEngine,
   POLICY_ENGINE_DIR,
+  POLICY_ENGINE_GLUE,
+  POLICY_ENGINE_WASM,
   type PolicyEngine,
   policyEngineDir,
   type PolicyFile,
@@ -193,4 +195,37 @@ Deno.test("evaluatePolicies: no input runs nothing", async () => {
     await evaluatePolicies(engine, { cue: [CUE_TYPE], rego: [] }, [], "/p"),
     { evaluations: [], errors: [] },
   );
+});
+
+Deno.test("the engine: concurrent evaluations each get their own answer", async () => {
+  const e = await getEngine();
+  const set = { dir: "/p", cue: [CUE_TYPE], rego: [] };
+  const [a, b] = await Promise.all([
+    e.evaluate({ ...set, inputs: [GOOD] }),
+    e.evaluate({ ...set, inputs: [OTHER, GOOD] }),
+  ]);
+  assert.deepEqual(a, [{ cue: null, rego: null }]);
+  assert.deepEqual(b, [
+    {
+      cue: `predicateType: conflicting values "https://example.com/other" and "${CUSTOM}"`,
+      rego: null,
+    },
+    { cue: null, rego: null },
+  ]);
+});
+
+Deno.test("loadPolicyEngine: a damaged engine is POLICY_ENGINE_FAILED", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.copyFile(join(ENGINE_DIR, POLICY_ENGINE_GLUE), join(dir, POLICY_ENGINE_GLUE));
+    await Deno.writeFile(join(dir, POLICY_ENGINE_WASM), new Uint8Array([0, 0x61, 0x73, 0x6d, 9]));
+    await assert.rejects(loadPolicyEngine(dir, "x"), (e: unknown) => {
+      assert.ok(e instanceof SigstoreError);
+      assert.equal(e.code, "POLICY_ENGINE_FAILED");
+      assert.match(e.message, /^Cannot load the policy engine: /);
+      return true;
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -27,7 +27,6 @@
  */
 
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { SigstoreError } from "../errors.ts";
 
 /** cuelang.org/go version cosign v2.6.4 links (its go.mod). */
@@ -154,7 +153,11 @@ export async function loadPolicyEngine(dir: string, installHint: string): Promis
   }
   let module: WebAssembly.Module;
   try {
-    await import(pathToFileURL(gluePath).href);
+    // Go's glue is a classic script (an IIFE defining globalThis.Go), run as such: unlike
+    // import(), this also works in a `deno compile` binary, whose module graph lacks the file.
+    if (typeof (globalThis as { Go?: unknown }).Go !== "function") {
+      new Function(await Deno.readTextFile(gluePath))();
+    }
     module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
     throw new SigstoreError(
@@ -163,7 +166,15 @@ export async function loadPolicyEngine(dir: string, installHint: string): Promis
       { cause: e },
     );
   }
-  return { evaluate: (request) => run(module, request) };
+  // One run at a time: the runs share the glue's global `fs` (its writeSync is swapped per run).
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    evaluate(request) {
+      const next = last.then(() => run(module, request));
+      last = next.catch(() => {});
+      return next;
+    },
+  };
 }
 
 /** Runs one fresh instance: the request as argv[2], the answer through a one-off global callback. */
