@@ -3,7 +3,7 @@
  * for why it is a Go build): a small Go `main` of ours over the real CUE (cuelang.org/go v0.14.1)
  * and Open Policy Agent (v1.8.0) — the versions cosign v2.6.4 links — compiled with GOOS=js
  * GOARCH=wasm, next to the toolchain's `wasm_exec.js`, into
- * `$COSIGN_DENO_CACHE/policy-engine-cue-v0.14.1-opa-v1.8.0/` (default `~/.cache/cosign-deno`).
+ * `$COSIGN_DENO_CACHE/policy-engine-<revision>-cue-v0.14.1-opa-v1.8.0/` (default `~/.cache/cosign-deno`).
  *
  *     deno task policy-engine     # or: deno run -A scripts/policy_engine.ts
  *
@@ -36,6 +36,7 @@ import (
 \t"bytes"
 \t"context"
 \t"encoding/json"
+\t"errors"
 \t"fmt"
 \t"io/fs"
 \t"os"
@@ -55,7 +56,7 @@ import (
 type file struct {
 \tPath   string \`json:"path"\`
 \tAbs    string \`json:"abs"\`
-\tSource string \`json:"source"\`
+\tSource *string \`json:"source"\` // nil: the file does not exist
 }
 
 type request struct {
@@ -76,7 +77,11 @@ func cueValidate(req *request, body []byte) error {
 \toverlay := map[string]load.Source{}
 \targs := make([]string, 0, len(req.Cue))
 \tfor _, f := range req.Cue {
-\t\toverlay[f.Abs] = load.FromString(f.Source)
+\t\tif f.Source == nil {
+\t\t\t// What load.Instances says of a file missing on disk.
+\t\t\treturn fmt.Errorf("stat %s: no such file or directory", f.Abs)
+\t\t}
+\t\toverlay[f.Abs] = load.FromString(*f.Source)
 \t\targs = append(args, f.Path)
 \t}
 \tctx := cuecontext.New()
@@ -99,14 +104,18 @@ const query = "data.signature.allow"
 
 // memFS serves the policy files under the exact paths the user gave (absolute ones too), so that
 // OPA's file loader reads them as rego.Load would from disk: same parse options, same errors.
-type memFS map[string]string
+type memFS map[string]*string
+
+// errNotExist is Linux's ENOENT text (GOOS=js words syscall.ENOENT "No such file or directory").
+var errNotExist = errors.New("no such file or directory")
 
 func (m memFS) Open(name string) (fs.File, error) {
-\ts, ok := m[name]
-\tif !ok {
-\t\treturn nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+\ts := m[name]
+\tif s == nil {
+\t\t// What os.Stat says of a file missing on disk (the loader stats each path first).
+\t\treturn nil, &fs.PathError{Op: "stat", Path: name, Err: errNotExist}
 \t}
-\treturn &memFile{Reader: strings.NewReader(s), name: name}, nil
+\treturn &memFile{Reader: strings.NewReader(*s), name: name}, nil
 }
 
 type memFile struct {

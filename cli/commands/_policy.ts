@@ -80,7 +80,15 @@ export async function checkPolicies(
   const dir = Deno.cwd();
   const decoder = new TextDecoder("utf-8", { fatal: false });
   for (const [i, path] of paths.entries()) {
-    const source = decoder.decode(await readLocalFile(path, MAX_POLICY_BYTES));
+    // A missing file is the engine's error for each attestation, as in cosign (its loaders stat
+    // the files when they evaluate); other read failures stop here.
+    const source = await readLocalFile(path, MAX_POLICY_BYTES).then(
+      (bytes) => decoder.decode(bytes),
+      (e) => {
+        if ((e as { code?: string }).code === "INPUT_NOT_FOUND") return null;
+        throw e;
+      },
+    );
     set[kinds[i]].push({ path, abs: resolve(dir, path), source });
   }
   const where = policyEngineDir({

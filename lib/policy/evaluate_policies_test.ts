@@ -170,6 +170,23 @@ const CASES: {
     ],
   },
   {
+    name: "missing files: what the loaders say of a file missing on disk",
+    set: {
+      cue: [{ path: "gone.cue", abs: "/p/gone.cue", source: null }],
+      rego: [{ path: "gone.rego", abs: "/p/gone.rego", source: null }],
+    },
+    inputs: [GOOD],
+    engines: [["cue"]],
+    errors: ["stat /p/gone.cue: no such file or directory"],
+  },
+  {
+    name: "a missing Rego file",
+    set: { cue: [], rego: [REGO_ALLOW, { path: "gone.rego", abs: "/p/gone.rego", source: null }] },
+    inputs: [GOOD],
+    engines: [["rego"]],
+    errors: ["1 error occurred during loading: stat gone.rego: no such file or directory"],
+  },
+  {
     name: "a CUE failure skips Rego; each input on its own",
     set: { cue: [CUE_TYPE], rego: [REGO_FALSE] },
     inputs: [GOOD, OTHER, GOOD],

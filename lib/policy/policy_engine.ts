@@ -34,7 +34,7 @@ export const CUE_VERSION = "v0.14.1";
 /** github.com/open-policy-agent/opa version cosign v2.6.4 links (its go.mod). */
 export const OPA_VERSION = "v1.8.0";
 /** The revision of our Go `main` (scripts/policy_engine.ts): a change needs a new build. */
-export const POLICY_ENGINE_REVISION = 2;
+export const POLICY_ENGINE_REVISION = 4;
 /** The folder of the engine under the cache: named after the revision and both versions. */
 export const POLICY_ENGINE_DIR =
   `policy-engine-${POLICY_ENGINE_REVISION}-cue-${CUE_VERSION}-opa-${OPA_VERSION}`;
@@ -68,8 +68,8 @@ export interface PolicyFile {
   path: string;
   /** The absolute path (CUE's loader places the file there in its overlay). */
   abs: string;
-  /** The file's text. */
-  source: string;
+  /** The file's text; null when it does not exist (an error of the evaluation, as in cosign). */
+  source: string | null;
 }
 
 /** What the engine evaluates: every input against the CUE policies, then the Rego policies. */

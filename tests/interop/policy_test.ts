@@ -326,6 +326,32 @@ const CASES: {
     ],
   },
   {
+    name: "a missing Rego file",
+    image: () => custom,
+    type: "custom",
+    policies: ["missing.rego"],
+    code: 1,
+    lines: [
+      "will be validating against Rego policies: [missing.rego]",
+      "There are 1 number of errors occurred during the validation:",
+      "- 1 error occurred during loading: stat missing.rego: no such file or directory",
+      "error: 1 validation errors occurred",
+    ],
+  },
+  {
+    name: "a missing CUE file",
+    image: () => custom,
+    type: "custom",
+    policies: ["missing.cue"],
+    code: 1,
+    lines: [
+      "will be validating against CUE policies: [missing.cue]",
+      "There are 1 number of errors occurred during the validation:",
+      `- stat ${join(dir, "missing.cue")}: no such file or directory`,
+      "error: 1 validation errors occurred",
+    ],
+  },
+  {
     name: "a policy of another extension",
     image: () => custom,
     type: "custom",
