@@ -124,7 +124,13 @@ export type ErrorCode =
   | "KMS_CREDENTIALS_MISSING"
   // keyless verification (lib/verify's certificate step)
   | "CERT_ROOT_IN_CHAIN"
-  | "SIGNING_TIME_MISSING";
+  | "SIGNING_TIME_MISSING"
+  // attestation policies (lib/policy): a --policy file of another extension, the engine not
+  // installed or failing, a policy that does not pass
+  | "POLICY_FORMAT_INVALID"
+  | "POLICY_ENGINE_MISSING"
+  | "POLICY_ENGINE_FAILED"
+  | "POLICY_FAILED";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {

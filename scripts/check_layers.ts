@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 export const FLOORS: readonly (readonly string[])[] = [
   [".", "asn1"],
   ["keys"],
-  ["signature", "x509", "payload", "registry", "oidc", "pkcs11", "kms"],
+  ["signature", "x509", "payload", "registry", "oidc", "pkcs11", "kms", "policy"],
   ["rekor", "fulcio", "timestamp", "tuf", "trust"],
   ["oci", "bundle", "sget"],
   ["sign", "verify"],

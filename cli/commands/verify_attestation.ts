@@ -19,6 +19,7 @@ import {
   verifyImageArgs,
 } from "./_verify_images.ts";
 import type { VerificationPolicy } from "../../lib/verify/verification_policy.ts";
+import { checkPolicies, checkPolicyFormats, policyPaths } from "./_policy.ts";
 
 export const verifyAttestationCommand: Command = {
   name: "verify-attestation",
@@ -76,9 +77,6 @@ against the transparency log.`,
         "exactly one of: key reference (--key), or hardware token (--sk) must be provided",
       );
     }
-    if (((f.policy as string[] | undefined) ?? []).length > 0) {
-      throw new UsageError("cannot validate --policy yet: CUE and Rego policies are not supported");
-    }
     if (f["local-image"] === true) {
       throw new UsageError("cannot verify attestations of a --local-image yet");
     }
@@ -121,6 +119,7 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
   const { VerificationError } = await import("../../lib/errors.ts");
   const { predicateTypeUri } = await import("../../lib/payload/predicate_types.ts");
   const type = (ctx.flags.type as string) || "custom";
+  const paths = policyPaths(ctx);
   await verifyImageArgs(ctx, async (registry, image, name) => {
     const found = await lookForBundles(registry, image, source);
     if (found) {
@@ -135,11 +134,15 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
       const matched = result.verified.filter((v) =>
         v.statement.predicateType === predicateTypeUri(type)
       );
+      if (paths.length > 0) await checkPolicyFormats(paths);
       if (matched.length === 0) {
         throw new VerificationError(
           "CLAIMS_MISMATCH",
           `none of the attestations matched the predicate type: ${type}, found: ${types.join(",")}`,
         );
+      }
+      if (paths.length > 0) {
+        await checkPolicies(ctx, paths, type, matched.map((v) => v.statementBytes));
       }
       const dec = new TextDecoder();
       return {
@@ -159,7 +162,18 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
     const { verifyImageAttestations, renderAttestationOutput } = await import(
       "../../lib/verify/verify_image_attestation.ts"
     );
-    const result = await verifyImageAttestations({ registry, policy, ...image });
+    const result = await verifyImageAttestations({ registry, policy, ...image }).catch(
+      async (e) => {
+        // cosign checks the policy extensions before it filters by predicate type.
+        if (paths.length > 0 && (e as { code?: string }).code === "CLAIMS_MISMATCH") {
+          await checkPolicyFormats(paths);
+        }
+        throw e;
+      },
+    );
+    if (paths.length > 0) {
+      await checkPolicies(ctx, paths, type, result.attestations.map((a) => a.statement!));
+    }
     return {
       format: "tag",
       printHeader: async () => {

@@ -472,3 +472,21 @@ export function checkTypedStatement(type: string, bytes: Uint8Array): void {
     : `unmarshaling ${(t as { name: string }).name.replace(/^.*\./, "")}: `;
   decodeAs(parseGoJson(bytes), t, label);
 }
+
+/**
+ * The JSON a policy sees for an attestation (cosign pkg/policy `AttestationToPayloadJSON`): the
+ * statement read into the Go type of `--type` (`in_toto.LinkStatement`,
+ * `ProvenanceStatementSLSA02`, `CosignVulnStatement`, else the generic `in_toto.Statement`) and
+ * marshalled back with encoding/json — unknown fields dropped, missing ones as Go's zero values.
+ *
+ * @param type the `--type` value given to the verifier
+ * @param bytes the statement JSON
+ * @returns the policy input
+ * @throws {PredicateError} when the statement does not fit the type (see
+ *   {@link checkTypedStatement})
+ * @throws {GoJsonSyntaxError} for invalid JSON
+ */
+export function policyPayload(type: string, bytes: Uint8Array): string {
+  const t = Object.hasOwn(TYPED_STATEMENTS, type) ? TYPED_STATEMENTS[type] : STATEMENT;
+  return marshalGoTyped(t, decodeAs(parseGoJson(bytes), t, "unmarshal in-toto statement: "));
+}

@@ -5,6 +5,7 @@ import {
   checkTypedStatement,
   generateStatement,
   parseStatement,
+  policyPayload,
   PredicateError,
   STATEMENT_V01,
   validateStatement,
@@ -152,5 +153,34 @@ Deno.test("checkTypedStatement() rejects a link predicate of the wrong shape", (
   assert.throws(
     () => checkTypedStatement("link", st),
     /^PredicateError: unmarshaling LinkStatement: json: cannot unmarshal number into Go struct field Link\.predicate\.command of type \[\]string$/,
+  );
+});
+
+Deno.test("policyPayload: the statement through cosign's Go type of --type, marshalled back", () => {
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const cases: [string, string, string][] = [
+    [
+      "custom",
+      `{"extra":1,"predicate":{"b":1,"a":["<&>",1e21]},"subject":[{"name":"a","digest":{"sha256":"ab"},"x":2}],"predicateType":"p","_type":"t"}`,
+      `{"_type":"t","predicateType":"p","subject":[{"name":"a","digest":{"sha256":"ab"}}],"predicate":{"a":["\\u003c\\u0026\\u003e",1e+21],"b":1}}`,
+    ],
+    [
+      "https://example.com/p",
+      `{"predicateType":"p"}`,
+      `{"_type":"","predicateType":"p","subject":null,"predicate":null}`,
+    ],
+    [
+      "slsaprovenance",
+      `{"predicateType":"p","subject":[],"predicate":{"builder":{"id":"x"},"unknown":1}}`,
+      `{"_type":"","predicateType":"p","subject":[],"predicate":{"builder":{"id":"x"},"buildType":"","invocation":{"configSource":{}}}}`,
+    ],
+  ];
+  for (const [type, input, want] of cases) {
+    assert.equal(policyPayload(type, enc(input)), want, type);
+  }
+  assert.throws(
+    () => policyPayload("link", enc(`{"predicate":{"materials":1}}`)),
+    (e: unknown) =>
+      e instanceof PredicateError && /^unmarshal in-toto statement: json: /.test(e.message),
   );
 });

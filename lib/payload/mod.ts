@@ -28,6 +28,7 @@ export type { VerifyDsseOptions } from "./verify_dsse.ts";
 export {
   generateStatement,
   parseStatement,
+  policyPayload,
   STATEMENT_V01,
   STATEMENT_V1,
   validateStatement,

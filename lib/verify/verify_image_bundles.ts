@@ -41,6 +41,8 @@ export interface VerifiedImageBundle {
   /** The referrer holding it. */
   manifestDigest: string;
   statement: InTotoStatement;
+  /** The statement as signed (the DSSE payload): what policies are evaluated against. */
+  statementBytes: Uint8Array;
   /** cosign's `transformOutput`: a `SimpleContainerImage` naming the statement's first subject. */
   payload: Uint8Array;
   /**
@@ -150,6 +152,7 @@ export async function verifyImageBundles(
         statement,
         payload,
         envelope: marshalProtoEnvelope(parseBundle(b.bytes)),
+        statementBytes: parseBundle(b.bytes).dsseEnvelope!.payload,
       });
     } catch (e) {
       if (!(e instanceof Error) || e instanceof RangeError) throw e;

@@ -8,7 +8,9 @@
  * proxy, which answers 403 for `zotregistry.dev`); Rekor with Trillian (scripts/peers/rekor.ts);
  * the keyless peers, Fulcio v1.8.8 and the `ct_server` CT log (scripts/peers/fulcio.ts); and the
  * RFC 3161 timestamp authority
- * (scripts/peers/tsa.ts); and the AWS KMS emulator local-kms (scripts/peers/local_kms.ts).
+ * (scripts/peers/tsa.ts); and the AWS KMS emulator local-kms (scripts/peers/local_kms.ts); and the
+ * `verify-attestation --policy` engine (scripts/policy_engine.ts — a product component, built here
+ * too so that the interop tests have it).
  *
  *     deno task peers        # or: deno run -A scripts/peers/install.ts
  *
@@ -27,6 +29,7 @@ import { ensureFulcio } from "./fulcio.ts";
 import { ensureRekor } from "./rekor.ts";
 import { ensureTsa } from "./tsa.ts";
 import { ensureLocalKms } from "./local_kms.ts";
+import { ensurePolicyEngine } from "../policy_engine.ts";
 import {
   COSIGN_MODULE,
   COSIGN_VERSION,
@@ -260,6 +263,7 @@ if (import.meta.main) {
     await ensureTsa();
     await ensureFulcio();
     await ensureLocalKms();
+    await ensurePolicyEngine();
   } catch (err) {
     console.error(`peers: error: ${err instanceof Error ? err.message : String(err)}`);
     Deno.exit(1);
