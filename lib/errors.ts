@@ -124,7 +124,11 @@ export type ErrorCode =
   | "KMS_CREDENTIALS_MISSING"
   // keyless verification (lib/verify's certificate step)
   | "CERT_ROOT_IN_CHAIN"
-  | "SIGNING_TIME_MISSING";
+  | "SIGNING_TIME_MISSING"
+  // signing configs (lib/trust/select_signing_services.ts): no service of a kind fits the API
+  // versions and the signing time; the config offers only services we cannot use (Rekor v2)
+  | "SIGNING_SERVICE_NOT_FOUND"
+  | "SIGNING_SERVICE_UNSUPPORTED";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {
