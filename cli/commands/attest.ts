@@ -1,4 +1,5 @@
 /** `cosign attest`. @module */
+import { applySigningConfig, signingConfigFlags } from "../options/signing_config_options.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
@@ -57,18 +58,7 @@ export const attestCommand: Command = {
       type: "bool",
       help: "attach a Sigstore bundle using OCI referrers API",
     },
-    {
-      name: "use-signing-config",
-      type: "bool",
-      help: "whether to use a TUF-provided signing config for the service URLs. Must set " +
-        "--new-bundle-format, which will store verification material in the new format",
-    },
-    {
-      name: "signing-config",
-      type: "string",
-      help: "path to a signing config file. Must provide --new-bundle-format, which will store " +
-        "verification material in the new format",
-    },
+    ...signingConfigFlags("new-bundle-format"),
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -78,11 +68,9 @@ export const attestCommand: Command = {
         "at least one of the flags in the group [predicate statement] is required",
       );
     }
-    if (f["use-signing-config"] === true && f["signing-config"] !== "") {
-      throw new UsageError(
-        "if any flags in the group [use-signing-config signing-config] are set none of the others can be; [signing-config use-signing-config] were all set",
-      );
-    }
+    // cosign's checks of the signing config flags (attest.go); --new-bundle-format is refused
+    // below, so a signing config cannot be used yet.
+    await applySigningConfig(ctx, "new-bundle-format");
     // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
     // Ed25519, so Go cannot verify those either).
     const o = signingOptions(ctx, "attest", { ed25519ph: true });

@@ -8,6 +8,7 @@ import {
   signTrustedRootFlag,
 } from "../flags/groups.ts";
 import { signingOptions } from "../options/sign_options.ts";
+import { applySigningConfig, signingConfigFlags } from "../options/signing_config_options.ts";
 
 export const signBlobCommand: Command = {
   name: "sign-blob",
@@ -35,10 +36,14 @@ export const signBlobCommand: Command = {
     ...signOutputFlags,
     { name: "output", type: "string", help: "write the signature to FILE", hidden: true },
     ...blobBundleOutputFlags,
+    ...signingConfigFlags("bundle"),
     signTrustedRootFlag,
   ],
   async run(ctx) {
     const f = ctx.flags;
+    // The signing config's services replace the URL flags; cosign then writes a Sigstore bundle.
+    const services = await applySigningConfig(ctx, "bundle");
+    if (services) f["new-bundle-format"] = true;
     // cosign signs Ed25519 keys with Ed25519ph when the signature goes to the log.
     const o = signingOptions(ctx, "sign", { ed25519ph: f["tlog-upload"] === true });
     // cosign's ShouldUploadToTlog: the statement is always shown, the question unless --yes.
@@ -79,6 +84,8 @@ export const signBlobCommand: Command = {
             : signed.bundle();
           await writeFileAtomic(f.bundle as string, contents, { mode: 0o600 });
           await ctx.info(`Wrote bundle to file ${f.bundle}`);
+          // cosign's signing-config path (sign_blob.go) writes the bundle only.
+          if (services) continue;
         }
         // cosign writes the certificate (base64 of its PEM unless --b64=false) only when there
         // is one: keyless, or --issue-certificate (sign_blob.go, `rekorBytes`).
