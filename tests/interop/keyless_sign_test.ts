@@ -479,7 +479,7 @@ Deno.test("keyless signing without CT log keys (no --trusted-root, no SIGSTORE_C
   assert.equal(r.code, 1, describe(r));
   assert.equal(
     r.stderr.trimEnd().split("\n").at(-1),
-    `error: cannot verify Fulcio's SCT without CT log keys: the TUF trusted root is unavailable (Cannot load the TUF root of http://127.0.0.1:9: could not find cached root.json in ${tufRoot}/127.0.0.1:9/metadata (run cosign initialize --mirror http://127.0.0.1:9 --root <root.json>, or set TUF_ROOT_JSON)); pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify, or run cosign initialize`,
+    `error: cannot verify Fulcio's SCT without CT log keys: the TUF trusted root is unavailable (Cannot load the TUF root of http://127.0.0.1:9: could not find cached root.json in ${tufRoot}/127.0.0.1-9 (run cosign initialize --mirror http://127.0.0.1:9 --root <root.json>, or set TUF_ROOT_JSON)); pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify, or run cosign initialize`,
   );
   assert.ok(!r.stderr.includes("Retrieving signed certificate..."), describe(r));
   assert.equal(r.stdout, "");
