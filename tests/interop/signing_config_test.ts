@@ -14,9 +14,9 @@ import {
   describe,
   expectSuccess,
   expectVerified,
-  type RunResult,
   runGo,
   runOurs,
+  type RunResult,
   suiteDir,
   suiteOptions,
 } from "./_run.ts";
@@ -166,16 +166,28 @@ Deno.test("sign-blob --use-signing-config: signing config, CT log key and Rekor 
     assert.ok(r.stderr.includes("Successfully verified SCT..."), describe(r));
     // The log's answer was checked with the TUF trusted root's Rekor key, not the served one.
     assert.ok(!r.stderr.includes("using the key the log serves"), describe(r));
-    assert.ok(repo.requests.includes("/targets/signing_config.v0.2.json") ||
-      repo.requests.some((p) => p.endsWith(".signing_config.v0.2.json")), repo.requests.join());
-    expectVerified(await goVerifyBlob("tuf.sigstore.json"), "Go verify-blob of the TUF-configured bundle");
+    assert.ok(
+      repo.requests.includes("/targets/signing_config.v0.2.json") ||
+        repo.requests.some((p) => p.endsWith(".signing_config.v0.2.json")),
+      repo.requests.join(),
+    );
+    expectVerified(
+      await goVerifyBlob("tuf.sigstore.json"),
+      "Go verify-blob of the TUF-configured bundle",
+    );
   } finally {
     await repo.close();
   }
 });
 
 Deno.test("sign --new-bundle-format --signing-config needs --new-bundle-format, as Go", async () => {
-  const args = ["sign", "--signing-config", LOCAL, "--yes", "127.0.0.1:1/x@sha256:" + "0".repeat(64)];
+  const args = [
+    "sign",
+    "--signing-config",
+    LOCAL,
+    "--yes",
+    "127.0.0.1:1/x@sha256:" + "0".repeat(64),
+  ];
   for (const tool of ["go", "ours"] as const) {
     const r = await (tool === "go" ? runGo(args, opts) : runOurs(args, opts));
     assert.equal(r.code, 1, describe(r));
