@@ -10,6 +10,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startKeylessPeers } from "../peers/keyless.ts";
 import { TestTufRepository } from "../helpers/tuf_repository.ts";
+import { createRegistry } from "../../lib/registry/client.ts";
+import { startRegistry } from "../peers/registry.ts";
+import { pushImage } from "../registry/_helpers.ts";
 import {
   describe,
   expectSuccess,
@@ -22,8 +25,11 @@ import {
 } from "./_run.ts";
 
 const peers = await startKeylessPeers();
+const registry = await startRegistry({ mode: "referrers" });
+const client = createRegistry({});
 const dir = await suiteDir("cosign-interop-signing-config-");
-globalThis.addEventListener("unload", () => void peers.stop());
+addEventListener("unload", () => client.close());
+globalThis.addEventListener("unload", () => void Promise.all([peers.stop(), registry.stop()]));
 
 const ALICE = "alice@example.com";
 const opts = suiteOptions(dir);
@@ -180,7 +186,7 @@ Deno.test("sign-blob --use-signing-config: signing config, CT log key and Rekor 
   }
 });
 
-Deno.test("sign --new-bundle-format --signing-config needs --new-bundle-format, as Go", async () => {
+Deno.test("sign --signing-config without --new-bundle-format is refused, as Go", async () => {
   const args = [
     "sign",
     "--signing-config",
@@ -276,4 +282,39 @@ Deno.test("sign-blob refusals with a signing config (Go's messages where Go refu
     }
   }
   assert.equal(await Deno.stat(join(dir, "x.json")).then(() => true, () => false), false);
+});
+
+Deno.test("sign --new-bundle-format --signing-config (keyless image): Go verify --new-bundle-format accepts it", async () => {
+  const repo = "sc/app";
+  const { digest } = await pushImage(client, { registry: registry.host, repository: repo }, "v1");
+  const ref = `${registry.host}/${repo}@${digest}`;
+  const token = await peers.oidc.emailToken(ALICE);
+  expectSuccess(
+    await runOurs([
+      "sign",
+      "--signing-config",
+      LOCAL,
+      ...trustedRoot,
+      "--identity-token",
+      token,
+      "--yes",
+      "--new-bundle-format",
+      ref,
+    ], opts),
+    "our sign --signing-config",
+  );
+  const verified = expectSuccess(
+    await runGo([
+      "verify",
+      "--new-bundle-format",
+      "--certificate-identity",
+      ALICE,
+      "--certificate-oidc-issuer",
+      peers.emailIssuer,
+      ...trustedRoot,
+      ref,
+    ], opts),
+    "Go verify of the keyless image bundle",
+  );
+  assert.match(verified.stderr, /The code-signing certificate was verified/, describe(verified));
 });
