@@ -130,7 +130,11 @@ export type ErrorCode =
   | "POLICY_FORMAT_INVALID"
   | "POLICY_ENGINE_MISSING"
   | "POLICY_ENGINE_FAILED"
-  | "POLICY_FAILED";
+  | "POLICY_FAILED"
+  // signing configs (lib/trust/select_signing_services.ts): no service of a kind fits the API
+  // versions and the signing time; the config offers only services we cannot use (Rekor v2)
+  | "SIGNING_SERVICE_NOT_FOUND"
+  | "SIGNING_SERVICE_UNSUPPORTED";
 
 /** The base of every coded domain error. */
 export class SigstoreError<C extends ErrorCode = ErrorCode> extends Error {

@@ -30,11 +30,12 @@ export async function tufCacheDirFromEnv(
  * `TUF_ROOT_JSON` (else the cached one).
  *
  * @param ctx the command context
- * @returns the trusted_root.json bytes
+ * @param target another target of the repository, read by the same rules (the signing config)
+ * @returns the trusted_root.json bytes (or the target's)
  * @throws the errors of `loadTrustedRootFromTuf`; `INPUT_UNREADABLE` when `TUF_ROOT_JSON` cannot
  *   be read ("error reading root.json given by TUF_ROOT_JSON", as cosign)
  */
-export async function trustedRootFromTuf(ctx: Context): Promise<Uint8Array> {
+export async function trustedRootFromTuf(ctx: Context, target?: string): Promise<Uint8Array> {
   const { loadTrustedRootFromTuf } = await import("../../lib/tuf/load_trusted_root_from_tuf.ts");
   const rootJson = ctx.io.getEnv("TUF_ROOT_JSON");
   let root: Uint8Array | undefined;
@@ -53,6 +54,7 @@ export async function trustedRootFromTuf(ctx: Context): Promise<Uint8Array> {
     mirror: ctx.io.getEnv("TUF_MIRROR") || undefined,
     root,
     http: { signal: ctx.signal },
+    target,
     onCacheFallback: (e) => {
       ctx.warn(`Could not refresh TUF metadata, using the cached metadata: ${e.message}`);
     },

@@ -1,4 +1,5 @@
 /** `cosign attest`. @module */
+import { applySigningConfig, signingConfigFlags } from "../options/signing_config_options.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
@@ -60,18 +61,7 @@ export const attestCommand: Command = {
       type: "bool",
       help: "attach a Sigstore bundle using OCI referrers API",
     },
-    {
-      name: "use-signing-config",
-      type: "bool",
-      help: "whether to use a TUF-provided signing config for the service URLs. Must set " +
-        "--new-bundle-format, which will store verification material in the new format",
-    },
-    {
-      name: "signing-config",
-      type: "string",
-      help: "path to a signing config file. Must provide --new-bundle-format, which will store " +
-        "verification material in the new format",
-    },
+    ...signingConfigFlags("new-bundle-format"),
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -81,11 +71,9 @@ export const attestCommand: Command = {
         "at least one of the flags in the group [predicate statement] is required",
       );
     }
-    if (f["use-signing-config"] === true && f["signing-config"] !== "") {
-      throw new UsageError(
-        "if any flags in the group [use-signing-config signing-config] are set none of the others can be; [signing-config use-signing-config] were all set",
-      );
-    }
+    // cosign's checks of the signing config flags (attest.go); its services then stand for
+    // --fulcio-url, --rekor-url and --timestamp-server-url (the bundle goes to the referrers).
+    await applySigningConfig(ctx, "new-bundle-format");
     // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
     // Ed25519, so Go cannot verify those either).
     const o = signingOptions(ctx, "attest", { ed25519ph: true });
@@ -105,12 +93,6 @@ export const attestCommand: Command = {
     if (f.certificate !== "" || f["certificate-chain"] !== "") {
       throw new UsageError(
         "cannot attach certificates yet: --certificate and --certificate-chain are not supported",
-      );
-    }
-    if (f["use-signing-config"] === true || f["signing-config"] !== "") {
-      throw new UsageError(
-        "cannot use a signing config yet: --use-signing-config and --signing-config are not " +
-          "supported (--new-bundle-format attaches a Sigstore bundle with --rekor-url)",
       );
     }
     const newBundle = f["new-bundle-format"] === true;

@@ -10,6 +10,7 @@ import {
 } from "../flags/groups.ts";
 import { rekorEntryType } from "./_shared.ts";
 import { envelopeWitness, signingOptions } from "../options/sign_options.ts";
+import { applySigningConfig, signingConfigFlags } from "../options/signing_config_options.ts";
 
 export const attestBlobCommand: Command = {
   name: "attest-blob",
@@ -37,18 +38,7 @@ export const attestBlobCommand: Command = {
     ...signOutputFlags,
     { name: "output-attestation", type: "string", help: "write the attestation to FILE" },
     ...blobBundleOutputFlags,
-    {
-      name: "use-signing-config",
-      type: "bool",
-      help: "whether to use a TUF-provided signing config for the service URLs. Must provide " +
-        "--bundle, which will output verification material in the new format",
-    },
-    {
-      name: "signing-config",
-      type: "string",
-      help: "path to a signing config file. Must provide --bundle, which will output " +
-        "verification material in the new format",
-    },
+    ...signingConfigFlags("bundle"),
     {
       name: "hash",
       type: "string",
@@ -73,6 +63,9 @@ export const attestBlobCommand: Command = {
     if (statementPath === "" && ctx.args.length !== 1) {
       throw new UsageError(`accepts 1 arg(s), received ${ctx.args.length}`);
     }
+    // The signing config's services replace the URL flags; cosign then writes a Sigstore bundle.
+    const services = await applySigningConfig(ctx, "bundle");
+    if (services) f["new-bundle-format"] = true;
     // cosign signs attestations with Ed25519ph for Ed25519 keys (its verifier checks pure
     // Ed25519, so Go cannot verify those either).
     const o = signingOptions(ctx, "attest", { ed25519ph: true });
@@ -89,12 +82,6 @@ export const attestBlobCommand: Command = {
     }
     if (f.certificate !== "" || f["certificate-chain"] !== "") {
       throw new UsageError("cannot attach a certificate yet: --certificate is not supported");
-    }
-    if (f["use-signing-config"] === true || f["signing-config"] !== "") {
-      throw new UsageError(
-        "cannot use a signing config yet: --use-signing-config and --signing-config are not " +
-          "supported (--new-bundle-format --bundle writes a Sigstore bundle with --rekor-url)",
-      );
     }
     const { attestBlob, readInputFile } = await import("../../lib/sign/attest_blob.ts");
     const { maxAttachmentSize } = await import("../../lib/payload/attachment_size.ts");
@@ -174,6 +161,11 @@ export const attestBlobCommand: Command = {
         }),
       );
       await writeFileAtomic(f.bundle as string, bundle, { mode: 0o600 });
+      if (services) {
+        // cosign's signing-config path (attest_blob.go) writes the bundle only.
+        await ctx.info(`Wrote bundle to file ${f.bundle}`);
+        return;
+      }
       await ctx.info(`Bundle wrote in the file  ${f.bundle}`);
     } else if (f.bundle !== "") {
       // cosign's LocalSignedPayload: the envelope, the signer's PEM, the log entry.

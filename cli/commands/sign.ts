@@ -1,4 +1,5 @@
 /** `cosign sign`. @module */
+import { applySigningConfig, signingConfigFlags } from "../options/signing_config_options.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import {
@@ -93,10 +94,13 @@ race conditions or (worse) malicious tampering.`,
       type: "bool",
       help: "expect the signature/attestation to be packaged in a Sigstore bundle",
     },
+    ...signingConfigFlags("new-bundle-format"),
     signTrustedRootFlag,
   ],
   async run(ctx) {
     const f = ctx.flags;
+    // The signing config's services replace the URL flags (cosign sign.go).
+    await applySigningConfig(ctx, "new-bundle-format");
     const o = signingOptions(ctx, "sign");
     if (f.attachment !== "") {
       throw new UsageError("cannot sign attachments: --attachment is deprecated and not supported");

@@ -10,6 +10,7 @@ import {
 } from "../flags/groups.ts";
 import { UsageError } from "../exit_codes.ts";
 import { signingOptions } from "../options/sign_options.ts";
+import { applySigningConfig, signingConfigFlags } from "../options/signing_config_options.ts";
 
 export const signBlobCommand: Command = {
   name: "sign-blob",
@@ -37,12 +38,16 @@ export const signBlobCommand: Command = {
     ...signOutputFlags,
     { name: "output", type: "string", help: "write the signature to FILE", hidden: true },
     ...blobBundleOutputFlags,
+    ...signingConfigFlags("bundle"),
     signTrustedRootFlag,
     ...timestampClientFlags,
     { name: "rfc3161-timestamp", type: "string", help: "write the RFC3161 timestamp to a file" },
   ],
   async run(ctx) {
     const f = ctx.flags;
+    // The signing config's services replace the URL flags; cosign then writes a Sigstore bundle.
+    const services = await applySigningConfig(ctx, "bundle");
+    if (services) f["new-bundle-format"] = true;
     // cosign signs Ed25519 keys with Ed25519ph when the signature goes to the log.
     const o = signingOptions(ctx, "sign", { ed25519ph: f["tlog-upload"] === true });
     const timestampPath = f["rfc3161-timestamp"] as string;
@@ -102,6 +107,8 @@ export const signBlobCommand: Command = {
             : signed.bundle();
           await writeFileAtomic(f.bundle as string, contents, { mode: 0o600 });
           await ctx.info(`Wrote bundle to file ${f.bundle}`);
+          // cosign's signing-config path (sign_blob.go) writes the bundle only.
+          if (services) continue;
         }
         // cosign writes the certificate (base64 of its PEM unless --b64=false) only when there
         // is one: keyless, or --issue-certificate (sign_blob.go, `rekorBytes`).

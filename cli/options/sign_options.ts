@@ -90,7 +90,8 @@ export interface SigningOptions {
   signer: () => Promise<Signer>;
   /**
    * The key the log's answer to an upload is checked with: from `--trusted-root`, else
-   * SIGSTORE_REKOR_PUBLIC_KEY, else undefined (the log's own served key is used).
+   * SIGSTORE_REKOR_PUBLIC_KEY, else (keyless, or with a signing config) the TUF trusted root's,
+   * else undefined (the log's own served key is used).
    */
   logKey: () => Promise<PublicKey | LogKeySelector | undefined>;
   /** `--timestamp-server-url` ("" when not given, or when the command has no such flag). */
@@ -143,7 +144,7 @@ export function signingOptions(
             consent,
           ))()
         : loadSigningKey(ctx, key, options),
-    logKey: () => uploadLogKey(ctx),
+    logKey: () => uploadLogKey(ctx, keyless),
     timestampServerUrl: tsa.url,
     timestamper: () =>
       timestamper ??= tsa.url === "" ? Promise.resolve(undefined) : tsaTimestamper(ctx, tsa),
@@ -342,14 +343,13 @@ async function keylessSigner(
 
 /**
  * The SCT check of Fulcio's certificate: against `--trusted-root`'s CT logs, else the key at
- * SIGSTORE_CT_LOG_PUBLIC_KEY_FILE (cosign's fulcioverifier and GetCTLogPubs).
+ * SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, else the TUF repository's trusted root (cosign's
+ * fulcioverifier and GetCTLogPubs).
  *
- * @throws {UsageError} when neither is given (we do not fetch the public-good trusted root)
+ * @throws {UsageError} when none is available
  */
 async function sctVerifier(ctx: Context): Promise<SctVerifier> {
-  const { parseCertificate, parseDetachedSct, verifySct, ctLogId } = await import(
-    "../../lib/x509/mod.ts"
-  );
+  const { ctLogId } = await import("../../lib/x509/mod.ts");
   let logs: CtLogKey[];
   if (ctx.flags["trusted-root"]) {
     const { ctLogKeys } = await import("../../lib/trust/trusted_root.ts");
@@ -357,15 +357,30 @@ async function sctVerifier(ctx: Context): Promise<SctVerifier> {
   } else {
     const path = ctx.io.getEnv("SIGSTORE_CT_LOG_PUBLIC_KEY_FILE");
     if (!path) {
-      throw new UsageError(
-        "cannot verify Fulcio's SCT without CT log keys: pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify (the public-good trusted root is not fetched yet)",
-      );
+      // cosign: the TUF repository's trusted root (sign.go fetches it for keyless signing).
+      const { tufTrustedRootForSigning } = await import("./signing_trust.ts");
+      const { ctLogKeys } = await import("../../lib/trust/trusted_root.ts");
+      return sctCheck(ctLogKeys(
+        await tufTrustedRootForSigning(
+          ctx,
+          "cannot verify Fulcio's SCT without CT log keys",
+          "pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify",
+        ),
+      ));
     }
     const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
     const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
     const publicKey = parsePublicKeyPem(await readKeyRef(path, keyRefDeps(ctx)));
     logs = [{ logId: ctLogId(publicKey.spki), publicKey }];
   }
+  return await sctCheck(logs);
+}
+
+/** The SCT check of {@link sctVerifier} against `logs`. */
+async function sctCheck(logs: CtLogKey[]): Promise<SctVerifier> {
+  const { parseCertificate, parseDetachedSct, verifySct } = await import(
+    "../../lib/x509/mod.ts"
+  );
   return async ({ certificateDer, chainDer, sct }) => {
     const leaf = parseCertificate(certificateDer);
     const issuer = chainDer.length ? parseCertificate(chainDer[0]) : undefined;
@@ -377,18 +392,42 @@ async function sctVerifier(ctx: Context): Promise<SctVerifier> {
 
 /**
  * The log key for checking upload answers: the trusted root's logs (picked by log ID and the
- * entry's time), else the key at SIGSTORE_REKOR_PUBLIC_KEY.
+ * entry's time), else the key at SIGSTORE_REKOR_PUBLIC_KEY, else, keyless or with a signing
+ * config, the TUF trusted root's logs (signing with a key, or when TUF is unavailable, with a
+ * warning: undefined, the log's served key).
  *
  * @throws {IoError} `INPUT_UNREADABLE` when `--trusted-root` cannot be read
  */
-async function uploadLogKey(ctx: Context): Promise<PublicKey | LogKeySelector | undefined> {
+async function uploadLogKey(
+  ctx: Context,
+  keyless: boolean,
+): Promise<PublicKey | LogKeySelector | undefined> {
   const { readKeyRef } = await import("../../lib/keys/key_ref.ts");
   if (ctx.flags["trusted-root"]) {
     const { rekorLogKeySelector } = await import("../../lib/trust/trusted_root.ts");
     return rekorLogKeySelector(await loadTrustedRoot(ctx));
   }
   const path = ctx.io.getEnv("SIGSTORE_REKOR_PUBLIC_KEY");
-  if (!path) return undefined;
+  if (!path) {
+    // Keyless or with a signing config, cosign has fetched the TUF trusted root: its logs.
+    const { usesSigningConfig } = await import("./signing_config_options.ts");
+    if (!keyless && !usesSigningConfig(ctx)) return undefined;
+    const { tufTrustedRootForSigning } = await import("./signing_trust.ts");
+    const { rekorLogKeySelector } = await import("../../lib/trust/trusted_root.ts");
+    try {
+      return rekorLogKeySelector(
+        await tufTrustedRootForSigning(
+          ctx,
+          "cannot check the transparency log's answer with a known key",
+          "pass --trusted-root, set SIGSTORE_REKOR_PUBLIC_KEY",
+        ),
+      );
+    } catch (e) {
+      // cosign warns and continues without the trusted root; the log's served key is used.
+      await ctx.warn(`${(e as Error).message}; using the key the log serves`);
+      return undefined;
+    }
+  }
   const { parsePublicKeyPem } = await import("../../lib/keys/public_key.ts");
   return parsePublicKeyPem(await readKeyRef(path, keyRefDeps(ctx)));
 }

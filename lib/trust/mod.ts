@@ -8,3 +8,4 @@
 export * from "./trusted_root.ts";
 export * from "./create_trusted_root.ts";
 export * from "./signing_config.ts";
+export * from "./select_signing_services.ts";

@@ -37,6 +37,8 @@ export interface RefreshOptions {
   http?: HttpOptions;
   /** Told when the mirror was unreachable and the cache was used instead. */
   onCacheFallback?: (reason: Error) => void;
+  /** The target to read (default trusted_root.json; signing_config.v0.2.json for signing). */
+  target?: string;
 }
 
 /** The root cosign bootstraps from for `mirror` when no root is given. */
@@ -85,6 +87,7 @@ function isUnreachable(e: unknown): boolean {
 
 /**
  * Refreshes `mirror`'s metadata into the cache and returns the verified trusted_root.json target
+ * (or `opts.target`)
  * (from the targets cache when it matches the trusted targets metadata, as go-tuf's
  * `FindCachedTarget`, else downloaded).
  *
@@ -132,13 +135,14 @@ export async function refreshTrustedRoot(opts: RefreshOptions): Promise<Uint8Arr
       opts.onCacheFallback?.(e as Error);
     }
   }
-  const info = await updater.getTargetInfo(TRUSTED_ROOT_TARGET);
+  const target = opts.target ?? TRUSTED_ROOT_TARGET;
+  const info = await updater.getTargetInfo(target);
   const cached = await updater.findCachedTarget(info);
   if (cached) return cached;
   if (!online) {
     throw new IoError(
       "TUF_CACHE_MISSING",
-      `Cannot use the TUF cache of ${opts.mirror} offline: ${TRUSTED_ROOT_TARGET} is not cached`,
+      `Cannot use the TUF cache of ${opts.mirror} offline: ${target} is not cached`,
     );
   }
   return await updater.downloadTarget(info);

@@ -29,10 +29,16 @@ export interface LoadTrustedRootFromTufOptions {
   http?: HttpOptions;
   /** Told when the mirror could not be reached and the still-valid cache was used. */
   onCacheFallback?: (reason: Error) => void;
+  /**
+   * The target to return instead of trusted_root.json (`SIGNING_CONFIG_TARGET` for cosign's
+   * `--use-signing-config`), fetched by the same rules.
+   */
+  target?: string;
 }
 
 /**
- * Returns the verified `trusted_root.json` target of the Sigstore TUF repository.
+ * Returns the verified `trusted_root.json` target (or `opts.target`) of the Sigstore TUF
+ * repository.
  *
  * Cosign's rules (pkg/cosign/tuf.go, sigstore-go pkg/tuf): the mirror is `mirror`, else the one
  * `cosign initialize` wrote to remote.json, else `https://tuf-repo-cdn.sigstore.dev`; the default
@@ -82,5 +88,6 @@ export async function loadTrustedRootFromTuf(
     now: opts.now,
     http: opts.http,
     onCacheFallback: opts.onCacheFallback,
+    target: opts.target,
   });
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { initializeTuf } from "./initialize_tuf.ts";
 import { loadTrustedRootFromTuf } from "./load_trusted_root_from_tuf.ts";
-import { DEFAULT_TUF_MIRROR, urlToPath } from "./tuf_cache.ts";
+import { DEFAULT_TUF_MIRROR, SIGNING_CONFIG_TARGET, urlToPath } from "./tuf_cache.ts";
 import { publicGoodTufRoot } from "./public_good_tuf_root.ts";
 import { TestTufRepository } from "../../tests/helpers/tuf_repository.ts";
 
@@ -220,4 +220,47 @@ Deno.test("the default mirror starts from the embedded root 13 and follows the r
   } finally {
     await Deno.remove(cache, { recursive: true });
   }
+});
+
+Deno.test("loadTrustedRootFromTuf({ target }) returns the signing config target of the same repository", async () => {
+  await using env = await initialized();
+  const signingConfig = await Deno.readFile(
+    new URL(
+      "../../tests/fixtures/vectors/roots/public-good_signing_config.v0.2.json",
+      import.meta.url,
+    ),
+  );
+  // Not there yet: the targets metadata does not list it.
+  await assert.rejects(
+    loadTrustedRootFromTuf({ cacheDir: env.cache, http: NO_RETRY, target: SIGNING_CONFIG_TARGET }),
+    { name: "VerificationError", code: "TUF_TARGET_NOT_FOUND" },
+  );
+  env.repo.targets.set(SIGNING_CONFIG_TARGET, signingConfig);
+  await env.repo.publish();
+  env.repo.requests.length = 0;
+  assert.deepEqual(
+    await loadTrustedRootFromTuf({
+      cacheDir: env.cache,
+      http: NO_RETRY,
+      target: SIGNING_CONFIG_TARGET,
+    }),
+    signingConfig,
+  );
+  assert.ok(
+    env.repo.requests.some((r) =>
+      r.endsWith(`.${SIGNING_CONFIG_TARGET}`) || r.endsWith(`/${SIGNING_CONFIG_TARGET}`)
+    ),
+    env.repo.requests.join(),
+  );
+  // Cached now: offline reads it without any request.
+  env.repo.requests.length = 0;
+  assert.deepEqual(
+    await loadTrustedRootFromTuf({
+      cacheDir: env.cache,
+      offline: true,
+      target: SIGNING_CONFIG_TARGET,
+    }),
+    signingConfig,
+  );
+  assert.deepEqual(env.repo.requests, []);
 });

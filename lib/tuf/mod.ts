@@ -42,6 +42,7 @@ export {
   DEFAULT_TUF_MIRROR,
   defaultTufCacheDir,
   readRemoteMirror,
+  SIGNING_CONFIG_TARGET,
   TRUSTED_ROOT_TARGET,
   tufCachePaths,
   urlToPath,

@@ -29,6 +29,12 @@ export const DEFAULT_TUF_MIRROR = "https://tuf-repo-cdn.sigstore.dev";
 /** The target holding the Sigstore trusted root (sigstore-go `root.defaultTrustedRoot`). */
 export const TRUSTED_ROOT_TARGET = "trusted_root.json";
 
+/**
+ * The TUF target of the Sigstore signing config (sigstore-go pkg/root
+ * `FetchSigningConfigWithOptions`, which cosign v2.6.4's `--use-signing-config` reads).
+ */
+export const SIGNING_CONFIG_TARGET = "signing_config.v0.2.json";
+
 /** Largest remote.json read. */
 const MAX_REMOTE_JSON = 64 * 1024;
 

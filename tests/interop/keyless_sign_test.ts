@@ -468,13 +468,18 @@ Deno.test("sign-blob --issue-certificate --key: Fulcio certifies our key (SCT ch
   expectVerified(await goVerifyBlob("issued.bundle", []), "Go verify-blob of --issue-certificate");
 });
 
-Deno.test("keyless signing without CT log keys (no --trusted-root, no SIGSTORE_CT_LOG_PUBLIC_KEY_FILE) is refused before Fulcio is asked", async () => {
+Deno.test("keyless signing without CT log keys (no --trusted-root, no SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, no usable TUF cache) is refused before Fulcio is asked", async () => {
   const token = await peers.oidc.emailToken(ALICE);
-  const r = await runOurs(["sign-blob", ...peers.signArgs(token), "blob.txt"], opts);
+  // An empty TUF cache and a mirror that refuses connections: no trusted root to fall back to.
+  const tufRoot = join(dir, "empty-tuf");
+  const r = await runOurs(
+    ["sign-blob", ...peers.signArgs(token), "blob.txt"],
+    suiteOptions(dir, { TUF_ROOT: tufRoot, TUF_MIRROR: "http://127.0.0.1:9" }),
+  );
   assert.equal(r.code, 1, describe(r));
   assert.equal(
     r.stderr.trimEnd().split("\n").at(-1),
-    "error: cannot verify Fulcio's SCT without CT log keys: pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify (the public-good trusted root is not fetched yet)",
+    `error: cannot verify Fulcio's SCT without CT log keys: the TUF trusted root is unavailable (Cannot load the TUF root of http://127.0.0.1:9: could not find cached root.json in ${tufRoot}/127.0.0.1-9 (run cosign initialize --mirror http://127.0.0.1:9 --root <root.json>, or set TUF_ROOT_JSON)); pass --trusted-root, set SIGSTORE_CT_LOG_PUBLIC_KEY_FILE, or --insecure-skip-verify, or run cosign initialize`,
   );
   assert.ok(!r.stderr.includes("Retrieving signed certificate..."), describe(r));
   assert.equal(r.stdout, "");

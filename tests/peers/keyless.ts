@@ -67,6 +67,11 @@ export async function startKeylessPeers(
     algorithm?: OidcAlgorithm;
     /** Timestamp authorities to name in the trusted root (e.g. a local timestamp-server). */
     timestampAuthorities?: TrustedAuthority[];
+    /**
+     * More issuers Fulcio trusts (e.g. tests/helpers/oidc_provider.ts, whose login and device
+     * flows tests play), each with its Fulcio issuer type.
+     */
+    issuers?: { url: string; type: "email" | "github-workflow" }[];
   } = {},
 ): Promise<KeylessPeers> {
   const stops: (() => Promise<void>)[] = [];
@@ -100,6 +105,7 @@ export async function startKeylessPeers(
       issuers: [
         { url: emailIssuer, type: "email" },
         { url: githubIssuer, type: "github-workflow" },
+        ...(options.issuers ?? []),
       ],
       ctLogUrl: ctLog?.url,
     });
