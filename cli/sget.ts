@@ -20,13 +20,13 @@ import { denoIo } from "./io.ts";
 import { run } from "./run.ts";
 import { enterCallerDirectory } from "./task_cwd.ts";
 import { registryFlags } from "./flags/groups.ts";
-import { keyRefDeps } from "./commands/_shared.ts";
+import { keyRefDeps } from "./options/key_options.ts";
 import {
   maxAttachmentSize,
   parseImageRef,
   registryFromFlags,
   targetRepository,
-} from "./commands/_registry.ts";
+} from "./options/registry_options.ts";
 import { renderVersion } from "./commands/version.ts";
 import type { Reference } from "../lib/registry/types.ts";
 

@@ -7,7 +7,7 @@
 import type { Command } from "../command.ts";
 import { registryFlags } from "../flags/groups.ts";
 import { requireFlag } from "./_shared.ts";
-import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "../options/registry_options.ts";
 import type { Reference, Registry, Repository } from "../../lib/registry/types.ts";
 
 /** What the layout call receives. */

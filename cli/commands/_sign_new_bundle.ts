@@ -7,7 +7,7 @@
  */
 import type { Context } from "../command.ts";
 import type { RekorEntry } from "../../lib/rekor/verify_entry.ts";
-import { type ImageTarget, withRegistry } from "./_registry.ts";
+import { type ImageTarget, withRegistry } from "../options/registry_options.ts";
 import { type SigningOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 
 /**

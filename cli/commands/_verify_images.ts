@@ -25,7 +25,7 @@ import type { Context } from "../command.ts";
 import type { Flag } from "../flags/parse.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
-import { forEachImage, type ImageTarget } from "./_registry.ts";
+import { forEachImage, type ImageTarget } from "../options/registry_options.ts";
 import type { RegistryClient } from "../../lib/registry/client.ts";
 import type { ImageBundles } from "../../lib/verify/verify_image_bundles.ts";
 

@@ -12,7 +12,7 @@ import {
   referrersModeFlag,
   targetRepository,
   withRegistry,
-} from "./_registry.ts";
+} from "../options/registry_options.ts";
 import { UsageError } from "../exit_codes.ts";
 
 /** The largest file read for --signature, --payload, --certificate … (cosign reads them whole). */

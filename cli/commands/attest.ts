@@ -5,7 +5,7 @@ import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { attestFamilyFlags, registryFlags, signFamilyFlags } from "../flags/groups.ts";
 import { rekorEntryType } from "./_shared.ts";
-import { imageTargets, maxAttachmentSize, withRegistry } from "./_registry.ts";
+import { imageTargets, maxAttachmentSize, withRegistry } from "../options/registry_options.ts";
 import { envelopeWitness, signingOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 
 export const attestCommand: Command = {

@@ -8,7 +8,7 @@ import type { Command, Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { readLocalFile, writeResult } from "./_local_file.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { keyRefDeps } from "../options/key_options.ts";
 
 /** cobra's MarkFlagsMutuallyExclusive check. */
 function exclusive(ctx: Context, a: string, b: string): void {
@@ -217,7 +217,7 @@ trusted root when TUF has been initialized (cosign initialize).`,
     const { parseTrustedRoot } = await import("../../lib/trust/trusted_root.ts");
     let trustedRoot;
     try {
-      const { trustedRootFromTuf } = await import("./_tuf.ts");
+      const { trustedRootFromTuf } = await import("../options/tuf_options.ts");
       trustedRoot = parseTrustedRoot(await trustedRootFromTuf(ctx));
     } catch (e) {
       await ctx.info(

@@ -4,7 +4,7 @@ import { UsageError } from "../exit_codes.ts";
 import { confirmContinue } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
 import { SigstoreError } from "../../lib/errors.ts";
-import { parseImageRef, withRegistry } from "./_registry.ts";
+import { parseImageRef, withRegistry } from "../options/registry_options.ts";
 
 const PROMPTS: Record<string, string> = {
   signature: "this will remove all signatures from the image",

@@ -1,7 +1,7 @@
 /** `cosign copy`. @module */
 import type { Command } from "../command.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "../options/registry_options.ts";
 
 export const copyCommand: Command = {
   name: "copy",

@@ -3,7 +3,12 @@ import type { Command } from "../command.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
 import { SBOM_DEPRECATION } from "./attach.ts";
-import { maxAttachmentSize, parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
+import {
+  maxAttachmentSize,
+  parseImageRef,
+  targetRepository,
+  withRegistry,
+} from "../options/registry_options.ts";
 
 const downloadSignatureCommand: Command = {
   name: "signature",

@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { writeAll } from "../io.ts";
 import { annotationFlags, registryFlags } from "../flags/groups.ts";
-import { parseImageRef, withRegistry } from "./_registry.ts";
+import { parseImageRef, withRegistry } from "../options/registry_options.ts";
 import { parseAnnotations } from "../options/parse_annotations.ts";
 
 export const generateCommand: Command = {

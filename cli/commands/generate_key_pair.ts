@@ -3,7 +3,8 @@ import type { Command, Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { confirmContinue, readPassword, writeAll } from "../io.ts";
 import { PromptDeclinedError } from "../../lib/errors.ts";
-import { confirmOverwrite, keyRefDeps } from "./_shared.ts";
+import { confirmOverwrite } from "./_shared.ts";
+import { keyRefDeps } from "../options/key_options.ts";
 
 /**
  * cosign's Kubernetes provider: the secret's cosign.key, cosign.pub and cosign.password, then

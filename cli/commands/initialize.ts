@@ -1,7 +1,7 @@
 /** `cosign initialize` (cmd/cosign/cli/initialize.go, options/initialize.go). @module */
 import type { Command } from "../command.ts";
 import { DEFAULT_TUF_MIRROR } from "../../lib/tuf/tuf_cache.ts";
-import { tufCacheDirFromEnv } from "./_tuf.ts";
+import { tufCacheDirFromEnv } from "../options/tuf_options.ts";
 
 export const initializeCommand: Command = {
   name: "initialize",

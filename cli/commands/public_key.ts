@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { readPassword, writeAll } from "../io.ts";
 import { securityKeyFlags, signingKeyFlag } from "../flags/groups.ts";
-import { keyRefDeps, signingKeyRef } from "./_shared.ts";
+import { keyRefDeps, signingKeyRef } from "../options/key_options.ts";
 
 export const publicKeyCommand: Command = {
   name: "public-key",

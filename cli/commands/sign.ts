@@ -13,7 +13,7 @@ import {
 } from "../flags/groups.ts";
 import { signingOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 import { parseAnnotations } from "../options/parse_annotations.ts";
-import { imageTargets, withRegistry } from "./_registry.ts";
+import { imageTargets, withRegistry } from "../options/registry_options.ts";
 
 export const signCommand: Command = {
   name: "sign",

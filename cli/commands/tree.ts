@@ -8,7 +8,7 @@ import {
   referrersModeFlag,
   targetRepository,
   withRegistry,
-} from "./_registry.ts";
+} from "../options/registry_options.ts";
 
 export const treeCommand: Command = {
   name: "tree",

@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, targetRepository, withRegistry } from "./_registry.ts";
+import { parseImageRef, targetRepository, withRegistry } from "../options/registry_options.ts";
 
 /** cosign's options.SBOMAttachmentDeprecation, printed when SBOM attachments are used. */
 export const SBOM_ATTACHMENT_DEPRECATION =

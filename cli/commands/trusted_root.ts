@@ -183,7 +183,7 @@ Each service is specified via a repeatable flag (--fulcio, --rekor, --ctfe, --ts
     const { createTrustedRoot } = await import("../../lib/trust/create_trusted_root.ts");
     let defaults;
     if (ctx.flags["with-default-services"] === true) {
-      const { trustedRootFromTuf } = await import("./_tuf.ts");
+      const { trustedRootFromTuf } = await import("../options/tuf_options.ts");
       const { parseTrustedRoot } = await import("../../lib/trust/trusted_root.ts");
       const root = parseTrustedRoot(await trustedRootFromTuf(ctx));
       const omit = (["fulcio", "ctfe", "rekor", "tsa"] as const).filter((k) =>

@@ -3,7 +3,7 @@ import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
 import { registryFlags } from "../flags/groups.ts";
-import { parseImageRef, withRegistry } from "./_registry.ts";
+import { parseImageRef, withRegistry } from "../options/registry_options.ts";
 
 /** pflag StringToString: every item is `key=value` (split at the first "="). */
 function stringToString(items: string[], flag: string): Record<string, string> | undefined {

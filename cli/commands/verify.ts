@@ -11,7 +11,7 @@ import {
   printVerificationHeader,
   verifyPolicy,
 } from "../options/verify_options.ts";
-import { type ImageTarget, maxAttachmentSize } from "./_registry.ts";
+import { type ImageTarget, maxAttachmentSize } from "../options/registry_options.ts";
 import {
   lookForBundles,
   recursiveVerifyFlag,

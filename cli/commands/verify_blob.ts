@@ -2,7 +2,7 @@
 import type { Command } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { blobVerifyFileFlags, verifyFamilyFlags } from "../flags/groups.ts";
-import { keyRefDeps } from "./_shared.ts";
+import { keyRefDeps } from "../options/key_options.ts";
 import {
   newBundlePolicy,
   readBundleFlag,

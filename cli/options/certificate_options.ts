@@ -14,7 +14,7 @@
  */
 import type { Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
-import { keyRefDeps } from "../commands/_shared.ts";
+import { keyRefDeps } from "./key_options.ts";
 import { flagGiven } from "./not_yet.ts";
 import { IoError, VerificationError } from "../../lib/errors.ts";
 import type { TrustedRoot } from "../../lib/trust/trusted_root.ts";
@@ -146,7 +146,7 @@ export async function resolveTrustedRoot(
   if ([...TRUST_FLAGS, "timestamp-certificate-chain"].some((f) => flagGiven(ctx, f))) {
     return undefined;
   }
-  const { trustedRootFromTuf } = await import("../commands/_tuf.ts");
+  const { trustedRootFromTuf } = await import("./tuf_options.ts");
   const { parseTrustedRoot } = await import("../../lib/trust/trusted_root.ts");
   try {
     return parseTrustedRoot(await trustedRootFromTuf(ctx));

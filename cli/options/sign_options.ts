@@ -9,8 +9,7 @@
 import type { Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { confirmContinue, readPassword, writeAll } from "../io.ts";
-// _shared.ts keeps these two: every command reads key references and refuses --key with --sk.
-import { keyRefDeps, rejectKeyAndSk, signingKeyRef } from "../commands/_shared.ts";
+import { keyRefDeps, rejectKeyAndSk, signingKeyRef } from "./key_options.ts";
 import { type NotYet, refuseNotYet } from "./not_yet.ts";
 import type { LogKeySelector, RekorEntry } from "../../lib/rekor/verify_entry.ts";
 import type { PublicKey } from "../../lib/keys/public_key.ts";
@@ -207,7 +206,7 @@ function timestampFlags(ctx: Context): TimestampFlags {
  */
 async function tsaTimestamper(ctx: Context, t: TimestampFlags): Promise<Timestamper> {
   const { tsaTimestamper } = await import("../../lib/sign/timestamp_signature.ts");
-  const { readPem } = await import("../commands/_registry.ts");
+  const { readPem } = await import("./read_pem.ts");
   const { IoError } = await import("../../lib/errors.ts");
   let tls: TimestampTlsOptions | undefined;
   if (t.cacert !== "" || t.cert !== "" || t.serverName !== "") {

@@ -102,7 +102,7 @@ export async function applySigningConfig(
   let what: string;
   if (f["use-signing-config"] === true) {
     what = "error getting signing config from TUF";
-    const { trustedRootFromTuf } = await import("../commands/_tuf.ts");
+    const { trustedRootFromTuf } = await import("./tuf_options.ts");
     const { SIGNING_CONFIG_TARGET } = await import("../../lib/tuf/tuf_cache.ts");
     bytes = await rewrapped(what, () => trustedRootFromTuf(ctx, SIGNING_CONFIG_TARGET));
   } else {

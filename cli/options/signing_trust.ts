@@ -32,7 +32,7 @@ export function tufTrustedRootForSigning(
   let p = fetched.get(ctx);
   if (!p) {
     p = (async () => {
-      const { trustedRootFromTuf } = await import("../commands/_tuf.ts");
+      const { trustedRootFromTuf } = await import("./tuf_options.ts");
       const { parseTrustedRoot } = await import("../../lib/trust/trusted_root.ts");
       return parseTrustedRoot(await trustedRootFromTuf(ctx));
     })();

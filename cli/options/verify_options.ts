@@ -12,7 +12,7 @@
 import type { Context } from "../command.ts";
 import { UsageError } from "../exit_codes.ts";
 import { writeAll } from "../io.ts";
-import { keyRefDeps } from "../commands/_shared.ts";
+import { keyRefDeps } from "./key_options.ts";
 import { flagGiven, type NotYet, refuseNotYet } from "./not_yet.ts";
 import { parseAnnotations } from "./parse_annotations.ts";
 import {

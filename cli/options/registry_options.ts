@@ -6,33 +6,12 @@
  */
 import type { Context } from "../command.ts";
 import type { Flag } from "../flags/parse.ts";
+import { readPem } from "./read_pem.ts";
 import { UsageError } from "../exit_codes.ts";
 import { IoError } from "../../lib/errors.ts";
-import { describeFsError } from "../../lib/atomic_file.ts";
-import { readAllBounded } from "../../lib/stream.ts";
 import { DEFAULT_MAX_ATTACHMENT_SIZE, parseHumanBytes } from "../../lib/payload/attachment_size.ts";
 import type { RegistryClient, RegistryClientOptions } from "../../lib/registry/client.ts";
 import type { Reference, Repository } from "../../lib/registry/types.ts";
-
-/** The largest PEM file read for --registry-cacert, --registry-client-cert/-key. */
-const MAX_PEM_BYTES = 4 * 1024 * 1024;
-
-/**
- * Reads a PEM file named by a flag (bounded).
- *
- * @throws {IoError} `INPUT_UNREADABLE`, `TOO_LARGE`
- */
-export async function readPem(path: string, flag: string): Promise<string> {
-  try {
-    using file = await Deno.open(path);
-    return new TextDecoder().decode(await readAllBounded(file, MAX_PEM_BYTES, `${flag} ${path}`));
-  } catch (e) {
-    if (e instanceof RangeError) throw new IoError("TOO_LARGE", e.message, { cause: e });
-    throw new IoError("INPUT_UNREADABLE", `Cannot read ${flag} ${path}: ${describeFsError(e)}`, {
-      cause: e,
-    });
-  }
-}
 
 /**
  * Builds a registry client from the command's registry flags. What each flag does here, against

@@ -3,7 +3,7 @@ import type { Context } from "../command.ts";
 import { fakeIo } from "../_test_io.ts";
 import { UsageError } from "../exit_codes.ts";
 import { RegistryClient } from "../../lib/registry/client.ts";
-import { withRegistry } from "./_registry.ts";
+import { withRegistry } from "./registry_options.ts";
 
 function context(flags: Record<string, unknown> = {}): Context {
   return {
