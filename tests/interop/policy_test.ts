@@ -12,7 +12,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createRegistry } from "../../lib/registry/client.ts";
 import { POLICY_ENGINE_DIR } from "../../lib/policy/policy_engine.ts";
+import { parsePublicKeyPem } from "../../lib/keys/public_key.ts";
 import { startRegistry } from "../peers/registry.ts";
+import { startRekor } from "../peers/rekor.ts";
 import { cacheRoot } from "../peers/cosign.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import {
@@ -26,6 +28,7 @@ import {
   suiteOptions,
   type Tool,
   TOOLS,
+  writeTrustedRoot,
 } from "./_run.ts";
 
 const registry = await startRegistry({ mode: "http" });
@@ -413,4 +416,61 @@ Deno.test("verify-attestation --policy: without the engine, one line names the i
     }); install it with: deno run -A ${join(REPO_ROOT, "scripts", "policy_engine.ts")}`,
     describe(r),
   );
+});
+
+Deno.test("policies apply to Sigstore bundles attached as referrers (Go attest --new-bundle-format): both tools agree, with and without --new-bundle-format for ours", async () => {
+  const referrers = await startRegistry({ mode: "referrers" });
+  const rekor = await startRekor();
+  try {
+    await writeTrustedRoot(join(dir, "trusted_root.json"), {
+      baseUrl: rekor.url,
+      spki: parsePublicKeyPem(rekor.publicKeyPem).spki,
+    });
+    const repo = { registry: referrers.host, repository: "interop/policy-bundles" };
+    const { digest } = await pushImage(client, repo, "v1");
+    const image = `${referrers.host}/${repo.repository}@${digest}`;
+    expectSuccess(
+      await run("go", [
+        "attest",
+        "--key",
+        "k.key",
+        "--rekor-url",
+        rekor.url,
+        "--yes",
+        "--new-bundle-format",
+        "--type",
+        "custom",
+        "--predicate",
+        join(FIXTURES, "attest", "custom.txt"),
+        image,
+      ], opts()),
+      "go attests into a bundle",
+    );
+    const verifyBundle = (tool: Tool, policy: string, flag: string[]) =>
+      run(tool, [
+        "verify-attestation",
+        "--key",
+        "k.pub",
+        ...flag,
+        "--trusted-root",
+        "trusted_root.json",
+        "--type",
+        "custom",
+        "--policy",
+        policy,
+        image,
+      ], opts());
+    for (const [policy, code] of [["pass.cue", 0], ["fail.cue", 1], ["pass.rego", 0]] as const) {
+      const go = await verifyBundle("go", policy, ["--new-bundle-format"]);
+      assert.equal(go.code, code, `go, ${policy}\n${describe(go)}`);
+      for (const flag of [["--new-bundle-format"], []]) {
+        const ours = await verifyBundle("ours", policy, flag);
+        assert.equal(ours.code, code, `ours ${flag.join(" ")}, ${policy}\n${describe(ours)}`);
+        assert.deepEqual(policyLines(ours), policyLines(go), `${policy} ${flag.join(" ")}`);
+      }
+    }
+  } finally {
+    await rekor.stop();
+    await referrers.stop();
+  }
 });
