@@ -32,6 +32,7 @@
  */
 
 import { SigstoreError } from "../errors.ts";
+import { sleep } from "../timers.ts";
 import { readSignatureImage, writeSignatureImage } from "./cosign_signatures.ts";
 import type { Descriptor, Registry, Repository } from "../registry/types.ts";
 
@@ -118,7 +119,6 @@ export async function appendCosignLayer(
   let tries = 0; // writes attempted, with those the check in step 2 stopped
   // Our last write, while its settle check is pending: its digest and check-to-write time.
   let wrote: { digest: string; ms: number } | undefined;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const done = () => ({ layer: ours, duplicate, replaced: [...removed.values()], writes });
   // Upload our payload before reading the tag: the blob is then known to be there, and the
   // manifest write does not check it again.
