@@ -21,6 +21,18 @@ Deno.test("callerDirectory() picks INIT_CWD only when our deno task started us",
       want: "/home/u/app",
     },
     {
+      name: "deno task cosign, the project folder spelled with a trailing separator and ..",
+      env: { [TASK_MARKER]: "1", INIT_CWD: "/home/u/app" },
+      cwd: `${PROJECT}/cli/../`,
+      want: "/home/u/app",
+    },
+    {
+      name: "a folder inside the project",
+      env: { [TASK_MARKER]: "1", INIT_CWD: "/home/u/app" },
+      cwd: `${PROJECT}/cli`,
+      want: undefined,
+    },
+    {
       name: "deno run cli/cosign.ts with INIT_CWD inherited from an outer npm script",
       env: { INIT_CWD: "/home/u/app" },
       cwd: PROJECT,

@@ -130,9 +130,15 @@ race conditions or (worse) malicious tampering.`,
         input.close();
       }
     }
-    const { signImage } = await import("../../lib/sign/sign_image.ts");
-    const { writeFileAtomic } = await import("../../lib/atomic_file.ts");
-    const signer = await o.signer();
+    // The key's scrypt runs on a worker thread: load the signing and registry modules meanwhile.
+    const signing = o.signer();
+    signing.catch(() => {}); // awaited below, after the imports
+    const [{ signImage }, { writeFileAtomic }] = await Promise.all([
+      import("../../lib/sign/sign_image.ts"),
+      import("../../lib/atomic_file.ts"),
+      import("../../lib/registry/client.ts"),
+    ]);
+    const signer = await signing;
     // cosign nests its signers: the timestamp of the raw signature (tsa.NewSigner), then the log
     // upload (irekor.NewSigner); nothing is pushed when either fails.
     const timestamper = await o.timestamper();

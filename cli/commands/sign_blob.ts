@@ -74,9 +74,12 @@ export const signBlobCommand: Command = {
       for (const path of ctx.args) {
         inputs.push(await openBlob(path, ctx.io.stdin, ctx.io.isTerminal.stdin));
       }
-      const signer = await o.signer();
+      // The key's scrypt runs on a worker thread: load the signing modules meanwhile.
+      const signing = o.signer();
+      signing.catch(() => {}); // awaited below, after the import
       const timestamper = await o.timestamper();
       const { signBlob } = await import("../../lib/sign/sign_blob.ts");
+      const signer = await signing;
       for (const [i, path] of ctx.args.entries()) {
         if (path !== "-") await ctx.info(`Using payload from: ${path}`);
         const signed = await signBlob({

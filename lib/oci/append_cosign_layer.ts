@@ -4,15 +4,35 @@
  * and `attach attestation`.
  *
  * cosign's append (pkg/oci/mutate `AppendSignatures`, `ReplaceSignatures`) is a plain
- * read-modify-write of the tag, so of two concurrent writers the last one wins. Here the writer
- * re-reads the tag after writing and, while a layer it wrote or saw earlier is missing, merges
- * (union by layer identity) and writes again, with bounded, jittered retries. Layers it did not
- * add are never dropped, but for those a `replace` callback removed on the first read.
+ * read-modify-write of the tag, so of two concurrent writers the last one wins. Registries offer no
+ * compare-and-swap on a tag (the distribution spec has no conditional PUT), so this narrows the
+ * race to two small requests and waits that out:
+ *
+ * 1. Read the tag, merge what is missing (union by layer identity), upload the config.
+ * 2. Check: HEAD the tag right before the manifest PUT; if it no longer names the manifest the
+ *    merge was based on, write nothing and go back to 1. A writer of ours can therefore only
+ *    overwrite a newer image with a stale one when that newer write landed inside its
+ *    check-to-write interval D (one HEAD and one PUT round trip), not its whole read-merge-upload.
+ * 3. Settle: sleep at least 2 × our own D (jittered), then HEAD the tag once. If it still names
+ *    what we wrote, nothing can have dropped our layer: a writer B whose write could drop it
+ *    checked before our write landed (otherwise its base would hold our layer), so its write
+ *    landed within D_B of that check, before our write returned + D_B, that is before our HEAD
+ *    (assuming D_B ≤ 2·D_A, both being the same two small requests); and a write after that HEAD
+ *    could only come from a writer that checked after our write, whose base holds our layer. If
+ *    the tag moved, read it again: a layer missing is merged back in (after a jittered backoff).
+ *
+ * Before, the writer re-read the image right after writing, slept twice its whole
+ * read-to-write time and read once more; the check in step 2 is what lets the wait shrink to
+ * twice D and the post-write reads to one HEAD. A writer that does not check (Go cosign) can still
+ * overwrite a signature within its own, longer read-to-write window, as it does between two Go
+ * signers. Layers the writer did not add are never dropped, but for those a `replace` callback
+ * removed on the first read.
  *
  * @module
  */
 
 import { SigstoreError } from "../errors.ts";
+import { sleep } from "../timers.ts";
 import { readSignatureImage, writeSignatureImage } from "./cosign_signatures.ts";
 import type { Descriptor, Registry, Repository } from "../registry/types.ts";
 
@@ -96,19 +116,24 @@ export async function appendCosignLayer(
   const removed = new Map<string, Descriptor>();
   let first = true;
   let writes = 0;
-  let justWrote = false;
-  // After a write, the layer must still be there after a settle delay: another writer whose read
-  // preceded our write may still be about to write its (stale) image. Registries offer no
-  // compare-and-swap, so the delay is twice our own read-to-write time — another writer's window.
-  let settled = true;
-  let window = 0;
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  // Upload our payload before reading the tag, so that the read-to-write window (the one other
-  // writers' stale writes fall into, and that we wait out after writing) covers only the manifest
-  // and config round trips rather than the payload upload too.
+  let tries = 0; // writes attempted, with those the check in step 2 stopped
+  // Our last write, while its settle check is pending: its digest and check-to-write time.
+  let wrote: { digest: string; ms: number } | undefined;
+  const done = () => ({ layer: ours, duplicate, replaced: [...removed.values()], writes });
+  // Upload our payload before reading the tag: the blob is then known to be there, and the
+  // manifest write does not check it again.
   await registry.putBlob(repo, layer.payload);
+  const present = new Set([layer.descriptor.digest]);
   for (;;) {
-    const started = Date.now();
+    let backoff = false;
+    if (wrote) {
+      // Step 3 (module comment): wait out other writers' check-to-write windows, then one HEAD.
+      await sleep(Math.max(baseDelay, 2 * wrote.ms) * (1 + Math.random()));
+      const now = await registry.headManifest(repo, tag);
+      if (now?.digest === wrote.digest) return done();
+      wrote = undefined;
+      backoff = true;
+    }
     const base = await readSignatureImage(registry, repo, tag);
     const layers = base?.manifest.layers ?? [];
     if (first) {
@@ -129,51 +154,50 @@ export async function appendCosignLayer(
       if (!removed.has(k) && !required.has(k)) required.set(k, l);
     }
     if (!required.has(oursKey)) required.set(oursKey, ours);
-    const present = new Set(layers.map(layerKey));
-    const missing = [...required.values()].filter((l) => !present.has(layerKey(l)));
+    const inTag = new Set(layers.map(layerKey));
+    const missing = [...required.values()].filter((l) => !inTag.has(layerKey(l)));
     const stale = layers.some((l) => removed.has(layerKey(l)));
-    if (missing.length === 0 && !stale) {
-      if (settled) return { layer: ours, duplicate, replaced: [...removed.values()], writes };
-      settled = true;
-      justWrote = false;
-      await sleep(Math.max(baseDelay, 2 * window) * (1 + Math.random()));
-      continue;
-    }
-    if (justWrote) {
-      // Someone replaced the tag between our write and this read: back off, then merge.
-      justWrote = false;
+    // Nothing missing: either nothing needed writing, or another writer merged ours in after our
+    // write (any writer that could still drop it checked before our write and has landed).
+    if (missing.length === 0 && !stale) return done();
+    if (backoff) {
+      // Someone replaced the tag after our write: back off, then read again and merge.
       await sleep(Math.random() * baseDelay * 2 ** Math.min(writes, 6));
       continue;
     }
-    if (writes >= attempts) {
+    if (tries >= attempts) {
       throw new SigstoreError(
         "REGISTRY",
         `Cannot write ${opts.kind} to ${repo.registry}/${repo.repository}:${tag}: concurrent writers kept replacing it after ${attempts} attempts`,
       );
     }
+    tries++;
+    const checked = { ifTagIs: base?.digest ?? null, present };
+    let written;
     if (replace) {
       // ReplaceSignatures: a new image from cosign's empty one, ours first, then the others.
       const kept = layers.filter((l) => !removed.has(layerKey(l)) && layerKey(l) !== oursKey);
       const others = missing.filter((l) => layerKey(l) !== oursKey);
-      await writeSignatureImage(registry, repo, tag, {
+      written = await writeSignatureImage(registry, repo, tag, {
         add: [
           { descriptor: ours, payload: layer.payload },
           ...[...kept, ...others].map((descriptor) => ({ descriptor })),
         ],
         dockerMediaTypes: opts.dockerMediaTypes,
+        ...checked,
       });
     } else {
-      await writeSignatureImage(registry, repo, tag, {
+      written = await writeSignatureImage(registry, repo, tag, {
         base,
         // uploaded before the loop, or already there (another writer's)
         add: missing.map((descriptor) => ({ descriptor })),
         dockerMediaTypes: opts.dockerMediaTypes,
         created: opts.recordCreationTimestamp ? (opts.now ?? (() => new Date()))() : undefined,
+        ...checked,
       });
     }
-    window = Math.max(window, Date.now() - started);
+    if (written === undefined) continue; // the tag moved since our read (step 2): merge again
     writes++;
-    justWrote = true;
-    settled = false;
+    wrote = { digest: written.digest, ms: written.checkMs ?? 0 };
   }
 }

@@ -115,8 +115,8 @@ Deno.test("appendCosignLayer() with replace does not count an identical layer of
 });
 
 /**
- * A registry where, once `armed`, the first read of the tag after a write finds `clobber()`'s
- * image instead: another writer's stale or narrower write landing right after ours.
+ * A registry where, once `armed`, the first read of the tag after a write (GET or HEAD) finds
+ * `clobber()`'s image instead: another writer's stale or narrower write landing right after ours.
  */
 function clobberingRegistry(clobber: (reg: MemoryRegistry) => Promise<Uint8Array>) {
   const state = { armed: false, clobbered: false, wrote: false };
@@ -124,7 +124,7 @@ function clobberingRegistry(clobber: (reg: MemoryRegistry) => Promise<Uint8Array
     hook: async (op, _repo, ref) => {
       if (!state.armed || state.clobbered || ref !== target.tag) return;
       if (op === "putManifest") state.wrote = true;
-      else if (op === "getManifest" && state.wrote) {
+      else if ((op === "getManifest" || op === "headManifest") && state.wrote) {
         state.clobbered = true;
         const bytes = await clobber(reg);
         await reg.putManifest(
@@ -165,6 +165,30 @@ Deno.test("appendCosignLayer() restores a layer another writer dropped", async (
   assert.deepEqual(await storedNames(reg), ["x", "a", "b"]);
 });
 
+Deno.test("appendCosignLayer() writes nothing when the tag moved between its read and its write, and merges again", async () => {
+  const state = { armed: false, moved: false, puts: 0 };
+  const reg: MemoryRegistry = new MemoryRegistry({
+    hook: async (op, _repo, ref) => {
+      if (!state.armed || ref !== target.tag) return;
+      if (op === "putManifest") state.puts++;
+      if (op === "headManifest" && !state.moved) {
+        // another writer's image lands right before our check
+        state.moved = true;
+        state.armed = false;
+        await appendCosignLayer(reg, target, await layer("x"), opts);
+        state.armed = true;
+      }
+    },
+  });
+  await appendCosignLayer(reg, target, await layer("a"), opts);
+  state.armed = true;
+  const r = await appendCosignLayer(reg, target, await layer("b"), opts);
+  assert.equal(state.moved, true);
+  assert.equal(r.writes, 1);
+  assert.equal(state.puts, 1);
+  assert.deepEqual(await storedNames(reg), ["a", "x", "b"]);
+});
+
 Deno.test("appendCosignLayer(): 20 concurrent writers keep all 20 layers", async () => {
   const reg = new MemoryRegistry({
     hook: () => new Promise((r) => setTimeout(r, Math.random() * 3)),
@@ -181,8 +205,8 @@ Deno.test("appendCosignLayer() gives up with REGISTRY naming the kind when the t
   const state: { older?: { bytes: Uint8Array; mediaType: string } } = {};
   const reg: MemoryRegistry = new MemoryRegistry({
     hook: async (op, _repo, ref) => {
-      // every read finds the older image, without our layer
-      if (op === "getManifest" && ref === target.tag && state.older) {
+      // every read (GET or HEAD) finds the older image, without our layer
+      if ((op === "getManifest" || op === "headManifest") && ref === target.tag && state.older) {
         await reg.putManifest(repo, target.tag, state.older.bytes, state.older.mediaType);
       }
     },

@@ -167,6 +167,26 @@ export interface WriteSignatureImageOptions {
   dockerMediaTypes?: boolean;
   /** `--record-creation-timestamp`: the config's `created` (written in UTC). */
   created?: Date;
+  /**
+   * Blobs known to be in the repository (uploaded by the caller moments ago): not checked again
+   * before the manifest that names them is written.
+   */
+  present?: ReadonlySet<string>;
+  /**
+   * Write only if, right before the manifest PUT, the tag still names the manifest with this
+   * digest (`null`: the tag does not exist). One HEAD request; when the tag has moved nothing is
+   * written and undefined is returned (see lib/oci/append_cosign_layer.ts).
+   */
+  ifTagIs?: string | null;
+}
+
+/** The manifest {@link writeSignatureImage} pushed. */
+export interface WrittenSignatureImage {
+  digest: string;
+  bytes: Uint8Array;
+  mediaType: string;
+  /** With `ifTagIs`: milliseconds from sending the tag check to the manifest PUT's response. */
+  checkMs?: number;
 }
 
 /**
@@ -177,14 +197,26 @@ export interface WriteSignatureImageOptions {
  * @param repo where signatures are stored
  * @param tag the signature tag
  * @param opts base image and layers
- * @returns the pushed manifest's digest and bytes
+ * @returns the pushed manifest's digest and bytes, or undefined when `ifTagIs` did not hold
  */
 export async function writeSignatureImage(
   registry: Registry,
   repo: Repository,
   tag: string,
+  opts: WriteSignatureImageOptions & { ifTagIs: string | null },
+): Promise<WrittenSignatureImage | undefined>;
+export async function writeSignatureImage(
+  registry: Registry,
+  repo: Repository,
+  tag: string,
   opts: WriteSignatureImageOptions,
-): Promise<{ digest: string; bytes: Uint8Array; mediaType: string }> {
+): Promise<WrittenSignatureImage>;
+export async function writeSignatureImage(
+  registry: Registry,
+  repo: Repository,
+  tag: string,
+  opts: WriteSignatureImageOptions,
+): Promise<WrittenSignatureImage | undefined> {
   const base = opts.base;
   let config: Record<string, unknown>;
   let manifest: ImageManifest;
@@ -229,6 +261,7 @@ export async function writeSignatureImage(
   const configBytes = new TextEncoder().encode(marshalConfigFile(config));
   for (const { descriptor, payload } of opts.add) {
     if (payload) await registry.putBlob(repo, payload);
+    else if (opts.present?.has(descriptor.digest)) continue;
     else if (!(await registry.hasBlob(repo, descriptor.digest))) {
       throw new RegistryError(
         "BLOB_UNKNOWN",
@@ -240,8 +273,14 @@ export async function writeSignatureImage(
   manifest.config = { ...manifest.config, digest: configDesc.digest, size: configDesc.size };
   if (manifest.config.data !== undefined) manifest.config.data = configBytes.toBase64();
   const bytes = new TextEncoder().encode(marshalManifest(manifest));
+  const checked = Date.now();
+  if (opts.ifTagIs !== undefined) {
+    const now = await registry.headManifest(repo, tag);
+    if ((now?.digest ?? null) !== opts.ifTagIs) return undefined;
+  }
   const digest = await registry.putManifest(repo, tag, bytes, mediaType);
-  return { digest, bytes, mediaType };
+  if (opts.ifTagIs === undefined) return { digest, bytes, mediaType };
+  return { digest, bytes, mediaType, checkMs: Date.now() - checked };
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   type RetryOptions,
 } from "../http.ts";
 import { nodeCrypto } from "../_node_crypto.ts";
+import { sleep as timerSleep } from "../timers.ts";
 import {
   algorithmOf,
   collect,
@@ -1003,5 +1004,5 @@ function singleChunk(bytes: Uint8Array): ReadableStream<Uint8Array> {
 
 function sleep(ms: number, http: HttpOptions): Promise<void> {
   if (http.sleep) return http.sleep(ms, http.signal);
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return timerSleep(ms); // lib/timers.ts: setTimeout would load Deno's Node layer
 }

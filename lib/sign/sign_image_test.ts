@@ -194,7 +194,9 @@ Deno.test("signImage() re-merges when another writer overwrites the tag with an 
   const reg: MemoryRegistry = new MemoryRegistry({
     hook: async (op, repo, target) => {
       // right after our write lands, a slow cosign writes back the one-layer image it read earlier
-      if (op === "getManifest" && target === tag && state.stale && !clobbered && !inHook) {
+      // (seen by our next read of the tag, GET or HEAD)
+      const read = op === "getManifest" || op === "headManifest";
+      if (read && target === tag && state.stale && !clobbered && !inHook) {
         inHook = true;
         const now = await reg.getManifest(repo, tag).catch(() => undefined);
         if (now && (now.manifest as ImageManifest).layers.length === 2) {

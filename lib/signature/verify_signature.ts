@@ -53,6 +53,32 @@ async function digestOf(reader: ByteReader, hash: string): Promise<Uint8Array> {
   return new Uint8Array(h.digest());
 }
 
+/** WebCrypto keys already imported, per key and import parameters (`verify` of 100 signatures). */
+const imported = new WeakMap<PublicKey, Map<string, Promise<CryptoKey>>>();
+
+function importOnce(
+  publicKey: PublicKey,
+  params: Parameters<typeof crypto.subtle.importKey>[2],
+): Promise<CryptoKey> {
+  let byParams = imported.get(publicKey);
+  if (!byParams) imported.set(publicKey, byParams = new Map());
+  const id = JSON.stringify(params);
+  let key = byParams.get(id);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "spki",
+      publicKey.spki as Uint8Array<ArrayBuffer>,
+      params,
+      false,
+      ["verify"],
+    );
+    // A failed import is not kept: the next call tries again (and fails the same way).
+    key.catch(() => byParams.delete(id));
+    byParams.set(id, key);
+  }
+  return key;
+}
+
 /** Runs `fn`, treating a thrown error (malformed signature) as a failed verification. */
 function attempt(fn: () => boolean): boolean {
   try {
@@ -86,15 +112,7 @@ export async function verifySignature(opts: VerifySignatureOptions): Promise<voi
       const sig = publicKey.kind === "ecdsa"
         ? derToP1363(signature, CURVE_BYTES[publicKey.curve!])
         : signature;
-      const key = await crypto.subtle.importKey(
-        "spki",
-        publicKey.spki as Uint8Array<ArrayBuffer>,
-        web.importParams,
-        false,
-        [
-          "verify",
-        ],
-      );
+      const key = await importOnce(publicKey, web.importParams);
       const ok = sig !== undefined &&
         await crypto.subtle.verify(
           web.verifyParams,

@@ -25,33 +25,36 @@
  *
  * @module
  */
-import { sha256 } from "../digest.ts";
 import { SigstoreError, VerificationError } from "../errors.ts";
-import { hashingReader } from "../incremental_digest.ts";
 import type { PublicKey } from "../keys/public_key.ts";
 import { INTOTO_PAYLOAD_TYPE } from "../payload/dsse.ts";
-import { parseStatement } from "../payload/intoto.ts";
-import { verifyDsse } from "../payload/verify_dsse.ts";
-import { findEnvelopeEntry, verifyEnvelopeEntry } from "../rekor/attestation_tlog.ts";
-import { parseRekorBundle } from "../rekor/blob_bundle.ts";
-import { findTlogEntry } from "../rekor/find_entry.ts";
-import { verifyTlogEntry } from "../rekor/verify_entry.ts";
-import { verifyBundleTlog } from "../bundle/verify_bundle_tlog.ts";
 import { type VerifyHash, verifySignature } from "../signature/verify_signature.ts";
 import { bytesReader } from "../stream.ts";
 import { decodeStdBase64 } from "../base64.ts";
-import { verifySignedTimestamps } from "../timestamp/verify_signed_timestamps.ts";
 import type { VerifiedTimestamp } from "../timestamp/verify_timestamp.ts";
-import { parseCertificate } from "../x509/certificate.ts";
-import { parseDetachedSct } from "../x509/sct.ts";
 import type { CertificateIdentityOptions } from "../x509/match_identity.ts";
 import type { SignedEntity, VerifiedFacts } from "./signed_entity.ts";
 import type { CertificatePolicy, TlogCheck, VerificationPolicy } from "./verification_policy.ts";
-import {
-  type SigningTimeEvidence,
-  type SigningTimePolicy,
-  verifyCertificateMaterial,
-} from "./verify_certificate_material.ts";
+import type { SigningTimeEvidence, SigningTimePolicy } from "./verify_certificate_material.ts";
+
+// The modules of the steps a signature may not need (the log, timestamps, certificates, DSSE,
+// streamed blobs) are imported when a step runs: with Deno's lazy dynamic imports, a key-based
+// verification without the log never reads them (≈40 modules, tens of ms of start-up).
+const tlogModules = () =>
+  Promise.all([
+    import("../digest.ts"),
+    import("../rekor/attestation_tlog.ts"),
+    import("../rekor/blob_bundle.ts"),
+    import("../rekor/find_entry.ts"),
+    import("../rekor/verify_entry.ts"),
+    import("../bundle/verify_bundle_tlog.ts"),
+  ]);
+const certificateModules = () =>
+  Promise.all([
+    import("../x509/certificate.ts"),
+    import("../x509/sct.ts"),
+    import("./verify_certificate_material.ts"),
+  ]);
 
 /**
  * Verifies a signed entity against a policy.
@@ -110,6 +113,8 @@ async function verifyKeyless(
   if (!leafDer) throw new VerificationError("NO_CERTIFICATE", "no certificate found on signature");
   const chainDer = cert.chain ?? carried?.chain ?? [];
   const sigstoreBundle = entity.tlog.kind === "bundle";
+  const [{ parseCertificate }, { parseDetachedSct }, { verifyCertificateMaterial }] =
+    await certificateModules();
   const certify = async (log: TlogResult | undefined) => {
     const evidence: SigningTimeEvidence = {
       policy: timePolicy(policy, entity, tlog),
@@ -280,6 +285,7 @@ async function verifyTimestamps(
       "Cannot verify the signed timestamps: threshold not met for verified signed timestamps: 0 < 1 (the bundle carries none)",
     );
   }
+  const { verifySignedTimestamps } = await import("../timestamp/verify_signed_timestamps.ts");
   const { verified } = await verifySignedTimestamps({
     timestamps,
     signature: timestampedBytes(entity),
@@ -343,6 +349,14 @@ async function verifyTlog(
   verifiedKey?: PublicKey,
   keyless?: { certificate: Uint8Array },
 ): Promise<TlogResult> {
+  const [
+    { sha256 },
+    { findEnvelopeEntry, verifyEnvelopeEntry },
+    { parseRekorBundle },
+    { findTlogEntry },
+    { verifyTlogEntry },
+    { verifyBundleTlog },
+  ] = await tlogModules();
   const c = entity.content;
   const now = policy.now;
   const evidence = entity.tlog;
@@ -420,6 +434,7 @@ async function verifyTlog(
   const client = tlog.rekor!;
   if (keyless) {
     const { parsePublicKeyDer } = await import("../keys/public_key.ts");
+    const { parseCertificate } = await import("../x509/certificate.ts");
     keys.push(parsePublicKeyDer(parseCertificate(keyless.certificate).spki));
   }
   const certificate = keyless?.certificate;
@@ -494,6 +509,7 @@ async function verifySignatureStep(
     if (keys.length !== 1) {
       throw new TypeError(`Cannot verify a streamed blob with ${keys.length} keys: pass one`);
     }
+    const { hashingReader } = await import("../incremental_digest.ts");
     const hashed = hashingReader(c.reader, c.digestAlgorithm);
     await verifySignature({
       publicKey: keys[0],
@@ -525,6 +541,7 @@ async function verifySignatureStep(
   // statement (read after the signature verified) names that same predicate type.
   const legacy = c.legacyPayloadType === true && envelope.payloadType !== INTOTO_PAYLOAD_TYPE;
   if (legacy && !/^https?:\/\//.test(envelope.payloadType)) throw refuse();
+  const { verifyDsse } = await import("../payload/verify_dsse.ts");
   let statement: Uint8Array | undefined;
   const publicKey = await withAnyKey(keys, async (publicKey) => {
     try {
@@ -536,6 +553,7 @@ async function verifySignatureStep(
     return publicKey;
   });
   if (legacy) {
+    const { parseStatement } = await import("../payload/intoto.ts");
     let named: string | undefined;
     try {
       named = parseStatement(decodeStdBase64(envelope.payload)).predicateType;
