@@ -54,8 +54,11 @@ export async function lookForBundles(
 
 /** One image's verification, ready to print. */
 export interface ImageVerification {
-  /** What was verified: Sigstore bundles (referrers) or the `.sig`/`.att` tag's signatures. */
-  format: "sigstore-bundle" | "tag";
+  /**
+   * What was verified: Sigstore bundles (referrers), the `.sig`/`.att` tag's signatures, or
+   * (`verify --experimental-oci11`) the signatures of the OCI 1.1 signature referrer.
+   */
+  format: "sigstore-bundle" | "tag" | "oci11-referrer";
   /** A stderr line saying what was verified, printed before the header (auto-detected bundles). */
   note?: string;
   /** Prints cosign's header (and anything else cosign prints on stderr for it). */
@@ -124,7 +127,11 @@ export async function verifyImageArgs(
         if (v.note) await ctx.info(v.note);
         await v.printHeader();
         text.push(v.stdout);
-        const what = v.format === "tag" ? "signatures in its tag" : "Sigstore bundles (referrers)";
+        const what = v.format === "tag"
+          ? "signatures in its tag"
+          : v.format === "oci11-referrer"
+          ? "signatures in its OCI 1.1 signature referrer"
+          : "Sigstore bundles (referrers)";
         lines.push(`  ${label} ${t.digest}: verified (${what})`);
         doc.push({ ...entry, verified: true, format: v.format, signatures: v.json });
       } catch (e) {

@@ -13,7 +13,12 @@ import {
 } from "../flags/groups.ts";
 import { signingOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 import { parseAnnotations } from "../options/parse_annotations.ts";
-import { imageTargets, withRegistry } from "../options/registry_options.ts";
+import {
+  imageTargets,
+  referrersMode,
+  referrersModeFlag,
+  withRegistry,
+} from "../options/registry_options.ts";
 
 export const signCommand: Command = {
   name: "sign",
@@ -96,9 +101,17 @@ race conditions or (worse) malicious tampering.`,
     },
     ...signingConfigFlags("new-bundle-format"),
     signTrustedRootFlag,
+    referrersModeFlag,
   ],
   async run(ctx) {
     const f = ctx.flags;
+    // oci-1-1 needs COSIGN_EXPERIMENTAL=1, as in cosign; writing it is not implemented (verify
+    // --experimental-oci11 reads it).
+    if (referrersMode(ctx) === "oci-1-1") {
+      throw new UsageError(
+        "cannot use --registry-referrers-mode=oci-1-1 with sign yet: signatures are written only to the .sig tag (OCI 1.1 signature referrers are read by verify --experimental-oci11)",
+      );
+    }
     // The signing config's services replace the URL flags (cosign sign.go).
     await applySigningConfig(ctx, "new-bundle-format");
     const o = signingOptions(ctx, "sign");

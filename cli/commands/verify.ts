@@ -20,6 +20,7 @@ import {
   verifyImageArgs,
 } from "./_verify_images.ts";
 import { SigstoreError, VerificationError } from "../../lib/errors.ts";
+import { SIGNATURE_ARTIFACT_TYPE } from "../../lib/oci/signature_referrer.ts";
 import type { VerificationPolicy } from "../../lib/verify/verification_policy.ts";
 import type { Registry } from "../../lib/registry/types.ts";
 
@@ -95,6 +96,10 @@ against the transparency log.`,
       throw new UsageError("cannot verify a detached --signature/--payload yet");
     }
     refuseRecursiveLocal(ctx);
+    if (f["local-image"] === true && f["experimental-oci11"] === true) {
+      // cosign ignores the flag there (a layout has no referrers); we do not pretend to look.
+      throw new UsageError("cannot use --experimental-oci11 with --local-image");
+    }
     if (f["local-image"] !== true) return await verifyRegistryImages(ctx);
     const policy = await verifyPolicy(ctx, OLD_FORMAT);
     const { verifyImage, renderVerificationOutput, certificateOptional, renderCertificateSummary } =
@@ -142,6 +147,7 @@ const OLD_FORMAT = {
   trustedRootForOldBundles: true,
   annotations: true,
   keyless: true,
+  oci11: true,
 };
 
 /**
@@ -193,10 +199,33 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
     tagPolicy ??= verifyPolicy(ctx, OLD_FORMAT);
     const policy = await tagPolicy;
     const { verifyImage } = await import("../../lib/verify/verify_image.ts");
-    const result = await verifyImage({ registry, policy, ...image });
+    let result;
+    let note: string | undefined;
+    if (f["experimental-oci11"] === true) {
+      // pkg/cosign/verify.go VerifyImageSignatures: the OCI 1.1 signature referrer first; on any
+      // error, the .sig tag. cosign says neither which was verified nor why the referrer failed.
+      try {
+        result = await verifyImage({ registry, policy, ...image, oci11Referrer: true });
+        note = `Verified the signatures in the OCI 1.1 signature referrer ` +
+          `${result.referrer!.digest} of ${name}; its .sig tag, if any, was not read`;
+      } catch (e) {
+        note = `Could not verify an OCI 1.1 signature referrer of ${name} ` +
+          `(${(e as Error).message}); verified the signatures in its .sig tag instead`;
+      }
+    }
+    result ??= await verifyImage({ registry, policy, ...image });
+    const referrer = result.referrer;
     return {
-      format: "tag",
+      format: referrer ? "oci11-referrer" : "tag",
+      note,
       printHeader: async () => {
+        if (referrer && referrer.count > 1) {
+          // cosign's ui.Warnf in verifyImageSignaturesExperimentalOCI.
+          await ctx.warn(
+            `there were a total of ${referrer.count} references with artifactType ` +
+              `${SIGNATURE_ARTIFACT_TYPE}`,
+          );
+        }
         await printVerificationHeader(ctx, name, policy, result.bundleVerified);
         if (f.output !== "text") return;
         // cosign's text mode: each certificate's summary on stderr, the payloads on stdout.

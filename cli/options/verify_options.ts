@@ -48,6 +48,8 @@ export interface VerifySpec {
   keyless?: boolean;
   /** `--certificate-chain` is also the signature's chain (verify-blob, verify-blob-attestation). */
   signatureChain?: boolean;
+  /** `--experimental-oci11` is implemented (`verify`: the OCI 1.1 signature referrer). */
+  oci11?: boolean;
 }
 
 /** The digests `--signature-digest-algorithm` accepts (cosign options/signature_digest.go). */
@@ -68,6 +70,7 @@ export function signatureHash(ctx: Context): VerifyHash {
 /**
  * Every verify-family flag that is declared but not implemented: refused when given, so a check
  * is never claimed without being made (cosign would make it, or fail on a missing file).
+ * `--experimental-oci11` is implemented by `verify` only (its spec's `oci11`).
  */
 export const VERIFY_FLAGS_NOT_YET: readonly NotYet[] = [
   { flag: "slot", why: "hardware security keys (--sk) are not supported" },
@@ -227,7 +230,12 @@ async function tlogPolicy(
 export function checkVerifyFlags(ctx: Context, spec: VerifySpec): VerifyHash {
   const hash = signatureHash(ctx);
   refuseKeyAndIdentity(ctx);
-  refuseNotYet(ctx, VERIFY_FLAGS_NOT_YET);
+  refuseNotYet(
+    ctx,
+    spec.oci11
+      ? VERIFY_FLAGS_NOT_YET.filter((n) => n.flag !== "experimental-oci11")
+      : VERIFY_FLAGS_NOT_YET,
+  );
   const keyless = ctx.flags.key === "";
   if (keyless && !spec.keyless) throw new UsageError("cannot verify without --key yet: pass --key");
   // cosign reads the identity flags first (CertVerifyOptions.Identities).

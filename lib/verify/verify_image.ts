@@ -27,6 +27,7 @@ import {
 } from "../oci/cosign_signatures.ts";
 import { isNotFound } from "../registry/is_not_found.ts";
 import { cosignAttachmentLocation, type CosignTagOptions } from "../oci/cosign_tags.ts";
+import { findSignatureReferrer } from "../oci/signature_referrer.ts";
 import type { Descriptor, Reference, Registry, Repository } from "../registry/types.ts";
 import { DEFAULT_MAX_ATTACHMENT_SIZE } from "../payload/attachment_size.ts";
 import { goJsonString, marshalGoJson, parseJsonBounded } from "../payload/go_json.ts";
@@ -73,6 +74,12 @@ export interface VerifyImageOptions extends CosignTagOptions {
   maxAttachmentSize?: number;
   /** The most signature layers processed; more is an error (default {@link MAX_SIGNATURES}). */
   maxSignatures?: number;
+  /**
+   * `verify --experimental-oci11`: read the signatures from the image's OCI 1.1 signature referrer
+   * (lib/oci/signature_referrer.ts) instead of the `.sig` tag; the layers are verified the same
+   * way (pkg/cosign/verify.go `verifyImageSignaturesExperimentalOCI` → `verifySignatures`).
+   */
+  oci11Referrer?: boolean;
 }
 
 /** A signature that passed every check. */
@@ -85,8 +92,10 @@ export interface VerifiedSignature extends SignatureLayer {
 export interface VerifyImageResult {
   /** The verified image digest. */
   digest: string;
-  /** Where the signatures were read. */
+  /** Where the signatures were read: a tag, or with `oci11Referrer` the referrer's digest. */
   location: { repo: Repository; tag: string };
+  /** With `oci11Referrer`: the referrer read, and how many signature referrers were listed. */
+  referrer?: { digest: string; count: number };
   /** The signatures that passed, in layer order. */
   signatures: VerifiedSignature[];
   /** Whether any signature's bundle was verified offline. */
@@ -99,7 +108,8 @@ export interface VerifyImageResult {
  * @param opts the image, key(s) and checks
  * @returns the verified signatures
  * @throws {VerificationError} `TAG_NOT_FOUND` "image tag not found: …" (exit 11);
- *   `NO_SIGNATURES` "no signatures found" (exit 10); `NO_MATCHING_SIGNATURE` "no matching
+ *   `NO_SIGNATURES` "no signatures found" (exit 10), or with `oci11Referrer` "unable to locate
+ *   reference with artifactType …"; `NO_MATCHING_SIGNATURE` "no matching
  *   signatures: <reason>\n <reason>…" (exit 12)
  * @throws {SigstoreError} `TOO_MANY` "maximum number of signatures on an image is 100, found N",
  *   or "number of layers (N) exceeded the limit (1000)"
@@ -125,7 +135,14 @@ export async function verifyImage(opts: VerifyImageOptions): Promise<VerifyImage
       throw e;
     }
   }
-  const location = cosignAttachmentLocation(repo, digest, "sig", opts);
+  let location = cosignAttachmentLocation(repo, digest, "sig", opts);
+  let referrer: VerifyImageResult["referrer"];
+  if (opts.oci11Referrer) {
+    // cosign reads the referrer from the image's repository, whatever COSIGN_REPOSITORY says.
+    const found = await findSignatureReferrer(registry, repo, digest);
+    referrer = { digest: found.descriptor.digest, count: found.count };
+    location = { repo, tag: found.descriptor.digest };
+  }
   const image = await readSignatureImage(registry, location.repo, location.tag);
   const layers = image?.manifest.layers ?? [];
   if (layers.length === 0) throw new VerificationError("NO_SIGNATURES", "no signatures found");
@@ -153,6 +170,7 @@ export async function verifyImage(opts: VerifyImageOptions): Promise<VerifyImage
   return {
     digest,
     location,
+    ...(referrer ? { referrer } : {}),
     signatures,
     bundleVerified: signatures.some((s) => s.bundleVerified),
   };
