@@ -1,0 +1,162 @@
+/**
+ * cosign's experimental OCI 1.1 signature storage against go-containerregistry's registry
+ * (referrers API): Go `cosign sign --registry-referrers-mode=oci-1-1` (COSIGN_EXPERIMENTAL=1)
+ * pushes the signature manifest as a referrer of the image; ours `verify --experimental-oci11`
+ * verifies it, says that the referrer was verified, and rejects one made by another key (as Go
+ * does); without a referrer both fall back to the `.sig` tag, ours saying so. Keys from Go
+ * `generate-key-pair`, no transparency log.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createRegistry } from "../../lib/registry/client.ts";
+import type { ImageManifest } from "../../lib/registry/types.ts";
+import { startRegistry } from "../peers/registry.ts";
+import { pushImage } from "../registry/_helpers.ts";
+import { describe, expectSameFailure, expectSuccess, run, suiteDir, suiteOptions } from "./_run.ts";
+
+const registry = await startRegistry({ mode: "referrers" });
+const client = createRegistry({});
+const dir = await suiteDir("cosign-interop-oci11-");
+addEventListener("unload", () => client.close());
+globalThis.addEventListener("unload", () => void registry.stop());
+
+const opts = suiteOptions(dir);
+const experimental = suiteOptions(dir, { COSIGN_EXPERIMENTAL: "1" });
+expectSuccess(await run("go", ["generate-key-pair"], opts), "keys");
+const other = join(dir, "other");
+await Deno.mkdir(other);
+expectSuccess(await run("go", ["generate-key-pair"], suiteOptions(other)), "other keys");
+
+const SIG_TYPE = "application/vnd.dev.cosign.artifact.sig.v1+json";
+let n = 0;
+async function image(): Promise<{ ref: string; repo: string; digest: string }> {
+  const repo = `oci11/app${++n}`;
+  const { digest } = await pushImage(client, { registry: registry.host, repository: repo }, "v1");
+  return { ref: `${registry.host}/${repo}@${digest}`, repo, digest };
+}
+
+const goSignOci11 = (key: string, ref: string) =>
+  run("go", [
+    "sign",
+    "--key",
+    key,
+    "--tlog-upload=false",
+    "--registry-referrers-mode=oci-1-1",
+    "--yes",
+    ref,
+  ], experimental);
+const verifyArgs = (ref: string, key = "cosign.pub") => [
+  "verify",
+  "--key",
+  key,
+  "--insecure-ignore-tlog",
+  "--experimental-oci11",
+  ref,
+];
+
+Deno.test("Go signs into an OCI 1.1 referrer; ours verifies it with --experimental-oci11", async () => {
+  const img = await image();
+  expectSuccess(await goSignOci11("cosign.key", img.ref), "go signs (oci-1-1)");
+  const r = { registry: registry.host, repository: img.repo };
+  // What Go wrote: one referrer of the signature artifact type, no .sig tag.
+  const refs = await client.referrers(r, img.digest, SIG_TYPE);
+  assert.equal(refs.length, 1, JSON.stringify(refs));
+  assert.deepEqual(await client.listTags(r), ["v1"]);
+  const m = (await client.getManifest(r, refs[0].digest)).manifest as ImageManifest;
+  assert.equal(m.config.mediaType, SIG_TYPE);
+  assert.equal(m.subject?.digest, img.digest);
+  assert.equal(m.layers.length, 1);
+  assert.equal(m.layers[0].mediaType, "application/vnd.dev.cosign.simplesigning.v1+json");
+
+  const go = expectSuccess(await run("go", verifyArgs(img.ref), opts), "go verifies");
+  const ours = expectSuccess(await run("ours", verifyArgs(img.ref), opts), "ours verifies");
+  assert.equal(ours.stdout, go.stdout);
+  assert.equal(JSON.parse(ours.stdout)[0].critical.image["docker-manifest-digest"], img.digest);
+  assert.ok(
+    ours.stderr.includes(
+      `Verified the signatures in the OCI 1.1 signature referrer ${refs[0].digest} of ${img.ref}; ` +
+        `its .sig tag, if any, was not read\n`,
+    ),
+    describe(ours),
+  );
+  // Without the flag, neither looks at the referrer: no .sig tag, no signatures.
+  const plainArgs = verifyArgs(img.ref).filter((a) => a !== "--experimental-oci11");
+  expectSameFailure(
+    [await run("go", plainArgs, opts), await run("ours", plainArgs, opts)],
+    "no .sig tag without --experimental-oci11",
+  );
+});
+
+Deno.test("a referrer signed by another key fails in both", async () => {
+  const img = await image();
+  expectSuccess(await goSignOci11(join(other, "cosign.key"), img.ref), "go signs, other key");
+  const go = await run("go", verifyArgs(img.ref), opts);
+  const ours = await run("ours", verifyArgs(img.ref), opts);
+  expectSameFailure([go, ours], "another key's referrer");
+  // The referrer failed, then the (missing) .sig tag: the error is the tag's, as in cosign.
+  assert.match(ours.stderr, /no signatures found/, describe(ours));
+  assert.match(go.stderr, /no signatures found/, describe(go));
+  // The right key verifies it.
+  const okArgs = verifyArgs(img.ref, join(other, "cosign.pub"));
+  expectSuccess(await run("ours", okArgs, opts), "ours verifies with the other key");
+  expectSuccess(await run("go", okArgs, opts), "go verifies with the other key");
+});
+
+Deno.test("a failing referrer falls back to the .sig tag, and ours says so", async () => {
+  const img = await image();
+  // The referrer signed with another key first, then the tag with ours. (The other order would
+  // not do: Go's oci-1-1 sign copies the .sig tag's layers into the referrer, checked below.)
+  expectSuccess(await goSignOci11(join(other, "cosign.key"), img.ref), "go signs (oci-1-1)");
+  expectSuccess(
+    await run("go", ["sign", "--key", "cosign.key", "--tlog-upload=false", "--yes", img.ref], opts),
+    "go signs (tag)",
+  );
+  const go = expectSuccess(await run("go", verifyArgs(img.ref), opts), "go falls back");
+  const ours = expectSuccess(await run("ours", verifyArgs(img.ref), opts), "ours falls back");
+  assert.equal(ours.stdout, go.stdout);
+  assert.match(
+    ours.stderr,
+    /Could not verify an OCI 1\.1 signature referrer of \S+ \(no matching signatures: [^\n]*\); verified the signatures in its \.sig tag instead\n/,
+    describe(ours),
+  );
+  // A second oci-1-1 sign: a second referrer, with the tag's layer and its own; cosign reads
+  // the last one listed and warns about the count (the registry lists by digest, so which is
+  // last is the registry's choice: both tools pick the same one).
+  expectSuccess(await goSignOci11(join(other, "cosign.key"), img.ref), "go signs again");
+  const r = { registry: registry.host, repository: img.repo };
+  const refs = await client.referrers(r, img.digest, SIG_TYPE);
+  assert.equal(refs.length, 2);
+  const layers = await Promise.all(
+    refs.map(async (d) =>
+      ((await client.getManifest(r, d.digest)).manifest as ImageManifest).layers.length
+    ),
+  );
+  assert.deepEqual(layers.toSorted(), [1, 2]);
+  const go2 = await run("go", verifyArgs(img.ref), opts);
+  const ours2 = await run("ours", verifyArgs(img.ref), opts);
+  assert.equal(ours2.code, go2.code, describe(ours2) + describe(go2));
+  assert.equal(ours2.stdout, go2.stdout);
+  const warning = `WARNING: there were a total of 2 references with artifactType ${SIG_TYPE}\n`;
+  assert.ok(go2.stderr.includes(warning.trimEnd()), describe(go2));
+  assert.ok(ours2.stderr.includes(warning), describe(ours2));
+  const last = refs[refs.length - 1].digest;
+  assert.ok(ours2.stderr.includes(`signature referrer ${last} of`), describe(ours2));
+});
+
+Deno.test("the flag's refusals: sign oci-1-1 is not implemented, --local-image has no referrers", async () => {
+  const img = await image();
+  const s = await run("ours", [
+    "sign",
+    "--key",
+    "cosign.key",
+    "--tlog-upload=false",
+    "--registry-referrers-mode=oci-1-1",
+    "--yes",
+    img.ref,
+  ], experimental);
+  assert.equal(s.code, 1, describe(s));
+  assert.match(s.stderr, /cannot use --registry-referrers-mode=oci-1-1 with sign yet/);
+  const l = await run("ours", [...verifyArgs(dir).slice(0, -1), "--local-image", dir], opts);
+  assert.equal(l.code, 1, describe(l));
+  assert.equal(l.stderr, "error: cannot use --experimental-oci11 with --local-image\n");
+});
