@@ -74,7 +74,9 @@ Deno.test("Go signs into an OCI 1.1 referrer; ours verifies it with --experiment
   assert.equal(JSON.parse(ours.stdout)[0].critical.image["docker-manifest-digest"], img.digest);
   assert.ok(
     ours.stderr.includes(
-      `Verified the signatures in the OCI 1.1 signature referrer ${refs[0].digest} of ${img.ref}; ` +
+      `Verified the signatures in the OCI 1.1 signature referrer ${
+        refs[0].digest
+      } of ${img.ref}; ` +
         `its .sig tag, if any, was not read\n`,
     ),
     describe(ours),
