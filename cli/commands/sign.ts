@@ -13,6 +13,7 @@ import {
 } from "../flags/groups.ts";
 import { signingOptions, TAG_REFERENCE_MESSAGE } from "../options/sign_options.ts";
 import { parseAnnotations } from "../options/parse_annotations.ts";
+import { SIGNATURE_ARTIFACT_TYPE } from "../../lib/oci/signature_referrer.ts";
 import {
   imageTargets,
   referrersMode,
@@ -105,13 +106,8 @@ race conditions or (worse) malicious tampering.`,
   ],
   async run(ctx) {
     const f = ctx.flags;
-    // oci-1-1 needs COSIGN_EXPERIMENTAL=1, as in cosign; writing it is not implemented (verify
-    // --experimental-oci11 reads it).
-    if (referrersMode(ctx) === "oci-1-1") {
-      throw new UsageError(
-        "cannot use --registry-referrers-mode=oci-1-1 with sign yet: signatures are written only to the .sig tag (OCI 1.1 signature referrers are read by verify --experimental-oci11)",
-      );
-    }
+    // oci-1-1 needs COSIGN_EXPERIMENTAL=1, as in cosign.
+    const oci11 = referrersMode(ctx) === "oci-1-1";
     // The signing config's services replace the URL flags (cosign sign.go).
     await applySigningConfig(ctx, "new-bundle-format");
     const o = signingOptions(ctx, "sign");
@@ -127,6 +123,17 @@ race conditions or (worse) malicious tampering.`,
     if (o.tlogUpload) await o.consent();
     const annotations = parseAnnotations(ctx);
     const images = await imageTargets(ctx);
+    if (
+      oci11 && images.some((i) =>
+        i.targetRepository.registry !== i.ref.registry ||
+        i.targetRepository.repository !== i.ref.repository
+      )
+    ) {
+      // cosign reads the .sig tag from COSIGN_REPOSITORY but pushes the referrer beside the image.
+      throw new UsageError(
+        "cannot use --registry-referrers-mode=oci-1-1 with COSIGN_REPOSITORY yet",
+      );
+    }
     if (f["new-bundle-format"] === true) {
       const { signNewBundle } = await import("./_sign_new_bundle.ts");
       return await signNewBundle(ctx, o, images);
@@ -187,6 +194,7 @@ race conditions or (worse) malicious tampering.`,
           recordCreationTimestamp: f["record-creation-timestamp"] === true,
           now: o.now,
           witness,
+          oci11Referrer: oci11,
         });
         for (const sig of result.signatures) {
           const suffix = f.recursive === true ? `-${sig.digest.replace(":", "-")}` : "";
@@ -213,6 +221,15 @@ race conditions or (worse) malicious tampering.`,
           if (sig.uploaded) {
             await ctx.info(
               `Pushing signature to: ${sig.location.repo.registry}/${sig.location.repo.repository}`,
+            );
+          }
+          if (sig.referrer) {
+            // WriteSignaturesExperimentalOCI's line.
+            const at = `${image.ref.registry}/${image.ref.repository}`;
+            await ctx.info(
+              `Uploading signature for [${at}@${sig.digest}] to [${at}@${sig.referrer}] with ` +
+                `config.mediaType [${SIGNATURE_ARTIFACT_TYPE}] layers[0].mediaType ` +
+                `[application/vnd.dev.cosign.simplesigning.v1+json].`,
             );
           }
         }

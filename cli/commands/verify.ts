@@ -201,11 +201,18 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
     const { verifyImage } = await import("../../lib/verify/verify_image.ts");
     let result;
     let note: string | undefined;
+    let referrers = 0;
     if (f["experimental-oci11"] === true) {
       // pkg/cosign/verify.go VerifyImageSignatures: the OCI 1.1 signature referrer first; on any
       // error, the .sig tag. cosign says neither which was verified nor why the referrer failed.
       try {
-        result = await verifyImage({ registry, policy, ...image, oci11Referrer: true });
+        result = await verifyImage({
+          registry,
+          policy,
+          ...image,
+          oci11Referrer: true,
+          onReferrers: (n) => referrers = n,
+        });
         note = `Verified the signatures in the OCI 1.1 signature referrer ` +
           `${result.referrer!.digest} of ${name}; its .sig tag, if any, was not read`;
       } catch (e) {
@@ -219,10 +226,10 @@ async function verifyRegistryImages(ctx: Context): Promise<void> {
       format: referrer ? "oci11-referrer" : "tag",
       note,
       printHeader: async () => {
-        if (referrer && referrer.count > 1) {
-          // cosign's ui.Warnf in verifyImageSignaturesExperimentalOCI.
+        if (referrers > 1) {
+          // cosign's ui.Warnf in verifyImageSignaturesExperimentalOCI (the referrer verified or not).
           await ctx.warn(
-            `there were a total of ${referrer.count} references with artifactType ` +
+            `there were a total of ${referrers} references with artifactType ` +
               `${SIGNATURE_ARTIFACT_TYPE}`,
           );
         }

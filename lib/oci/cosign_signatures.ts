@@ -173,6 +173,12 @@ export interface WriteSignatureImageOptions {
    */
   present?: ReadonlySet<string>;
   /**
+   * cosign's experimental OCI 1.1 storage (pkg/oci/remote/write.go
+   * `WriteSignaturesExperimentalOCI`): the manifest gets this `subject`, its config media type and
+   * a trailing `artifactType` become `artifactType`, and it is pushed by digest (`tag` unused).
+   */
+  referrer?: { subject: Descriptor; artifactType: string };
+  /**
    * Write only if, right before the manifest PUT, the tag still names the manifest with this
    * digest (`null`: the tag does not exist). One HEAD request; when the tag has moved nothing is
    * written and undefined is returned (see lib/oci/append_cosign_layer.ts).
@@ -272,6 +278,19 @@ export async function writeSignatureImage(
   const configDesc = await registry.putBlob(repo, configBytes);
   manifest.config = { ...manifest.config, digest: configDesc.digest, size: configDesc.size };
   if (manifest.config.data !== undefined) manifest.config.data = configBytes.toBase64();
+  if (opts.referrer) {
+    // Go marshals `referrerManifest{v1.Manifest, ArtifactType}`: the manifest's fields, then
+    // `artifactType`.
+    const { subject, artifactType } = opts.referrer;
+    manifest.config = { ...manifest.config, mediaType: artifactType };
+    manifest.subject = { mediaType: subject.mediaType, size: subject.size, digest: subject.digest };
+    const text = marshalManifest(manifest);
+    const bytes = new TextEncoder().encode(
+      `${text.slice(0, -1)},"artifactType":${JSON.stringify(artifactType)}}`,
+    );
+    const digest = await registry.putManifest(repo, await sha256Digest(bytes), bytes, mediaType);
+    return { digest, bytes, mediaType };
+  }
   const bytes = new TextEncoder().encode(marshalManifest(manifest));
   const checked = Date.now();
   if (opts.ifTagIs !== undefined) {

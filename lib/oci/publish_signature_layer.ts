@@ -84,8 +84,14 @@ export async function publishSignatureLayer(
  * Cosign's dupe detector (pkg/cosign/remote/remote.go `dd.Find`): an existing layer with the same
  * digest and media type, every annotation of ours (but the signature) equal, and a signature that
  * verifies over our payload with our key.
+ *
+ * @param layers the stored layers
+ * @param ours the new layer
+ * @param payload its payload
+ * @param signer the signer, whose public key checks the stored signatures
+ * @returns the equivalent stored layer, if any
  */
-async function findDuplicate(
+export async function findDuplicate(
   layers: Descriptor[],
   ours: Descriptor,
   payload: Uint8Array,

@@ -52,6 +52,11 @@ export interface SignImageOptions extends CosignTagOptions {
   witness?: SignatureWitness;
   /** Concurrent-writer retries: attempts (default 20) and base delay in ms (default 25). */
   retry?: { attempts?: number; baseDelayMs?: number };
+  /**
+   * `--registry-referrers-mode=oci-1-1`: push the signature image as an OCI 1.1 referrer of the
+   * image (lib/oci/signature_referrer.ts) instead of writing the `.sig` tag.
+   */
+  oci11Referrer?: boolean;
 }
 
 /** One signed manifest. */
@@ -68,6 +73,8 @@ export interface ImageSignature {
   duplicate: boolean;
   /** Whether the registry was written to. */
   uploaded: boolean;
+  /** With `oci11Referrer`: the digest of the referrer manifest pushed. */
+  referrer?: string;
 }
 
 /** The result of {@link signImage}. */
@@ -129,6 +136,24 @@ async function signDigest(
     uploaded: false,
   };
   if (opts.upload === false) return result;
+  if (opts.oci11Referrer) {
+    const { writeSignatureReferrer } = await import("../oci/signature_referrer.ts");
+    const { readSignatureImage } = await import("../oci/cosign_signatures.ts");
+    const { findDuplicate } = await import("../oci/publish_signature_layer.ts");
+    const base = await readSignatureImage(opts.registry, repo, location.tag);
+    const dupe = await findDuplicate(base?.manifest.layers ?? [], layer, payload, opts.signer);
+    if (dupe) Object.assign(result, { layer: dupe, duplicate: true });
+    result.referrer = await writeSignatureReferrer(opts.registry, {
+      repo,
+      digest,
+      tag: location.tag,
+      add: dupe ? undefined : { descriptor: layer, payload },
+      dockerMediaTypes: opts.dockerMediaTypes,
+      created: opts.recordCreationTimestamp ? (opts.now ?? (() => new Date()))() : undefined,
+    });
+    result.uploaded = true;
+    return result;
+  }
   await publishSignatureLayer(opts, payload, result);
   return result;
 }

@@ -80,6 +80,8 @@ export interface VerifyImageOptions extends CosignTagOptions {
    * way (pkg/cosign/verify.go `verifyImageSignaturesExperimentalOCI` → `verifySignatures`).
    */
   oci11Referrer?: boolean;
+  /** With `oci11Referrer`: told how many signature referrers were listed, once they are. */
+  onReferrers?: (count: number) => void;
 }
 
 /** A signature that passed every check. */
@@ -141,6 +143,7 @@ export async function verifyImage(opts: VerifyImageOptions): Promise<VerifyImage
     // cosign reads the referrer from the image's repository, whatever COSIGN_REPOSITORY says.
     const found = await findSignatureReferrer(registry, repo, digest);
     referrer = { digest: found.descriptor.digest, count: found.count };
+    opts.onReferrers?.(found.count);
     location = { repo, tag: found.descriptor.digest };
   }
   const image = await readSignatureImage(registry, location.repo, location.tag);
