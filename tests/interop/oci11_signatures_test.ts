@@ -1,10 +1,11 @@
 /**
  * cosign's experimental OCI 1.1 signature storage against go-containerregistry's registry
- * (referrers API): Go `cosign sign --registry-referrers-mode=oci-1-1` (COSIGN_EXPERIMENTAL=1)
- * pushes the signature manifest as a referrer of the image; ours `verify --experimental-oci11`
- * verifies it, says that the referrer was verified, and rejects one made by another key (as Go
- * does); without a referrer both fall back to the `.sig` tag, ours saying so. Keys from Go
- * `generate-key-pair`, no transparency log.
+ * (referrers API): `sign --registry-referrers-mode=oci-1-1` (COSIGN_EXPERIMENTAL=1) pushes the
+ * signature image as a referrer of the image. Go's referrer is verified by ours with
+ * `verify --experimental-oci11` (ours saying that the referrer was verified); ours writes the same
+ * manifest shape and stderr lines as Go, and both verify both; a referrer signed by another key
+ * fails in both; a failing referrer falls back to the `.sig` tag (ours says so); several referrers
+ * get cosign's warning. Keys from Go `generate-key-pair`, no transparency log.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
