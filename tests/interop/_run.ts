@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { REPO_ROOT, type RunOptions, type RunResult, type Tool } from "../peers/run.ts";
+import { REPO_ROOT, run, type RunOptions, type RunResult, type Tool, TOOLS } from "../peers/run.ts";
 
 export {
   REPO_ROOT,
@@ -217,3 +217,45 @@ export function randomBlob(size: number): Uint8Array<ArrayBuffer> {
 
 /** The fixtures folder. */
 export const FIXTURES: string = join(REPO_ROOT, "tests", "fixtures");
+
+/** A case of {@link runCasesWithBoth}: what, the arguments, the environment, whether it passes. */
+export type BothCase = [what: string, args: string[], options: RunOptions, ok: boolean];
+
+/**
+ * Runs every case with both tools: when it should pass, exit 0 and `verified` on stderr from
+ * both; otherwise the same failure ({@link expectSameFailure}). Every case runs; the failures are
+ * reported together.
+ *
+ * @param cases the cases
+ * @param verified the text a passing run prints on stderr ("" for none)
+ * @returns each case's results, Go's first
+ * @throws {Error} listing every case that did not go as expected
+ */
+export async function runCasesWithBoth(
+  cases: BothCase[],
+  verified = "Verified OK",
+): Promise<RunResult[][]> {
+  const failures: string[] = [];
+  const all: RunResult[][] = [];
+  for (const [what, args, options, ok] of cases) {
+    const results = [];
+    for (const tool of TOOLS) results.push(await run(tool, args, options));
+    all.push(results);
+    try {
+      if (ok) {
+        for (const r of results) {
+          expectSuccess(r, what);
+          if (verified && !r.stderr.includes(verified)) {
+            throw new Error(`${what}: no "${verified}"\n${describe(r)}`);
+          }
+        }
+      } else {
+        expectSameFailure(results, what);
+      }
+    } catch (e) {
+      failures.push(`- ${(e as Error).message}`);
+    }
+  }
+  if (failures.length) throw new Error(failures.join("\n"));
+  return all;
+}

@@ -20,16 +20,14 @@ import { startRegistry } from "../peers/registry.ts";
 import { startTsa } from "../peers/tsa.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import {
+  type BothCase,
   describe,
-  expectSameFailure,
   expectSuccess,
   FIXTURES,
   run,
-  type RunOptions,
-  type RunResult,
+  runCasesWithBoth,
   suiteDir,
   suiteOptions,
-  TOOLS,
 } from "./_run.ts";
 
 const FX = join(FIXTURES, "keyless-local");
@@ -58,35 +56,9 @@ const id = (who: { identity: string; issuer: string }) => [
 const email = id(expected.email);
 const github = id(expected.github);
 
-/** A case: the arguments, the environment, and whether it passes. */
-type Case = [what: string, args: string[], options: RunOptions, ok: boolean];
-
-/** Runs every case with both tools; same exit code, "Verified OK" from both when it passes. */
-async function both(cases: Case[], verifiedText = "Verified OK"): Promise<RunResult[][]> {
-  const failures: string[] = [];
-  const all: RunResult[][] = [];
-  for (const [what, args, options, ok] of cases) {
-    const results = [];
-    for (const tool of TOOLS) results.push(await run(tool, args, options));
-    all.push(results);
-    try {
-      if (ok) {
-        for (const r of results) {
-          expectSuccess(r, what);
-          if (verifiedText && !r.stderr.includes(verifiedText)) {
-            throw new Error(`${what}: no "${verifiedText}"\n${describe(r)}`);
-          }
-        }
-      } else {
-        expectSameFailure(results, what);
-      }
-    } catch (e) {
-      failures.push(`- ${(e as Error).message}`);
-    }
-  }
-  if (failures.length) throw new Error(failures.join("\n"));
-  return all;
-}
+/** A case: what, the arguments, the environment, whether it verifies. */
+type Case = BothCase;
+const both = runCasesWithBoth;
 
 const verifyBlob = (args: string[]) => ["verify-blob", ...args, blob];
 

@@ -26,13 +26,13 @@ import { startTsa } from "../peers/tsa.ts";
 import { pushImage } from "../registry/_helpers.ts";
 import { opensslCa, opensslIssue } from "../helpers/openssl_ca.ts";
 import {
+  type BothCase,
   describe,
-  expectSameFailure,
   expectSuccess,
   FIXTURES,
   run,
+  runCasesWithBoth,
   runGo,
-  type RunOptions,
   runOurs,
   type RunResult,
   suiteDir,
@@ -83,34 +83,8 @@ const BLOB = file("blob.txt");
 await Deno.writeTextFile(BLOB, `timestamped ${crypto.randomUUID()}\n`);
 
 /** A case: what, the arguments, the environment, whether it verifies. */
-type Case = [what: string, args: string[], options: RunOptions, ok: boolean];
-
-/** Runs every case with both tools: exit 0 and `verified` from both, or the same failure. */
-async function both(cases: Case[], verified = "Verified OK"): Promise<RunResult[][]> {
-  const failures: string[] = [];
-  const all: RunResult[][] = [];
-  for (const [what, args, options, ok] of cases) {
-    const results = [];
-    for (const tool of TOOLS) results.push(await run(tool, args, options));
-    all.push(results);
-    try {
-      if (ok) {
-        for (const r of results) {
-          expectSuccess(r, what);
-          if (verified && !r.stderr.includes(verified)) {
-            throw new Error(`${what}: no "${verified}"\n${describe(r)}`);
-          }
-        }
-      } else {
-        expectSameFailure(results, what);
-      }
-    } catch (e) {
-      failures.push(`- ${(e as Error).message}`);
-    }
-  }
-  if (failures.length) throw new Error(failures.join("\n"));
-  return all;
-}
+type Case = BothCase;
+const both = runCasesWithBoth;
 
 /** Signs with our cosign; fails the test otherwise. */
 async function ours(args: string[], what: string, options = opts): Promise<RunResult> {
